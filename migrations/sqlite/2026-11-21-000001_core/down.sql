@@ -1,0 +1,11 @@
+DROP TABLE instance_settings;
+DROP TABLE jobs;
+DROP TABLE audit_events;
+DROP TABLE login_attempts;
+DROP TABLE user_sessions;
+DROP TABLE team_members;
+DROP TABLE teams;
+DROP TABLE invitations;
+DROP TABLE memberships;
+DROP TABLE tenants;
+DROP TABLE users;

@@ -1,0 +1,505 @@
+//! Account pages: first-run setup, sign up, sign in/out, profile, password,
+//! sessions.
+
+use actix_session::Session;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+
+use super::forms::*;
+use super::models::{self, CurrentUser, SessionId};
+use super::sessions::{self, UserSession};
+use super::{passwords, throttle};
+use crate::audit::{self, NewEvent};
+use crate::db::write_tx;
+use crate::error::{AppError, AppResult};
+use crate::web::extract::{RequestMeta, SESSION_KEY};
+use crate::web::{self as w, Ctx, Flash, FormErrors, MaybeUser, PageCtx};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "accounts/setup.html")]
+struct SetupPage {
+    page: PageCtx,
+    form: SignupForm,
+    errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/signup.html")]
+struct SignupPage {
+    page: PageCtx,
+    form: SignupForm,
+    errors: FormErrors,
+    invite_only: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/login.html")]
+struct LoginPage {
+    page: PageCtx,
+    form: LoginForm,
+    errors: FormErrors,
+    signup_open: bool,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/account.html")]
+struct AccountPage {
+    page: PageCtx,
+    profile: ProfileForm,
+    profile_errors: FormErrors,
+    password_errors: FormErrors,
+    timezones: Vec<&'static str>,
+}
+
+#[derive(Template)]
+#[template(path = "accounts/sessions.html")]
+struct SessionsPage {
+    page: PageCtx,
+    sessions: Vec<UserSession>,
+    current: SessionId,
+}
+
+/// Signs `user` in on this browser: a new session row, a renewed cookie id.
+fn start_session(session: &Session, token: String) -> AppResult<()> {
+    session.renew();
+    session
+        .insert(SESSION_KEY, token)
+        .map_err(|e| AppError::internal(format!("session: {e}")))?;
+    crate::web::csrf::rotate(session);
+    Ok(())
+}
+
+async fn user_count(state: &AppState) -> AppResult<i64> {
+    let pool = state.pool.clone();
+    web::block(move || models::count(&mut *pool.get()?)).await?
+}
+
+// ---- first run ----
+
+pub async fn setup_form(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+    if user_count(&state).await? > 0 {
+        return Err(AppError::NotFound);
+    }
+    w::ok(&SetupPage { page: ctx.anon("Set up Atrium"), form: SignupForm::default(), errors: FormErrors::default() })
+}
+
+pub async fn setup(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    form: web::Form<SignupForm>,
+) -> AppResult<HttpResponse> {
+    if user_count(&state).await? > 0 {
+        return Err(AppError::NotFound);
+    }
+    let form = form.into_inner();
+    let errors = signup_errors(&form);
+    if !errors.is_empty() {
+        return w::invalid(&SetupPage { page: ctx.anon("Set up Atrium"), form, errors });
+    }
+    let pool = state.pool.clone();
+    let f = form.clone();
+    let lifetimes = state.lifetimes();
+    let created = web::block(move || -> AppResult<_> {
+        let hash = passwords::hash(&f.password)?;
+        let mut conn = pool.get()?;
+        // Checked again inside: two people racing for /setup get one superadmin.
+        if models::count(&mut conn)? > 0 {
+            return Err(AppError::NotFound);
+        }
+        match models::register(&mut conn, &f.name, &f.email, hash, true, Some(&meta))? {
+            Ok(user) => {
+                let (token, _) = sessions::create(&mut conn, user.id, Some(&meta.ip), meta.user_agent.as_deref(), lifetimes)?;
+                Ok(Ok(token))
+            }
+            Err(e) => Ok(Err(e)),
+        }
+    })
+    .await??;
+    match created {
+        Ok(token) => {
+            start_session(&ctx.session, token)?;
+            Flash::success(&ctx.session, "Welcome! You are the superadmin of this Atrium. Create your first workspace.");
+            Ok(w::redirect("/w/new"))
+        }
+        Err(errors) => w::invalid(&SetupPage { page: ctx.anon("Set up Atrium"), form, errors }),
+    }
+}
+
+fn signup_errors(form: &SignupForm) -> FormErrors {
+    let mut errors = FormErrors::default();
+    if let Some(e) = name_error(&form.name) {
+        errors.add("name", e);
+    }
+    if let Some(e) = email_error(&form.email) {
+        errors.add("email", e);
+    }
+    if let Some(e) = passwords::policy_error(&form.password, &form.email) {
+        errors.add("password", e);
+    }
+    errors
+}
+
+// ---- sign up ----
+
+/// Whether this sign-up may go ahead: always when sign-up is open; when the
+/// instance is invite-only, only on the way to a live invitation.
+async fn signup_allowed(state: &AppState, next: &str) -> AppResult<bool> {
+    let pool = state.pool.clone();
+    let next = next.to_string();
+    web::block(move || -> AppResult<bool> {
+        let mut conn = pool.get()?;
+        if crate::admin::settings::signup_open(&mut conn)? {
+            return Ok(true);
+        }
+        let Some(token) = next.strip_prefix("/invite/") else { return Ok(false) };
+        Ok(crate::workspaces::invitations::view(&pool, token).is_ok_and(|v| !v.used && !v.expired))
+    })
+    .await?
+}
+
+pub async fn signup_form(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    q: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
+    if user.0.is_some() {
+        return Ok(w::redirect(&w::safe_next(Some(&q.next))));
+    }
+    let allowed = signup_allowed(&state, &q.next).await?;
+    let form = SignupForm { next: q.next.clone(), ..Default::default() };
+    w::ok(&SignupPage { page: ctx.anon("Create your account"), form, errors: FormErrors::default(), invite_only: !allowed })
+}
+
+pub async fn signup(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    form: web::Form<SignupForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    if !signup_allowed(&state, &form.next).await? {
+        let mut errors = FormErrors::default();
+        errors.add("", "This Atrium is invite-only: open the invitation link you were sent to create an account.");
+        return w::invalid(&SignupPage { page: ctx.anon("Create your account"), form, errors, invite_only: true });
+    }
+    let errors = signup_errors(&form);
+    if !errors.is_empty() {
+        return w::invalid(&SignupPage { page: ctx.anon("Create your account"), form, errors, invite_only: false });
+    }
+    let pool = state.pool.clone();
+    let f = form.clone();
+    let lifetimes = state.lifetimes();
+    let created = web::block(move || -> AppResult<_> {
+        let hash = passwords::hash(&f.password)?;
+        let mut conn = pool.get()?;
+        match models::register(&mut conn, &f.name, &f.email, hash, false, Some(&meta))? {
+            Ok(user) => {
+                let (token, _) = sessions::create(&mut conn, user.id, Some(&meta.ip), meta.user_agent.as_deref(), lifetimes)?;
+                Ok(Ok(token))
+            }
+            Err(e) => Ok(Err(e)),
+        }
+    })
+    .await??;
+    match created {
+        Ok(token) => {
+            start_session(&ctx.session, token)?;
+            Flash::success(&ctx.session, "Your account is ready.");
+            let next = w::safe_next(Some(&form.next));
+            Ok(w::redirect(if next == "/" { "/w/new" } else { &next }))
+        }
+        Err(errors) => w::invalid(&SignupPage { page: ctx.anon("Create your account"), form, errors, invite_only: false }),
+    }
+}
+
+// ---- sign in / out ----
+
+pub async fn login_form(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    q: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
+    if user.0.is_some() {
+        return Ok(w::redirect(&w::safe_next(Some(&q.next))));
+    }
+    if user_count(&state).await? == 0 {
+        return Ok(w::redirect("/setup"));
+    }
+    let signup_open = {
+        let pool = state.pool.clone();
+        web::block(move || crate::admin::settings::signup_open(&mut *pool.get()?)).await??
+    };
+    let form = LoginForm { next: q.next.clone(), ..Default::default() };
+    w::ok(&LoginPage { page: ctx.anon("Sign in"), form, errors: FormErrors::default(), signup_open })
+}
+
+enum LoginOutcome {
+    Ok(String),
+    Failed,
+    Throttled(String),
+}
+
+/// Checks credentials and starts a session. Answers the same, in the same time,
+/// whether or not the email has an account.
+fn attempt_login(state: &AppState, email: &str, password: &str, meta: &RequestMeta) -> AppResult<LoginOutcome> {
+    let email = models::normalize_email(email);
+    let mut conn = state.pool.get()?;
+    let limits = crate::admin::settings::throttle_limits(&mut conn)?;
+    if let Some(message) = throttle::check(&mut conn, &email, &meta.ip, limits)? {
+        write_tx(&mut conn, |c| {
+            audit::record(
+                c,
+                NewEvent::global("security.login_throttled")
+                    .meta(meta)
+                    .changes(serde_json::json!({"email": email}))
+                    .warning(),
+            )
+        })?;
+        return Ok(LoginOutcome::Throttled(message));
+    }
+    let user = models::find_by_email(&mut conn, &email)?;
+    let ok = match &user {
+        Some(u) => passwords::verify(password, &u.password_hash) && u.is_active,
+        None => {
+            passwords::verify_dummy(password);
+            false
+        }
+    };
+    let lifetimes = state.lifetimes();
+    write_tx(&mut conn, |c| {
+        throttle::record(c, &email, &meta.ip, ok)?;
+        match (&user, ok) {
+            (Some(u), true) => {
+                let (token, sid) = sessions::create(c, u.id, Some(&meta.ip), meta.user_agent.as_deref(), lifetimes)?;
+                diesel::update(crate::schema::users::table.find(u.id))
+                    .set(crate::schema::users::last_login_at.eq(crate::db::UtcTime::now()))
+                    .execute(c)?;
+                audit::record(c, NewEvent::global("auth.login").actor(u.id).resource("session", sid).meta(meta))?;
+                Ok(LoginOutcome::Ok(token))
+            }
+            _ => {
+                let mut event = NewEvent::global("auth.login_failed")
+                    .meta(meta)
+                    .changes(serde_json::json!({"email": email}))
+                    .warning();
+                if let Some(u) = &user {
+                    event = event.resource("user", u.id);
+                }
+                audit::record(c, event)?;
+                Ok(LoginOutcome::Failed)
+            }
+        }
+    })
+}
+
+use diesel::prelude::*;
+
+pub async fn login(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    meta: RequestMeta,
+    form: web::Form<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let st = state.clone();
+    let (email, password) = (form.email.clone(), form.password.clone());
+    let outcome = web::block(move || attempt_login(&st, &email, &password, &meta)).await??;
+    let signup_open = {
+        let pool = state.pool.clone();
+        web::block(move || crate::admin::settings::signup_open(&mut *pool.get()?)).await??
+    };
+    let retry = |message: &str| {
+        let mut errors = FormErrors::default();
+        errors.add("", message);
+        let form = LoginForm { password: String::new(), ..form.clone() };
+        LoginPage { page: ctx.anon("Sign in"), form, errors, signup_open }
+    };
+    match outcome {
+        LoginOutcome::Ok(token) => {
+            start_session(&ctx.session, token)?;
+            Ok(w::redirect(&w::safe_next(Some(&form.next))))
+        }
+        LoginOutcome::Failed => w::invalid(&retry("That email and password don't match an active account.")),
+        LoginOutcome::Throttled(m) => w::html(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &retry(&m)),
+    }
+}
+
+pub async fn logout(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    meta: RequestMeta,
+) -> AppResult<HttpResponse> {
+    if let Some(u) = user.0 {
+        let pool = state.pool.clone();
+        web::block(move || -> AppResult<()> {
+            write_tx(&mut *pool.get()?, |c| {
+                sessions::revoke(c, u.user.id, u.session_id)?;
+                audit::record(c, NewEvent::global("auth.logout").actor(u.user.id).resource("session", u.session_id).meta(&meta))
+            })
+        })
+        .await??;
+    }
+    ctx.session.purge();
+    Ok(w::redirect("/login"))
+}
+
+// ---- my account ----
+
+fn timezones() -> Vec<&'static str> {
+    chrono_tz::TZ_VARIANTS.iter().map(|tz| tz.name()).collect()
+}
+
+pub async fn profile(ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
+    let profile = ProfileForm { name: user.user.name.clone(), timezone: user.user.timezone.clone() };
+    w::ok(&AccountPage {
+        page: ctx.user("Your account", &user.user),
+        profile,
+        profile_errors: FormErrors::default(),
+        password_errors: FormErrors::default(),
+        timezones: timezones(),
+    })
+}
+
+pub async fn update_profile(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    form: web::Form<ProfileForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::default();
+    if let Some(e) = name_error(&form.name) {
+        errors.add("name", e);
+    }
+    if let Some(e) = timezone_error(&form.timezone) {
+        errors.add("timezone", e);
+    }
+    if !errors.is_empty() {
+        return w::invalid(&AccountPage {
+            page: ctx.user("Your account", &user.user),
+            profile: form,
+            profile_errors: errors,
+            password_errors: FormErrors::default(),
+            timezones: timezones(),
+        });
+    }
+    let pool = state.pool.clone();
+    let f = form.clone();
+    web::block(move || models::update_profile(&mut *pool.get()?, &user.user, &f.name, &f.timezone, &meta)).await??;
+    Flash::success(&ctx.session, "Profile saved.");
+    Ok(w::redirect("/account"))
+}
+
+pub async fn change_password(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    form: web::Form<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::default();
+    if let Some(e) = passwords::policy_error(&form.new_password, &user.user.email) {
+        errors.add("new_password", e);
+    } else if form.new_password != form.confirm_password {
+        errors.add("confirm_password", "The two new passwords differ.");
+    }
+    let pool = state.pool.clone();
+    let u = user.clone();
+    let outcome = web::block(move || -> AppResult<Result<usize, FormErrors>> {
+        if !passwords::verify(&form.current_password, &u.user.password_hash) {
+            errors.add("current_password", "That is not your current password.");
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        let hash = passwords::hash(&form.new_password)?;
+        Ok(Ok(models::set_password(&mut *pool.get()?, u.user.id, hash, Some(u.session_id), &meta)?))
+    })
+    .await??;
+    match outcome {
+        Ok(revoked) => {
+            let others = if revoked == 1 { "1 other session was".to_string() } else { format!("{revoked} other sessions were") };
+            Flash::success(&ctx.session, format!("Password changed; {others} signed out."));
+            Ok(w::redirect("/account"))
+        }
+        Err(password_errors) => w::invalid(&AccountPage {
+            page: ctx.user("Your account", &user.user),
+            profile: ProfileForm { name: user.user.name.clone(), timezone: user.user.timezone.clone() },
+            profile_errors: FormErrors::default(),
+            password_errors,
+            timezones: timezones(),
+        }),
+    }
+}
+
+pub async fn list_sessions(ctx: Ctx, state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
+    let pool = state.pool.clone();
+    let uid = user.user.id;
+    let sessions = web::block(move || sessions::list_active(&mut *pool.get()?, uid)).await??;
+    w::ok(&SessionsPage { page: ctx.user("Your sessions", &user.user), sessions, current: user.session_id })
+}
+
+pub async fn revoke_session(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    path: web::Path<SessionId>,
+) -> AppResult<HttpResponse> {
+    let target = path.into_inner();
+    let pool = state.pool.clone();
+    let uid = user.user.id;
+    let revoked = web::block(move || -> AppResult<bool> {
+        write_tx(&mut *pool.get()?, |c| {
+            let done = sessions::revoke(c, uid, target)?;
+            if done {
+                audit::record(c, NewEvent::global("auth.session_revoke").actor(uid).resource("session", target).meta(&meta))?;
+            }
+            Ok(done)
+        })
+    })
+    .await??;
+    if !revoked {
+        return Err(AppError::NotFound);
+    }
+    if target == user.session_id {
+        ctx.session.purge();
+        return Ok(w::redirect("/login"));
+    }
+    Flash::success(&ctx.session, "That session is signed out.");
+    Ok(w::redirect("/account/sessions"))
+}
+
+pub async fn revoke_other_sessions(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+) -> AppResult<HttpResponse> {
+    let pool = state.pool.clone();
+    let (uid, keep) = (user.user.id, user.session_id);
+    let n = web::block(move || -> AppResult<usize> {
+        write_tx(&mut *pool.get()?, |c| {
+            let n = sessions::revoke_all(c, uid, Some(keep))?;
+            audit::record(
+                c,
+                NewEvent::global("auth.session_revoke_others")
+                    .actor(uid)
+                    .resource("user", uid)
+                    .meta(&meta)
+                    .changes(serde_json::json!({"revoked": n})),
+            )?;
+            Ok(n)
+        })
+    })
+    .await??;
+    Flash::success(&ctx.session, format!("Signed out {n} other session(s)."));
+    Ok(w::redirect("/account/sessions"))
+}

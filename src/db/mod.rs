@@ -1,0 +1,176 @@
+//! Database access: the two-backend connection, the pool, migrations, and the
+//! connection wrappers that carry tenant isolation (`TenantConn`, `AdminConn`).
+
+mod pool;
+mod tenant;
+mod types;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::{PgConnection, SqliteConnection};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+pub use pool::{connect_pool, Pool, PooledConn};
+pub use tenant::{AdminConn, TenantConn, TenantId, TenantScope};
+pub use types::{sql, Id, Json, UtcTime};
+
+use crate::error::AppError;
+
+/// One connection, PostgreSQL or SQLite, chosen by the URL at run time.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    Pg(PgConnection),
+    Sqlite(SqliteConnection),
+}
+
+/// Which database the instance runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Postgres,
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend a `DATABASE_URL` selects: `postgres://` / `postgresql://`, else SQLite.
+    pub fn from_url(url: &str) -> Backend {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Backend::Postgres
+        } else {
+            Backend::Sqlite
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Postgres => "PostgreSQL",
+            Backend::Sqlite => "SQLite",
+        }
+    }
+}
+
+impl DbConn {
+    pub fn backend(&self) -> Backend {
+        match self {
+            DbConn::Pg(_) => Backend::Postgres,
+            DbConn::Sqlite(_) => Backend::Sqlite,
+        }
+    }
+}
+
+const PG_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// Applies every pending migration of the connection's backend; returns how many ran.
+pub fn run_migrations(conn: &mut DbConn) -> Result<usize, AppError> {
+    let applied = match conn {
+        DbConn::Pg(c) => c.run_pending_migrations(PG_MIGRATIONS).map(|v| v.len()),
+        DbConn::Sqlite(c) => c.run_pending_migrations(SQLITE_MIGRATIONS).map(|v| v.len()),
+    };
+    applied.map_err(|e| AppError::internal(format!("migrations failed: {e}")))
+}
+
+/// Runs `f` in a transaction that begins with `begin_sql` (instead of a plain
+/// `BEGIN`), so that SQLite write transactions are `BEGIN IMMEDIATE` and a
+/// Postgres tenant transaction sets its tenant in the same round trip.
+pub(crate) fn transaction_with<T, E>(
+    conn: &mut DbConn,
+    begin_sql: &str,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    match conn {
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, begin_sql)?,
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, begin_sql)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            <DbConn as Connection>::TransactionManager::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            // The original error matters more than a failed rollback; a broken
+            // connection is discarded by the pool's `has_broken` check.
+            if let Err(rb) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+                tracing::warn!(error = %rb, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// A write transaction outside any tenant (users, sessions, throttles):
+/// `BEGIN IMMEDIATE` on SQLite, plain `BEGIN` on Postgres.
+pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let begin = match conn.backend() {
+        Backend::Sqlite => "BEGIN IMMEDIATE",
+        Backend::Postgres => "BEGIN",
+    };
+    transaction_with(conn, begin, f)
+}
+
+/// A write transaction in which the signed-in user's own memberships are
+/// visible (Postgres RLS policy on `app.user_id`), for "my workspaces".
+pub fn user_tx<T, E>(
+    conn: &mut DbConn,
+    user_id: crate::accounts::UserId,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<diesel::result::Error>,
+{
+    let begin = match conn.backend() {
+        Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
+        // A hyphenated uuid is [0-9a-f-]{36}: safe to inline.
+        Backend::Postgres => format!("BEGIN; SELECT set_config('app.user_id', '{}', true)", user_id),
+    };
+    transaction_with(conn, &begin, f)
+}
+
+/// SQLite pragmas for every pooled connection.
+pub(crate) fn sqlite_setup(conn: &mut SqliteConnection) -> QueryResult<()> {
+    conn.batch_execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
+         PRAGMA busy_timeout = 5000;",
+    )
+}
+
+/// Whether the Postgres role we are connected as ignores row-level security
+/// (superuser or `BYPASSRLS`).
+pub fn role_bypasses_rls(conn: &mut DbConn) -> Result<Option<String>, AppError> {
+    #[derive(QueryableByName)]
+    struct RoleRow {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        rolname: String,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        bypass: bool,
+    }
+    if conn.backend() != Backend::Postgres {
+        return Ok(None);
+    }
+    let row: RoleRow = diesel::sql_query(
+        "SELECT rolname::text AS rolname, (rolsuper OR rolbypassrls) AS bypass FROM pg_roles WHERE rolname = current_user",
+    )
+    .get_result(conn)?;
+    Ok(row.bypass.then_some(row.rolname))
+}
+
+/// Size of the database in bytes, for the admin overview.
+pub fn database_size(conn: &mut DbConn) -> Result<i64, AppError> {
+    #[derive(QueryableByName)]
+    struct Size {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        size: i64,
+    }
+    let q = match conn.backend() {
+        Backend::Postgres => "SELECT pg_database_size(current_database())::bigint AS size",
+        Backend::Sqlite => {
+            "SELECT (page_count * page_size) AS size FROM pragma_page_count(), pragma_page_size()"
+        }
+    };
+    Ok(diesel::sql_query(q).get_result::<Size>(conn)?.size)
+}

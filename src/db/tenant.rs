@@ -1,0 +1,139 @@
+//! The type wall: tenant-scoped work needs a [`TenantConn`], and a `TenantConn`
+//! can only be opened from a [`TenantScope`] — the proof that the tenant was
+//! verified (membership extractor, background job row, invitation token).
+//! On Postgres each transaction also sets `app.tenant_id`, which row-level
+//! security policies compare against (the row wall).
+
+use super::{transaction_with, Backend, DbConn, Pool, PooledConn};
+use crate::error::AppError;
+
+crate::typed_id!(
+    /// A workspace's id (`tenants.id`, and `tenant_id` in every tenant table).
+    TenantId
+);
+
+/// Proof that the current principal may act inside one tenant.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantScope {
+    tenant: TenantId,
+}
+
+impl TenantScope {
+    /// Only the membership extractor, the job worker and invitation acceptance
+    /// build scopes; each has verified the tenant before calling this.
+    pub(crate) fn verified(tenant: TenantId) -> Self {
+        TenantScope { tenant }
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant
+    }
+}
+
+/// A pooled connection bound to one verified tenant.
+pub struct TenantConn {
+    conn: PooledConn,
+    tenant: TenantId,
+}
+
+impl TenantConn {
+    /// Checks a connection out of the pool for `scope`'s tenant. Blocking: call
+    /// it inside `web::block`.
+    pub fn open(pool: &Pool, scope: &TenantScope) -> Result<Self, AppError> {
+        Ok(TenantConn { conn: pool.get()?, tenant: scope.tenant })
+    }
+
+    /// Binds an already checked-out connection to `scope`'s tenant.
+    pub fn from_pooled(conn: PooledConn, scope: &TenantScope) -> Self {
+        TenantConn { conn, tenant: scope.tenant }
+    }
+
+    pub fn tenant_id(&self) -> TenantId {
+        self.tenant
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.conn.backend()
+    }
+
+    fn begin_sql(&self, write: bool) -> String {
+        match self.conn.backend() {
+            // A hyphenated uuid is [0-9a-f-]{36}: safe to inline, and it saves a
+            // round trip per transaction.
+            Backend::Postgres => {
+                format!("BEGIN; SELECT set_config('app.tenant_id', '{}', true)", self.tenant)
+            }
+            Backend::Sqlite if write => "BEGIN IMMEDIATE".into(),
+            Backend::Sqlite => "BEGIN".into(),
+        }
+    }
+
+    /// Runs `f` in a read transaction scoped to the tenant.
+    pub fn read<T>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn, TenantId) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let begin = self.begin_sql(false);
+        let tenant = self.tenant;
+        transaction_with(&mut self.conn, &begin, |c| f(c, tenant))
+    }
+
+    /// Runs `f` in a write transaction scoped to the tenant (`BEGIN IMMEDIATE` on SQLite).
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn, TenantId) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        let begin = self.begin_sql(true);
+        let tenant = self.tenant;
+        transaction_with(&mut self.conn, &begin, |c| f(c, tenant))
+    }
+}
+
+/// A connection that reads across tenants, for superadmin pages and system work.
+/// Opening one for a person writes an audit event.
+pub struct AdminConn {
+    conn: PooledConn,
+}
+
+impl AdminConn {
+    /// For a superadmin's cross-tenant read: audited as `admin.cross_tenant_access`.
+    pub fn open(
+        pool: &Pool,
+        admin: &crate::accounts::CurrentUser,
+        what: &str,
+    ) -> Result<Self, AppError> {
+        if !admin.user.is_superadmin {
+            return Err(AppError::NotFound);
+        }
+        let mut conn = Self::system(pool)?;
+        let event = crate::audit::NewEvent::global("admin.cross_tenant_access")
+            .actor(admin.user.id)
+            .resource("admin", what);
+        conn.write(|c| crate::audit::record(c, event))?;
+        Ok(conn)
+    }
+
+    /// For the server's own cross-tenant work (job claiming, invitation tokens);
+    /// never reachable from a request without its own check.
+    pub(crate) fn system(pool: &Pool) -> Result<Self, AppError> {
+        Ok(AdminConn { conn: pool.get()? })
+    }
+
+    fn begin_sql(&self, write: bool) -> &'static str {
+        match self.conn.backend() {
+            Backend::Postgres => "BEGIN; SELECT set_config('app.bypass_tenant', 'on', true)",
+            Backend::Sqlite if write => "BEGIN IMMEDIATE",
+            Backend::Sqlite => "BEGIN",
+        }
+    }
+
+    pub fn read<T>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
+        let begin = self.begin_sql(false);
+        transaction_with(&mut self.conn, begin, f)
+    }
+
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
+        let begin = self.begin_sql(true);
+        transaction_with(&mut self.conn, begin, f)
+    }
+}

@@ -1,0 +1,102 @@
+//! Atrium: a self-hosted, multi-tenant workspace suite — one binary serving
+//! server-rendered pages over SQLite or PostgreSQL.
+
+pub mod accounts;
+pub mod admin;
+pub mod audit;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod jobs;
+pub mod router;
+pub mod schema;
+pub mod seed;
+pub mod web;
+pub mod workspaces;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_session::config::{CookieContentSecurity, PersistentSession};
+use actix_session::storage::CookieSessionStore;
+use actix_session::SessionMiddleware;
+use actix_web::body::MessageBody;
+use actix_web::cookie::{Key, SameSite};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{web as aw, App};
+
+use crate::accounts::sessions::Lifetimes;
+use crate::config::Config;
+use crate::db::{Backend, Pool};
+use crate::error::AppError;
+
+/// What every handler can reach through `web::Data<AppState>`.
+pub struct AppState {
+    pub pool: Pool,
+    pub config: Arc<Config>,
+    pub backend: Backend,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(pool: Pool, config: Config) -> Self {
+        let backend = Backend::from_url(&config.database_url);
+        AppState { pool, config: Arc::new(config), backend, started: Instant::now() }
+    }
+
+    pub fn lifetimes(&self) -> Lifetimes {
+        Lifetimes {
+            idle: chrono::Duration::minutes(self.config.session_idle_minutes),
+            absolute: chrono::Duration::hours(self.config.session_absolute_hours),
+        }
+    }
+}
+
+/// The one App factory that `main` and the tests share.
+pub fn build_app(
+    state: aw::Data<AppState>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let config = state.config.clone();
+    let key = Key::derive_from(&config.secret_key);
+    let https = config.is_https();
+    let session = SessionMiddleware::builder(CookieSessionStore::default(), key)
+        .cookie_name(if https { "__Host-atrium".into() } else { "atrium".into() })
+        .cookie_secure(https)
+        .cookie_http_only(true)
+        .cookie_same_site(SameSite::Lax)
+        .cookie_path("/".into())
+        .cookie_content_security(CookieContentSecurity::Private)
+        .session_lifecycle(
+            PersistentSession::default()
+                .session_ttl(actix_web::cookie::time::Duration::hours(config.session_absolute_hours)),
+        )
+        .build();
+    App::new()
+        .app_data(state)
+        .app_data(aw::FormConfig::default().limit(web::csrf::FORM_LIMIT).error_handler(|e, _| {
+            match e {
+                actix_web::error::UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
+                other => AppError::BadRequest(format!("The form could not be read: {other}")).into(),
+            }
+        }))
+        .app_data(aw::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
+        .app_data(aw::QueryConfig::default().error_handler(|e, _| {
+            AppError::BadRequest(format!("The address has a bad parameter: {e}")).into()
+        }))
+        .configure(router::routes)
+        .default_service(aw::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+        .wrap(from_fn(web::csrf::check))
+        .wrap(from_fn(web::errors::render_errors))
+        .wrap(session)
+        .wrap(from_fn(web::headers::security_headers))
+        .wrap(from_fn(web::logging::log_requests))
+}

@@ -1,0 +1,78 @@
+//! Shell-side account and demo data: `create-superuser` and `seed-demo`.
+
+use diesel::prelude::*;
+
+use crate::accounts::{models, passwords, User};
+use crate::db::{Pool, TenantConn, TenantScope};
+use crate::error::{AppError, AppResult};
+use crate::web::extract::RequestMeta;
+use crate::workspaces::{queries, Role};
+
+/// Creates a superadmin, or makes an existing account one.
+pub fn create_superuser(pool: &Pool, email: &str, name: &str, password: &str) -> Result<User, String> {
+    if let Some(e) = crate::accounts::forms::email_error(email) {
+        return Err(e);
+    }
+    if let Some(e) = passwords::policy_error(password, email) {
+        return Err(e);
+    }
+    let hash = passwords::hash(password).map_err(|e| e.to_string())?;
+    let mut conn = pool.get().map_err(|e| e.to_string())?;
+    match models::register(&mut conn, name, email, hash, true, None).map_err(|e| e.to_string())? {
+        Ok(user) => Ok(user),
+        Err(_) => Err(format!("an account with the email {email} already exists")),
+    }
+}
+
+fn shell_meta() -> RequestMeta {
+    RequestMeta { ip: "cli".into(), user_agent: Some("atrium seed-demo".into()) }
+}
+
+/// A demo workspace "Acme Marketing" with an owner, an admin, a member, a
+/// viewer and a team. All demo accounts use the password `demo-password-123`.
+pub fn seed_demo(pool: &Pool) -> AppResult<String> {
+    const PASSWORD: &str = "demo-password-123";
+    let hash = passwords::hash(PASSWORD)?;
+    let people = [
+        ("owner@demo.atrium.test", "Olivia Owner", Role::Owner),
+        ("admin@demo.atrium.test", "Adam Admin", Role::Admin),
+        ("member@demo.atrium.test", "Mia Member", Role::Member),
+        ("viewer@demo.atrium.test", "Victor Viewer", Role::Viewer),
+    ];
+    let mut conn = pool.get()?;
+    let mut ids = Vec::new();
+    for (email, name, role) in people {
+        let user = match models::find_by_email(&mut conn, email)? {
+            Some(u) => u,
+            None => models::register(&mut conn, name, email, hash.clone(), false, None)?
+                .map_err(|_| AppError::internal("demo user could not be created"))?,
+        };
+        ids.push((user.id, role));
+    }
+    let owner = ids[0].0;
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        crate::schema::tenants::table.filter(crate::schema::tenants::slug.eq("acme")),
+    ))
+    .get_result(&mut conn)?;
+    if exists {
+        return Ok("The demo workspace already exists: /w/acme/".into());
+    }
+    let ws = queries::create(pool, owner, "Acme Marketing", "acme", &shell_meta())
+        .map_err(|e| AppError::internal(format!("{e:?}")))?;
+    let mut tc = TenantConn::open(pool, &TenantScope::verified(ws.id))?;
+    tc.write(|c, t| {
+        for (user, role) in ids.iter().skip(1) {
+            queries::add_member(c, t, *user, *role)?;
+        }
+        if let Ok(team) = crate::workspaces::teams::create(c, t, owner, "Growth", "Paid and organic acquisition", &shell_meta())? {
+            for email in ["owner@demo.atrium.test", "member@demo.atrium.test"] {
+                let _ = crate::workspaces::teams::add_member(c, t, owner, team, email, &shell_meta())?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(format!(
+        "Demo workspace ready at /w/{}/ — sign in as owner@demo.atrium.test (or admin@, member@, viewer@) with the password {PASSWORD}",
+        ws.slug
+    ))
+}

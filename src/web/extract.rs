@@ -1,0 +1,252 @@
+//! Extractors that carry privilege in their type: `CurrentUser` → `Member` →
+//! `Editor` → `WorkspaceAdmin` → `Owner`, and `Superadmin` for `/admin`.
+//! A handler's parameters say what it requires; no handler checks by hand.
+
+use std::future::{ready, Ready};
+use std::ops::Deref;
+
+use actix_session::SessionExt;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+use crate::accounts::CurrentUser;
+use crate::db::{Pool, TenantConn, TenantScope};
+use crate::error::AppError;
+use crate::workspaces::{Role, Workspace};
+use crate::AppState;
+
+/// The cookie-session key holding the session token.
+pub const SESSION_KEY: &str = "sid";
+
+/// True for htmx requests (`HX-Request`): render the fragment, not the page.
+#[derive(Debug, Clone, Copy)]
+pub struct HxRequest(pub bool);
+
+impl FromRequest for HxRequest {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(HxRequest(req.headers().contains_key("hx-request"))))
+    }
+}
+
+/// Client address and user agent, for sessions, throttles and the audit log.
+#[derive(Debug, Clone)]
+pub struct RequestMeta {
+    pub ip: String,
+    pub user_agent: Option<String>,
+}
+
+impl RequestMeta {
+    pub fn from_req(req: &HttpRequest) -> Self {
+        // Behind a proxy, realip_remote_addr honours Forwarded / X-Forwarded-For.
+        let ip = req.connection_info().realip_remote_addr().unwrap_or("unknown").to_string();
+        let user_agent = req
+            .headers()
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(300).collect());
+        RequestMeta { ip, user_agent }
+    }
+}
+
+impl FromRequest for RequestMeta {
+    type Error = AppError;
+    type Future = Ready<Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(RequestMeta::from_req(req)))
+    }
+}
+
+pub(crate) fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| AppError::internal("app state missing"))
+}
+
+fn next_url(req: &HttpRequest) -> String {
+    // After signing in, go back to the page (GET) — for a POST, to the page it came from.
+    if req.method() == actix_web::http::Method::GET {
+        req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into())
+    } else {
+        "/".into()
+    }
+}
+
+/// The signed-in user, or `None`.
+pub struct MaybeUser(pub Option<CurrentUser>);
+
+async fn load_user(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
+    if let Some(u) = req.extensions().get::<CurrentUser>() {
+        return Ok(Some(u.clone()));
+    }
+    let session = req.get_session();
+    let Some(token) = session.get::<String>(SESSION_KEY).ok().flatten() else {
+        return Ok(None);
+    };
+    let st = state(req)?;
+    let lifetimes = st.lifetimes();
+    let pool = st.pool.clone();
+    let found = web::block(move || {
+        let mut conn = pool.get()?;
+        crate::accounts::sessions::authenticate(&mut conn, &token, lifetimes)
+    })
+    .await??;
+    match &found {
+        Some(u) => {
+            req.extensions_mut().insert(u.clone());
+        }
+        // Revoked, expired or disabled: the cookie is worthless now.
+        None => session.purge(),
+    }
+    Ok(found)
+}
+
+impl FromRequest for MaybeUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { load_user(&req).await.map(MaybeUser) })
+    }
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            load_user(&req).await?.ok_or_else(|| AppError::LoginRequired { next: next_url(&req) })
+        })
+    }
+}
+
+/// A superadmin; anyone else gets 404 (the admin area does not admit it exists).
+pub struct Superadmin(pub CurrentUser);
+
+impl Deref for Superadmin {
+    type Target = CurrentUser;
+    fn deref(&self) -> &CurrentUser {
+        &self.0
+    }
+}
+
+impl FromRequest for Superadmin {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let user = load_user(&req).await?.ok_or_else(|| AppError::LoginRequired { next: next_url(&req) })?;
+            if user.user.is_superadmin {
+                Ok(Superadmin(user))
+            } else {
+                Err(AppError::NotFound)
+            }
+        })
+    }
+}
+
+/// A member of the workspace named by `{slug}` in the path, with any role.
+/// Not a member, or the workspace is inactive: 404.
+#[derive(Debug, Clone)]
+pub struct Member {
+    pub user: CurrentUser,
+    pub workspace: Workspace,
+    pub role: Role,
+    scope: TenantScope,
+    pool: Pool,
+}
+
+impl Member {
+    /// A connection scoped to this workspace. Blocking: call inside `web::block`.
+    pub fn conn(&self) -> Result<TenantConn, AppError> {
+        TenantConn::open(&self.pool, &self.scope)
+    }
+
+    pub fn scope(&self) -> TenantScope {
+        self.scope
+    }
+
+    pub fn user_id(&self) -> crate::accounts::UserId {
+        self.user.user.id
+    }
+}
+
+impl FromRequest for Member {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            if let Some(m) = req.extensions().get::<Member>() {
+                return Ok(m.clone());
+            }
+            let user = load_user(&req).await?.ok_or_else(|| AppError::LoginRequired { next: next_url(&req) })?;
+            let slug = req.match_info().get("slug").ok_or(AppError::NotFound)?.to_string();
+            if !crate::workspaces::valid_slug(&slug) {
+                return Err(AppError::NotFound);
+            }
+            let pool = state(&req)?.pool.clone();
+            let user_id = user.user.id;
+            let pool2 = pool.clone();
+            let (workspace, role) =
+                web::block(move || crate::workspaces::access::membership(&pool2, &slug, user_id))
+                    .await??
+                    .ok_or(AppError::NotFound)?;
+            let scope = TenantScope::verified(workspace.id);
+            let member = Member { user, workspace, role, scope, pool };
+            req.extensions_mut().insert(member.clone());
+            Ok(member)
+        })
+    }
+}
+
+macro_rules! role_extractor {
+    ($(#[$meta:meta])* $name:ident, $min:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Member);
+
+        impl Deref for $name {
+            type Target = Member;
+            fn deref(&self) -> &Member {
+                &self.0
+            }
+        }
+
+        impl FromRequest for $name {
+            type Error = AppError;
+            type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+            fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+                let member = Member::from_request(req, payload);
+                Box::pin(async move {
+                    let m = member.await?;
+                    if m.role.at_least($min) {
+                        Ok($name(m))
+                    } else {
+                        Err(AppError::forbidden())
+                    }
+                })
+            }
+        }
+    };
+}
+
+role_extractor!(
+    /// A member who may change content (member, admin, owner — not viewer). Others: 403.
+    Editor,
+    Role::Member
+);
+role_extractor!(
+    /// A workspace admin or owner. Others: 403.
+    WorkspaceAdmin,
+    Role::Admin
+);
+role_extractor!(
+    /// The workspace's owner. Others: 403.
+    Owner,
+    Role::Owner
+);

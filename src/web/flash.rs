@@ -1,0 +1,41 @@
+//! One-shot messages shown on the next page, kept in the session cookie.
+
+use actix_session::Session;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Flash {
+    /// `success`, `error` or `info` (a CSS modifier).
+    pub kind: String,
+    pub message: String,
+}
+
+const KEY: &str = "flash";
+
+impl Flash {
+    fn push(session: &Session, kind: &str, message: impl Into<String>) {
+        let mut all: Vec<Flash> = session.get(KEY).ok().flatten().unwrap_or_default();
+        all.push(Flash { kind: kind.into(), message: message.into() });
+        // A session that can't be written just loses the message; the action itself stands.
+        if let Err(e) = session.insert(KEY, all) {
+            tracing::warn!(error = %e, "could not store flash message");
+        }
+    }
+
+    pub fn success(session: &Session, message: impl Into<String>) {
+        Self::push(session, "success", message)
+    }
+
+    pub fn error(session: &Session, message: impl Into<String>) {
+        Self::push(session, "error", message)
+    }
+
+    pub fn info(session: &Session, message: impl Into<String>) {
+        Self::push(session, "info", message)
+    }
+
+    /// Removes and returns the pending messages.
+    pub fn take(session: &Session) -> Vec<Flash> {
+        session.remove_as::<Vec<Flash>>(KEY).and_then(Result::ok).unwrap_or_default()
+    }
+}

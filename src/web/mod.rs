@@ -1,0 +1,136 @@
+//! Web plumbing shared by every module: extractors, CSRF, security headers,
+//! error pages, flash messages, pagination, static assets, request logging.
+
+pub mod assets;
+pub mod csrf;
+pub mod errors;
+pub mod extract;
+pub mod flash;
+pub mod headers;
+pub mod logging;
+pub mod page;
+pub mod pagination;
+
+pub use extract::{
+    Editor, HxRequest, MaybeUser, Member, Owner, Superadmin, WorkspaceAdmin,
+};
+pub use crate::accounts::CurrentUser;
+pub use flash::Flash;
+pub use page::{Ctx, PageCtx};
+pub use pagination::{PageParams, Paginated};
+
+use actix_web::HttpResponse;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+/// A random token of `bytes` random bytes, hex-encoded.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// SHA-256 of a token, hex-encoded: what the database keeps instead of the token.
+pub fn sha256_hex(s: &str) -> String {
+    hex::encode(Sha256::digest(s.as_bytes()))
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+/// A local path safe to redirect to after login (no scheme, no `//host`).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// 303 See Other to `to`; for htmx requests also `HX-Redirect` so the whole page moves.
+pub fn redirect(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header(("Location", to.to_string()))
+        .insert_header(("HX-Redirect", to.to_string()))
+        .finish()
+}
+
+/// Quotes a CSV field when needed (RFC 4180), and defuses spreadsheet formulas.
+pub fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
+}
+
+/// One CSV line from fields.
+pub fn csv_line(fields: &[&str]) -> String {
+    let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+    line.push_str("\r\n");
+    line
+}
+
+/// Messages for a form, by field name ("" for the form as a whole).
+#[derive(Debug, Clone, Default)]
+pub struct FormErrors(pub Vec<(String, String)>);
+
+impl FormErrors {
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.0.push((field.to_string(), message.into()));
+    }
+
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+    }
+
+    /// Messages not tied to a field.
+    pub fn general(&self) -> Vec<&str> {
+        self.0.iter().filter(|(f, _)| f.is_empty()).map(|(_, m)| m.as_str()).collect()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// `class="invalid"` for a field with an error.
+    pub fn class(&self, field: &str) -> &'static str {
+        if self.get(field).is_some() {
+            "invalid"
+        } else {
+            ""
+        }
+    }
+}
+
+impl<S: Into<String>> From<Vec<(&'static str, S)>> for FormErrors {
+    fn from(v: Vec<(&'static str, S)>) -> Self {
+        FormErrors(v.into_iter().map(|(f, m)| (f.to_string(), m.into())).collect())
+    }
+}
+
+/// Renders a template as an HTML response with `status`.
+pub fn html<T: askama::Template>(status: actix_web::http::StatusCode, t: &T) -> Result<HttpResponse, crate::error::AppError> {
+    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(t.render()?))
+}
+
+/// 200 OK with the template.
+pub fn ok<T: askama::Template>(t: &T) -> Result<HttpResponse, crate::error::AppError> {
+    html(actix_web::http::StatusCode::OK, t)
+}
+
+/// 422 with the template (a form with messages).
+pub fn invalid<T: askama::Template>(t: &T) -> Result<HttpResponse, crate::error::AppError> {
+    html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, t)
+}

@@ -1,0 +1,318 @@
+//! Members, roles and invitations.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use serde::Deserialize;
+
+use crate::accounts::CurrentUser;
+use crate::error::{AppError, AppResult};
+use crate::jobs::email::Email;
+use crate::web::extract::RequestMeta;
+use crate::web::{self as w, Ctx, Flash, Member, MaybeUser, Owner, PageCtx, WorkspaceAdmin};
+use crate::workspaces::invitations::{self, InvitationId, InvitationView, PendingInvitation};
+use crate::workspaces::models::{MemberRow, MembershipId, Role};
+use crate::workspaces::queries::{self, Actor};
+use crate::AppState;
+
+const INVITE_LINK_KEY: &str = "invite_link";
+
+#[derive(Template)]
+#[template(path = "workspaces/members.html")]
+struct MembersPage {
+    page: PageCtx,
+    slug: String,
+    members: Vec<MemberRow>,
+    invitations: Vec<PendingInvitation>,
+    me: crate::accounts::UserId,
+    my_role: Role,
+    seat_limit: i32,
+    invite_link: Option<String>,
+    invite_email: String,
+    invite_role: String,
+    invite_error: Option<String>,
+    roles: Vec<Role>,
+    invitable: Vec<Role>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    pub email: String,
+    #[serde(default)]
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RoleForm {
+    pub role: String,
+}
+
+async fn render_members(
+    ctx: &Ctx,
+    member: &Member,
+    form: InviteForm,
+    invite_error: Option<String>,
+) -> AppResult<HttpResponse> {
+    let m = member.clone();
+    let admin = member.role.at_least(Role::Admin);
+    let (members, invitations) = web::block(move || {
+        m.conn()?.read(|c, t| {
+            let invitations = if admin { invitations::pending(c, t)? } else { Vec::new() };
+            Ok((queries::members(c, t, None)?, invitations))
+        })
+    })
+    .await??;
+    let invite_link = if admin { ctx.session.remove_as::<String>(INVITE_LINK_KEY).and_then(Result::ok) } else { None };
+    let page = MembersPage {
+        page: ctx.workspace("Members", &member.user.user, &member.workspace, member.role),
+        slug: member.workspace.slug.clone(),
+        members,
+        invitations,
+        me: member.user_id(),
+        my_role: member.role,
+        seat_limit: member.workspace.seat_limit,
+        invite_link,
+        invite_email: form.email,
+        invite_role: if form.role.is_empty() { "member".into() } else { form.role },
+        invite_error: invite_error.clone(),
+        roles: Role::ALL.to_vec(),
+        invitable: Role::INVITABLE.to_vec(),
+    };
+    if invite_error.is_some() {
+        w::invalid(&page)
+    } else {
+        w::ok(&page)
+    }
+}
+
+pub async fn list(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
+    render_members(&ctx, &member, InviteForm::default(), None).await
+}
+
+pub async fn invite(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    form: web::Form<InviteForm>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let Some(role) = Role::parse(&form.role) else {
+        return render_members(&ctx, &admin, form, Some("Choose a role.".into())).await;
+    };
+    let m = admin.0.clone();
+    let (email, base, smtp) = (form.email.clone(), state.config.base_url(), state.config.smtp_url.is_some());
+    let inviter = admin.user.user.name.clone();
+    let ws_name = admin.workspace.name.clone();
+    let created = web::block(move || {
+        let uid = m.user_id();
+        m.conn()?.write(|c, t| {
+            let created = invitations::create(c, t, uid, &email, role, &meta)?;
+            if let (Ok((_, token)), true) = (&created, smtp) {
+                let mail = Email {
+                    to: crate::accounts::models::normalize_email(&email),
+                    subject: format!("{inviter} invited you to {ws_name} on Atrium"),
+                    body: format!(
+                        "{inviter} invited you to join the workspace “{ws_name}” as {}.\n\nAccept the invitation (valid for {} days):\n{base}/invite/{token}\n",
+                        role.label(),
+                        invitations::VALID_DAYS
+                    ),
+                };
+                let payload = serde_json::to_value(&mail).map_err(|e| AppError::internal(e.to_string()))?;
+                crate::jobs::enqueue(c, t, "email.send", payload, Some(uid))?;
+            }
+            Ok(created)
+        })
+    })
+    .await??;
+    match created {
+        Ok((_, token)) => {
+            let link = format!("{}/invite/{token}", state.config.base_url());
+            if let Err(e) = ctx.session.insert(INVITE_LINK_KEY, &link) {
+                tracing::warn!(error = %e, "could not keep the invitation link in the session");
+            }
+            let sent = if smtp { " and emailed" } else { "" };
+            Flash::success(&ctx.session, format!("Invitation for {} created{sent}. Copy the link below to share it.", form.email.trim()));
+            Ok(w::redirect(&format!("/w/{}/members", admin.workspace.slug)))
+        }
+        Err(message) => render_members(&ctx, &admin, form, Some(message)).await,
+    }
+}
+
+pub async fn revoke_invitation(
+    ctx: Ctx,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, InvitationId)>,
+) -> AppResult<HttpResponse> {
+    let (_, id) = path.into_inner();
+    let m = admin.0.clone();
+    web::block(move || {
+        let uid = m.user_id();
+        m.conn()?.write(|c, t| invitations::revoke(c, t, uid, id, &meta))
+    })
+    .await??;
+    Flash::success(&ctx.session, "Invitation withdrawn.");
+    Ok(w::redirect(&format!("/w/{}/members", admin.workspace.slug)))
+}
+
+/// Runs a membership change and turns the rule violations into flash messages.
+async fn membership_action(
+    ctx: &Ctx,
+    member: &Member,
+    success: &str,
+    after: &str,
+    f: impl FnOnce(&mut crate::db::DbConn, crate::db::TenantId, Actor) -> AppResult<()> + Send + 'static,
+) -> AppResult<HttpResponse> {
+    let m = member.clone();
+    let actor = Actor { user: member.user_id(), role: member.role };
+    let done = web::block(move || m.conn()?.write(|c, t| f(c, t, actor))).await?;
+    match done {
+        Ok(()) => Flash::success(&ctx.session, success),
+        Err(AppError::Conflict(msg)) | Err(AppError::Forbidden(msg)) => Flash::error(&ctx.session, msg),
+        Err(e) => return Err(e),
+    }
+    Ok(w::redirect(after))
+}
+
+pub async fn change_role(
+    ctx: Ctx,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, MembershipId)>,
+    form: web::Form<RoleForm>,
+) -> AppResult<HttpResponse> {
+    let (_, target) = path.into_inner();
+    let role = Role::parse(&form.role).ok_or_else(|| AppError::BadRequest("Unknown role.".into()))?;
+    let after = format!("/w/{}/members", admin.workspace.slug);
+    membership_action(&ctx, &admin, "Role changed.", &after, move |c, t, actor| {
+        queries::change_role(c, t, actor, target, role, &meta)
+    })
+    .await
+}
+
+pub async fn remove(
+    ctx: Ctx,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, MembershipId)>,
+) -> AppResult<HttpResponse> {
+    let (_, target) = path.into_inner();
+    let after = format!("/w/{}/members", admin.workspace.slug);
+    membership_action(&ctx, &admin, "Member removed.", &after, move |c, t, actor| {
+        queries::remove(c, t, actor, target, &meta)
+    })
+    .await
+}
+
+pub async fn transfer(
+    ctx: Ctx,
+    owner: Owner,
+    meta: RequestMeta,
+    path: web::Path<(String, MembershipId)>,
+) -> AppResult<HttpResponse> {
+    let (_, target) = path.into_inner();
+    let after = format!("/w/{}/members", owner.workspace.slug);
+    membership_action(&ctx, &owner, "Ownership transferred; you are now an admin.", &after, move |c, t, actor| {
+        let mine = queries::membership_of(c, t, actor.user)?;
+        queries::transfer_ownership(c, t, actor, mine, target, &meta)
+    })
+    .await
+}
+
+pub async fn leave(ctx: Ctx, member: Member, meta: RequestMeta) -> AppResult<HttpResponse> {
+    let m = member.clone();
+    let actor = Actor { user: member.user_id(), role: member.role };
+    let done = web::block(move || {
+        m.conn()?.write(|c, t| {
+            let mine = queries::membership_of(c, t, actor.user)?;
+            queries::remove(c, t, actor, mine, &meta)
+        })
+    })
+    .await?;
+    match done {
+        Ok(()) => {
+            Flash::success(&ctx.session, format!("You left “{}”.", member.workspace.name));
+            Ok(w::redirect("/"))
+        }
+        Err(AppError::Conflict(msg)) => {
+            Flash::error(&ctx.session, msg);
+            Ok(w::redirect(&format!("/w/{}/members", member.workspace.slug)))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+// ---- accepting ----
+
+#[derive(Template)]
+#[template(path = "workspaces/invitation.html")]
+struct InvitationPage {
+    page: PageCtx,
+    inv: InvitationView,
+    token: String,
+    signed_in_as: Option<String>,
+    already_member: bool,
+}
+
+fn valid_token_shape(token: &str) -> bool {
+    token.len() == 80 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+pub async fn invitation(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = path.into_inner();
+    if !valid_token_shape(&token) {
+        return Err(AppError::NotFound);
+    }
+    let pool = state.pool.clone();
+    let t = token.clone();
+    let uid = user.0.as_ref().map(|u| u.user.id);
+    let (inv, already_member) = web::block(move || -> AppResult<_> {
+        let inv = invitations::view(&pool, &t)?;
+        let already = match uid {
+            Some(uid) => crate::db::TenantConn::open(&pool, &crate::db::TenantScope::verified(inv.tenant))?
+                .read(|c, tenant| Ok(queries::membership_of(c, tenant, uid).is_ok()))?,
+            None => false,
+        };
+        Ok((inv, already))
+    })
+    .await??;
+    let page = match &user.0 {
+        Some(u) => ctx.user("Invitation", &u.user),
+        None => ctx.anon("Invitation"),
+    };
+    let signed_in_as = user.0.map(|u| u.user.email);
+    w::ok(&InvitationPage { page, inv, token, signed_in_as, already_member })
+}
+
+pub async fn accept(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    meta: RequestMeta,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = path.into_inner();
+    if !valid_token_shape(&token) {
+        return Err(AppError::NotFound);
+    }
+    let pool = state.pool.clone();
+    let (t, u) = (token.clone(), user.clone());
+    let result = web::block(move || invitations::accept(&pool, &t, &u, &meta)).await?;
+    match result {
+        Ok(slug) => {
+            Flash::success(&ctx.session, "Welcome to the workspace!");
+            Ok(w::redirect(&format!("/w/{slug}/")))
+        }
+        Err(AppError::Conflict(msg)) => {
+            Flash::error(&ctx.session, msg);
+            Ok(w::redirect(&format!("/invite/{token}")))
+        }
+        Err(e) => Err(e),
+    }
+}

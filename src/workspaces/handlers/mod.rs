@@ -1,0 +1,6 @@
+//! Workspace pages, split by area.
+
+pub mod dashboard;
+pub mod members;
+pub mod settings;
+pub mod teams;

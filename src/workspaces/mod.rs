@@ -1,0 +1,46 @@
+//! Workspaces: creation, the dashboard, members and roles, invitations, teams,
+//! and workspace settings.
+
+pub mod access;
+pub mod handlers;
+pub mod invitations;
+pub mod models;
+pub mod queries;
+pub mod teams;
+
+pub use models::{valid_slug, MemberRow, Membership, Role, Workspace};
+
+use actix_web::web;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    use handlers::*;
+    cfg.route("/", web::get().to(dashboard::home))
+        .route("/w/new", web::get().to(dashboard::new_form))
+        .route("/w/new", web::post().to(dashboard::create))
+        .route("/invite/{token}", web::get().to(members::invitation))
+        .route("/invite/{token}", web::post().to(members::accept))
+        .service(
+            web::scope("/w/{slug}")
+                .route("", web::get().to(dashboard::redirect_to_dashboard))
+                .route("/", web::get().to(dashboard::dashboard))
+                .route("/members", web::get().to(members::list))
+                .route("/invitations", web::post().to(members::invite))
+                .route("/invitations/{invitation_id}/revoke", web::post().to(members::revoke_invitation))
+                .route("/members/{membership_id}/role", web::post().to(members::change_role))
+                .route("/members/{membership_id}/remove", web::post().to(members::remove))
+                .route("/members/{membership_id}/transfer", web::post().to(members::transfer))
+                .route("/leave", web::post().to(members::leave))
+                .route("/teams", web::get().to(teams::list))
+                .route("/teams", web::post().to(teams::create))
+                .route("/teams/{team_id}", web::get().to(teams::show))
+                .route("/teams/{team_id}/delete", web::post().to(teams::delete))
+                .route("/teams/{team_id}/members", web::post().to(teams::add_member))
+                .route("/teams/{team_id}/members/{user_id}/remove", web::post().to(teams::remove_member))
+                .route("/settings", web::get().to(settings::show))
+                .route("/settings", web::post().to(settings::update))
+                .route("/settings/deactivate", web::post().to(settings::deactivate))
+                .route("/audit", web::get().to(crate::audit::handlers::list))
+                .route("/audit.csv", web::get().to(crate::audit::handlers::export_csv))
+                .route("/jobs/{job_id}", web::get().to(crate::jobs::handlers::show)),
+        );
+}

@@ -1,0 +1,372 @@
+//! Workspace model functions: create, list mine, members and roles, settings,
+//! deactivation. Each takes a connection and does one job, audit included.
+
+use diesel::prelude::*;
+
+use super::models::*;
+use crate::accounts::UserId;
+use crate::audit::{self, NewEvent};
+use crate::db::{DbConn, Json, TenantConn, TenantId, TenantScope, UtcTime};
+use crate::error::{is_unique_violation, AppError, AppResult};
+use crate::schema::{memberships, tenants, users};
+use crate::web::extract::RequestMeta;
+
+/// Default plan and seats for a new workspace.
+pub const DEFAULT_PLAN: &str = "free";
+pub const DEFAULT_SEATS: i32 = 10;
+
+/// Why a name or slug can't be used; `(field, message)`.
+pub type FieldError = (&'static str, String);
+
+pub fn validate_name(name: &str) -> Option<String> {
+    let n = name.trim().chars().count();
+    if n == 0 {
+        Some("Give the workspace a name.".into())
+    } else if n > 80 {
+        Some("Keep the name under 80 characters.".into())
+    } else {
+        None
+    }
+}
+
+pub fn validate_slug(slug: &str) -> Option<String> {
+    if !valid_slug(slug) {
+        Some("Use 2–48 lowercase letters, digits and single hyphens (not at the ends).".into())
+    } else if RESERVED_SLUGS.contains(&slug) {
+        Some("That address is reserved; choose another.".into())
+    } else {
+        None
+    }
+}
+
+fn slug_taken(conn: &mut DbConn, slug: &str) -> AppResult<bool> {
+    Ok(diesel::select(diesel::dsl::exists(tenants::table.filter(tenants::slug.eq(slug)))).get_result(conn)?)
+}
+
+/// A free slug based on `base` (appending -2, -3, … when taken).
+pub fn unique_slug(conn: &mut DbConn, base: &str) -> AppResult<String> {
+    let base = if RESERVED_SLUGS.contains(&base) { format!("{base}-ws") } else { base.to_string() };
+    if !slug_taken(conn, &base)? {
+        return Ok(base);
+    }
+    for n in 2..1000 {
+        let candidate = format!("{base}-{n}");
+        if !slug_taken(conn, &candidate)? {
+            return Ok(candidate);
+        }
+    }
+    Ok(format!("{base}-{}", crate::web::random_token(3)))
+}
+
+/// Creates a workspace with `owner` as its owner. `slug` empty → generated.
+pub fn create(
+    pool: &crate::db::Pool,
+    owner: UserId,
+    name: &str,
+    slug: &str,
+    meta: &RequestMeta,
+) -> Result<Workspace, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if let Some(e) = validate_name(name) {
+        errors.push(("name", e));
+    }
+    let slug = slug.trim().to_lowercase();
+    if !slug.is_empty() {
+        if let Some(e) = validate_slug(&slug) {
+            errors.push(("slug", e));
+        }
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let internal = |e: AppError| vec![("", e.to_string())];
+    let tenant = TenantId::new();
+    let mut tc = TenantConn::open(pool, &TenantScope::verified(tenant)).map_err(internal)?;
+    let result = tc.write(|c, tenant| {
+        let slug = if slug.is_empty() { unique_slug(c, &slugify(name))? } else { slug.clone() };
+        if slug_taken(c, &slug)? {
+            return Ok(Err(vec![("slug", "That address is taken; choose another.".to_string())]));
+        }
+        let now = UtcTime::now();
+        diesel::insert_into(tenants::table)
+            .values((
+                tenants::id.eq(tenant),
+                tenants::name.eq(name.trim()),
+                tenants::slug.eq(&slug),
+                tenants::status.eq("active"),
+                tenants::plan.eq(DEFAULT_PLAN),
+                tenants::seat_limit.eq(DEFAULT_SEATS),
+                tenants::settings.eq(Json(serde_json::json!({}))),
+                tenants::created_at.eq(now),
+                tenants::updated_at.eq(now),
+            ))
+            .execute(c)?;
+        add_member(c, tenant, owner, Role::Owner)?;
+        audit::record(
+            c,
+            NewEvent::tenant(tenant, "workspace.create")
+                .actor(owner)
+                .resource("workspace", tenant)
+                .meta(meta)
+                .changes(serde_json::json!({"name": name.trim(), "slug": slug})),
+        )?;
+        Ok(Ok(tenants::table.find(tenant).select(Workspace::as_select()).first(c)?))
+    });
+    match result {
+        Ok(r) => r,
+        Err(AppError::Internal(d)) if d.contains("UNIQUE") || d.contains("unique") => {
+            Err(vec![("slug", "That address is taken; choose another.".to_string())])
+        }
+        Err(e) => Err(internal(e)),
+    }
+}
+
+/// Inserts a membership (inside a tenant transaction).
+pub fn add_member(c: &mut DbConn, tenant: TenantId, user: UserId, role: Role) -> AppResult<MembershipId> {
+    let id = MembershipId::new();
+    let now = UtcTime::now();
+    diesel::insert_into(memberships::table)
+        .values((
+            memberships::tenant_id.eq(tenant),
+            memberships::id.eq(id),
+            memberships::user_id.eq(user),
+            memberships::role.eq(role.as_str()),
+            memberships::created_at.eq(now),
+            memberships::updated_at.eq(now),
+        ))
+        .execute(c)
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::Conflict("That person is already a member of this workspace.".into())
+            } else {
+                e.into()
+            }
+        })?;
+    Ok(id)
+}
+
+/// The active workspaces a user belongs to, by name.
+pub fn mine(conn: &mut DbConn, user: UserId) -> AppResult<Vec<MyWorkspace>> {
+    crate::db::user_tx(conn, user, |c| {
+        let rows: Vec<(String, String, String)> = memberships::table
+            .inner_join(tenants::table)
+            .filter(memberships::user_id.eq(user))
+            .filter(tenants::status.eq("active"))
+            .order(tenants::name.asc())
+            .select((tenants::name, tenants::slug, memberships::role))
+            .load(c)?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, slug, role)| MyWorkspace { name, slug, role: Role::parse(&role).unwrap_or(Role::Viewer) })
+            .collect())
+    })
+}
+
+/// Members of the tenant, owners first, then by name.
+pub fn members(c: &mut DbConn, tenant: TenantId, limit: Option<i64>) -> AppResult<Vec<MemberRow>> {
+    let mut q = memberships::table
+        .inner_join(users::table)
+        .filter(memberships::tenant_id.eq(tenant))
+        .select((memberships::id, users::id, users::name, users::email, memberships::role, memberships::created_at))
+        .order((users::name.asc(), users::email.asc()))
+        .into_boxed();
+    if let Some(n) = limit {
+        q = q.limit(n);
+    }
+    let rows: Vec<(MembershipId, UserId, String, String, String, UtcTime)> = q.load(c)?;
+    let mut out: Vec<MemberRow> = rows
+        .into_iter()
+        .map(|(membership_id, user_id, name, email, role, joined)| MemberRow {
+            membership_id,
+            user_id,
+            name,
+            email,
+            role: Role::parse(&role).unwrap_or(Role::Viewer),
+            joined,
+        })
+        .collect();
+    out.sort_by_key(|m| !m.is_owner());
+    Ok(out)
+}
+
+pub fn member_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
+    Ok(memberships::table.filter(memberships::tenant_id.eq(tenant)).count().get_result(c)?)
+}
+
+fn owner_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
+    Ok(memberships::table
+        .filter(memberships::tenant_id.eq(tenant))
+        .filter(memberships::role.eq("owner"))
+        .count()
+        .get_result(c)?)
+}
+
+fn find_membership(c: &mut DbConn, tenant: TenantId, id: MembershipId) -> AppResult<Membership> {
+    Ok(memberships::table
+        .filter(memberships::tenant_id.eq(tenant))
+        .filter(memberships::id.eq(id))
+        .select(Membership::as_select())
+        .first(c)?)
+}
+
+/// Who is acting, for the rules on roles.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub user: UserId,
+    pub role: Role,
+}
+
+/// Changes a member's role. Only owners grant or take away ownership; admins
+/// manage admins, members and viewers; the last owner can't be demoted.
+pub fn change_role(
+    c: &mut DbConn,
+    tenant: TenantId,
+    actor: Actor,
+    target: MembershipId,
+    new_role: Role,
+    meta: &RequestMeta,
+) -> AppResult<()> {
+    let m = find_membership(c, tenant, target)?;
+    let old = m.role();
+    if old == new_role {
+        return Ok(());
+    }
+    if (old == Role::Owner || new_role == Role::Owner) && actor.role != Role::Owner {
+        return Err(AppError::Forbidden("Only an owner can grant or remove ownership.".into()));
+    }
+    if old == Role::Owner && owner_count(c, tenant)? <= 1 {
+        return Err(AppError::Conflict(
+            "A workspace needs at least one owner: make someone else owner first.".into(),
+        ));
+    }
+    diesel::update(memberships::table.filter(memberships::tenant_id.eq(tenant)).filter(memberships::id.eq(target)))
+        .set((memberships::role.eq(new_role.as_str()), memberships::updated_at.eq(UtcTime::now())))
+        .execute(c)?;
+    audit::record(
+        c,
+        NewEvent::tenant(tenant, "member.role_change")
+            .actor(actor.user)
+            .resource("user", m.user_id)
+            .meta(meta)
+            .changes(serde_json::json!({"role": [old.as_str(), new_role.as_str()]})),
+    )
+}
+
+/// Removes a member (or, when `target` is the actor's own membership, leaves).
+pub fn remove(
+    c: &mut DbConn,
+    tenant: TenantId,
+    actor: Actor,
+    target: MembershipId,
+    meta: &RequestMeta,
+) -> AppResult<()> {
+    let m = find_membership(c, tenant, target)?;
+    let leaving = m.user_id == actor.user;
+    if !leaving {
+        if !actor.role.at_least(Role::Admin) {
+            return Err(AppError::forbidden());
+        }
+        if m.role() == Role::Owner && actor.role != Role::Owner {
+            return Err(AppError::Forbidden("Only an owner can remove an owner.".into()));
+        }
+    }
+    if m.role() == Role::Owner && owner_count(c, tenant)? <= 1 {
+        return Err(AppError::Conflict(
+            "A workspace needs at least one owner: transfer ownership before leaving.".into(),
+        ));
+    }
+    diesel::delete(memberships::table.filter(memberships::tenant_id.eq(tenant)).filter(memberships::id.eq(target)))
+        .execute(c)?;
+    let action = if leaving { "member.leave" } else { "member.remove" };
+    audit::record(
+        c,
+        NewEvent::tenant(tenant, action)
+            .actor(actor.user)
+            .resource("user", m.user_id)
+            .meta(meta)
+            .changes(serde_json::json!({"role": m.role().as_str()})),
+    )
+}
+
+/// Makes `target` an owner and the acting owner an admin.
+pub fn transfer_ownership(
+    c: &mut DbConn,
+    tenant: TenantId,
+    actor: Actor,
+    actor_membership: MembershipId,
+    target: MembershipId,
+    meta: &RequestMeta,
+) -> AppResult<()> {
+    if actor.role != Role::Owner {
+        return Err(AppError::Forbidden("Only an owner can transfer ownership.".into()));
+    }
+    if actor_membership == target {
+        return Ok(());
+    }
+    change_role(c, tenant, actor, target, Role::Owner, meta)?;
+    change_role(c, tenant, actor, actor_membership, Role::Admin, meta)
+}
+
+/// The membership id of `user` in `tenant`.
+pub fn membership_of(c: &mut DbConn, tenant: TenantId, user: UserId) -> AppResult<MembershipId> {
+    Ok(memberships::table
+        .filter(memberships::tenant_id.eq(tenant))
+        .filter(memberships::user_id.eq(user))
+        .select(memberships::id)
+        .first(c)?)
+}
+
+/// Renames a workspace or changes its address.
+pub fn update_settings(
+    c: &mut DbConn,
+    ws: &Workspace,
+    actor: UserId,
+    name: &str,
+    slug: &str,
+    meta: &RequestMeta,
+) -> AppResult<Result<Workspace, Vec<FieldError>>> {
+    let mut errors = Vec::new();
+    if let Some(e) = validate_name(name) {
+        errors.push(("name", e));
+    }
+    let slug = slug.trim().to_lowercase();
+    if let Some(e) = validate_slug(&slug) {
+        errors.push(("slug", e));
+    } else if slug != ws.slug && slug_taken(c, &slug)? {
+        errors.push(("slug", "That address is taken; choose another.".into()));
+    }
+    if !errors.is_empty() {
+        return Ok(Err(errors));
+    }
+    diesel::update(tenants::table.find(ws.id))
+        .set((tenants::name.eq(name.trim()), tenants::slug.eq(&slug), tenants::updated_at.eq(UtcTime::now())))
+        .execute(c)?;
+    audit::record(
+        c,
+        NewEvent::tenant(ws.id, "workspace.update")
+            .actor(actor)
+            .resource("workspace", ws.id)
+            .meta(meta)
+            .changes(serde_json::json!({"name": [ws.name, name.trim()], "slug": [ws.slug, slug]})),
+    )?;
+    Ok(Ok(tenants::table.find(ws.id).select(Workspace::as_select()).first(c)?))
+}
+
+/// Sets a workspace active or inactive (soft): inactive ones vanish for members.
+pub fn set_status(c: &mut DbConn, tenant: TenantId, actor: UserId, active: bool, meta: &RequestMeta) -> AppResult<()> {
+    let status = if active { "active" } else { "inactive" };
+    let n = diesel::update(tenants::table.find(tenant))
+        .set((tenants::status.eq(status), tenants::updated_at.eq(UtcTime::now())))
+        .execute(c)?;
+    if n == 0 {
+        return Err(AppError::NotFound);
+    }
+    let action = if active { "workspace.reactivate" } else { "workspace.deactivate" };
+    let event = NewEvent::tenant(tenant, action).actor(actor).resource("workspace", tenant).meta(meta);
+    audit::record(c, if active { event } else { event.warning() })
+}
+
+/// Seats in use: members plus pending invitations.
+pub fn seats_used(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
+    Ok(member_count(c, tenant)? + super::invitations::pending_count(c, tenant)?)
+}
