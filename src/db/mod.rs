@@ -134,8 +134,8 @@ where
 /// SQLite pragmas for every pooled connection.
 pub(crate) fn sqlite_setup(conn: &mut SqliteConnection) -> QueryResult<()> {
     conn.batch_execute(
-        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-         PRAGMA busy_timeout = 5000;",
+        "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA foreign_keys = ON;",
     )
 }
 

@@ -70,12 +70,10 @@ pub async fn render_errors(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<BoxBody>>, Error> {
-    let http_req = req.request().clone();
+    // Cloning the HttpRequest here would break routing (it needs sole ownership),
+    // so read what is needed now and the rest from the response's request.
     let htmx = req.headers().contains_key("hx-request");
-    let res = match next.call(req).await {
-        Ok(res) => res.map_into_boxed_body(),
-        Err(e) => ServiceResponse::new(http_req.clone(), e.error_response()),
-    };
+    let res = next.call(req).await?.map_into_boxed_body();
     let status = res.status();
     if !(status.is_client_error() || status.is_server_error()) {
         return Ok(res.map_into_left_body());
@@ -89,7 +87,8 @@ pub async fn render_errors(
         }
         None => fallback_info(status),
     };
-    let request_id = http_req
+    let request_id = res
+        .request()
         .extensions()
         .get::<RequestId>()
         .map(|r| r.0.clone())

@@ -1,0 +1,13 @@
+//! Integration tests: the real app (`build_app`) over a fresh database per test,
+//! on SQLite by default and on PostgreSQL with `ATRIUM_TEST_DATABASE_URL`.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod accounts;
+
+
+
+
+
+mod workspaces;
