@@ -14,6 +14,12 @@ pub use pool::{connect_pool, Pool, PooledConn};
 pub use tenant::{AdminConn, TenantConn, TenantId, TenantScope};
 pub use types::{sql, Id, Json, UtcTime};
 
+/// Tests build scopes directly to set up and probe data (feature `test-support`).
+#[cfg(feature = "test-support")]
+pub fn tenant_scope_for_tests(tenant: TenantId) -> TenantScope {
+    TenantScope::verified(tenant)
+}
+
 use crate::error::AppError;
 
 /// One connection, PostgreSQL or SQLite, chosen by the URL at run time.

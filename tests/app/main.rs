@@ -5,9 +5,5 @@
 mod common;
 
 mod accounts;
-
-
-
-
-
+mod isolation;
 mod workspaces;

@@ -196,6 +196,20 @@ impl TestApp {
         }
     }
 
+    /// `SELECT COUNT(*) AS n …` through [`raw_exec`]'s connection.
+    pub fn raw_count(&self, sql: &str) -> i64 {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        let row: N = match self.db.superuser_conn() {
+            Some(mut pg) => diesel::sql_query(sql).get_result(&mut pg).expect("raw count"),
+            None => diesel::sql_query(sql).get_result(&mut *self.pool().get().expect("conn")).expect("raw count"),
+        };
+        row.n
+    }
+
     /// Runs all due background jobs now.
     pub fn run_jobs(&self) -> usize {
         atrium::jobs::worker::run_due(self.pool(), &self.state.config, "test").expect("jobs")

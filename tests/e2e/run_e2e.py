@@ -46,6 +46,7 @@ BIN = os.environ.get("ATRIUM_BIN") or os.path.join(REPO_ROOT, "target", "debug",
 CHROMIUM = os.environ.get("CHROMIUM_BIN", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("CHROMEDRIVER_BIN", "/usr/bin/chromedriver")
 SCREENSHOT = "/tmp/e2e-members.png"
+SCREENSHOT_INVITE = "/tmp/e2e-members-invite.png"
 
 SECRET_KEY = "e2e-secret-key-" + "0123456789abcdef" * 3 + "x"  # exactly 64 chars
 assert len(SECRET_KEY) == 64
@@ -377,8 +378,7 @@ def scenario_core_flow(ctx):
     token = m.group(2)
     check(m.group(1) == f"127.0.0.1:{ctx.server.port}",
           f"invitation link host {m.group(1)!r} is not the server's 127.0.0.1:{ctx.server.port}")
-    a.d.save_screenshot(SCREENSHOT)
-    log(f"  screenshot of the members page: {SCREENSHOT}")
+    a.d.save_screenshot(SCREENSHOT_INVITE)
 
     # B opens the invitation, creates an account, comes back and accepts.
     log("  bob opens the invitation and signs up")
@@ -418,6 +418,9 @@ def scenario_core_flow(ctx):
     check("Viewer" in badges, f"bob's row badges are {badges}, expected 'Viewer'")
     check(row.find_elements(By.CSS_SELECTOR, ".badge.badge-viewer"),
           "bob's role badge lacks the badge-viewer class")
+    a.d.save_screenshot(SCREENSHOT)
+    log(f"  screenshots of the members page: {SCREENSHOT} (bob a viewer), "
+        f"{SCREENSHOT_INVITE} (invitation link)")
 
     # A reads the audit log.
     log("  alice reads the audit log")
@@ -481,7 +484,7 @@ def scenario_csp(ctx):
                 pass
         for e in br.console:
             msg = e.get("message", "")
-            if "Content Security Policy" in msg or "Refused to" in msg:
+            if "content security policy" in msg.lower() or "Refused to" in msg:
                 problems.append(f"[{who}] {e.get('level')} {msg}")
     if a.console:
         log(f"  alice's console ({len(a.console)} entries):")
