@@ -18,6 +18,8 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub smtp_from: String,
     pub allow_rls_bypass: bool,
+    /// Client addresses from X-Forwarded-For / Forwarded.
+    pub trust_proxy: bool,
     pub pool_size: u32,
     pub job_workers: usize,
     pub session_idle_minutes: i64,
@@ -59,6 +61,7 @@ impl Config {
             smtp_url: None,
             smtp_from: "atrium@localhost".into(),
             allow_rls_bypass: false,
+            trust_proxy: false,
             pool_size: 8,
             job_workers: 0,
             session_idle_minutes: 60 * 24 * 7,

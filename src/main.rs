@@ -70,6 +70,10 @@ struct ServeArgs {
     /// Sender address for emails.
     #[arg(long, global = true, env = "ATRIUM_SMTP_FROM", default_value = "atrium@localhost")]
     smtp_from: String,
+    /// Take the client address from X-Forwarded-For / Forwarded (only behind a
+    /// proxy that sets them; otherwise clients could pick their own address).
+    #[arg(long, global = true, env = "ATRIUM_TRUST_PROXY")]
+    trust_proxy: bool,
     /// Start even though the Postgres role bypasses row-level security.
     #[arg(long, global = true)]
     allow_rls_bypass: bool,
@@ -156,6 +160,24 @@ fn main() -> anyhow::Result<()> {
 fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
     let url = database_url(global);
+    // Refuse a role that bypasses RLS before migrations create tables it would own.
+    {
+        let probe = db::connect_pool(&url, 1)?;
+        let mut conn = probe.get()?;
+        if let Some(role) = db::role_bypasses_rls(&mut conn)? {
+            if !args.allow_rls_bypass {
+                anyhow::bail!(
+                    "the database role \"{role}\" is a superuser or has BYPASSRLS, so row-level security \
+                     would not isolate workspaces.\nConnect as an application role instead, e.g. (as a superuser):\n\n  \
+                     CREATE ROLE atrium LOGIN PASSWORD 'change-me' NOSUPERUSER NOBYPASSRLS;\n  \
+                     CREATE DATABASE atrium OWNER atrium;\n\n\
+                     then DATABASE_URL=postgres://atrium:change-me@host/atrium (see docs/SCALING.md for a \
+                     separate owner role), or pass --allow-rls-bypass to start anyway"
+                );
+            }
+            tracing::warn!(role = %role, "row-level security is bypassed by this role (--allow-rls-bypass)");
+        }
+    }
     let applied = migrate(global)?;
     let secret = load_or_create_secret(args.secret_key.as_deref(), &global.data_dir)?;
     let config = Config {
@@ -168,6 +190,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         smtp_url: args.smtp_url.clone(),
         smtp_from: args.smtp_from.clone(),
         allow_rls_bypass: args.allow_rls_bypass,
+        trust_proxy: args.trust_proxy,
         pool_size: args.pool_size,
         job_workers: args.job_workers,
         session_idle_minutes: args.session_idle_minutes,
@@ -177,21 +200,6 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         atrium::jobs::email::parse_url(smtp).map_err(|e| anyhow::anyhow!(e))?;
     }
     let pool = db::connect_pool(&url, config.pool_size)?;
-    {
-        let mut conn = pool.get()?;
-        if let Some(role) = db::role_bypasses_rls(&mut conn)? {
-            if !config.allow_rls_bypass {
-                anyhow::bail!(
-                    "the database role \"{role}\" is a superuser or has BYPASSRLS, so row-level security \
-                     would not isolate workspaces.\nCreate an application role and connect as it, e.g.:\n\n  \
-                     CREATE ROLE atrium LOGIN PASSWORD 'change-me' NOSUPERUSER NOBYPASSRLS;\n  \
-                     ALTER DATABASE <db> OWNER TO atrium;  -- or GRANT the DML privileges\n\n\
-                     (or pass --allow-rls-bypass to start anyway)"
-                );
-            }
-            tracing::warn!(role = %role, "row-level security is bypassed by this role (--allow-rls-bypass)");
-        }
-    }
     let backend = Backend::from_url(&url);
     let state = web::Data::new(AppState::new(pool.clone(), config));
     let stop = Arc::new(AtomicBool::new(false));

@@ -104,17 +104,24 @@ pub async fn setup(
     let created = web::block(move || -> AppResult<_> {
         let hash = passwords::hash(&f.password)?;
         let mut conn = pool.get()?;
-        // Checked again inside: two people racing for /setup get one superadmin.
-        if models::count(&mut conn)? > 0 {
-            return Err(AppError::NotFound);
-        }
-        match models::register(&mut conn, &f.name, &f.email, hash, true, Some(&meta))? {
-            Ok(user) => {
-                let (token, _) = sessions::create(&mut conn, user.id, Some(&meta.ip), meta.user_agent.as_deref(), lifetimes)?;
-                Ok(Ok(token))
+        // Count and insert in one write transaction: two people racing for
+        // /setup get one superadmin (SQLite: BEGIN IMMEDIATE; Postgres: the
+        // table lock below).
+        write_tx(&mut conn, |c| {
+            if c.backend() == crate::db::Backend::Postgres {
+                diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(c)?;
             }
-            Err(e) => Ok(Err(e)),
-        }
+            if models::count(c)? > 0 {
+                return Err(AppError::NotFound);
+            }
+            match models::register(c, &f.name, &f.email, hash, true, Some(&meta))? {
+                Ok(user) => {
+                    let (token, _) = sessions::create(c, user.id, Some(&meta.ip), meta.user_agent.as_deref(), lifetimes)?;
+                    Ok(Ok(token))
+                }
+                Err(e) => Ok(Err(e)),
+            }
+        })
     })
     .await??;
     match created {
@@ -154,7 +161,11 @@ async fn signup_allowed(state: &AppState, next: &str) -> AppResult<bool> {
             return Ok(true);
         }
         let Some(token) = next.strip_prefix("/invite/") else { return Ok(false) };
-        Ok(crate::workspaces::invitations::view(&pool, token).is_ok_and(|v| !v.used && !v.expired))
+        match crate::workspaces::invitations::view(&pool, token) {
+            Ok(v) => Ok(!v.used && !v.expired),
+            Err(AppError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        }
     })
     .await?
 }

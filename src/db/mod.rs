@@ -86,6 +86,12 @@ pub(crate) fn transaction_with<T, E>(
 where
     E: From<diesel::result::Error>,
 {
+    // Already inside a transaction (a model function calling another): a savepoint.
+    let depth = <DbConn as Connection>::TransactionManager::transaction_manager_status_mut(conn)
+        .transaction_depth()?;
+    if depth.is_some() {
+        return conn.transaction(f);
+    }
     match conn {
         DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, begin_sql)?,
         DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, begin_sql)?,
@@ -132,7 +138,7 @@ where
     let begin = match conn.backend() {
         Backend::Sqlite => "BEGIN IMMEDIATE".to_string(),
         // A hyphenated uuid is [0-9a-f-]{36}: safe to inline.
-        Backend::Postgres => format!("BEGIN; SELECT set_config('app.user_id', '{}', true)", user_id),
+        Backend::Postgres => format!("BEGIN; SET LOCAL app.user_id = '{}'", user_id),
     };
     transaction_with(conn, &begin, f)
 }

@@ -44,7 +44,7 @@ impl TenantConn {
     }
 
     /// Binds an already checked-out connection to `scope`'s tenant.
-    pub fn from_pooled(conn: PooledConn, scope: &TenantScope) -> Self {
+    pub(crate) fn from_pooled(conn: PooledConn, scope: &TenantScope) -> Self {
         TenantConn { conn, tenant: scope.tenant }
     }
 
@@ -59,9 +59,10 @@ impl TenantConn {
     fn begin_sql(&self, write: bool) -> String {
         match self.conn.backend() {
             // A hyphenated uuid is [0-9a-f-]{36}: safe to inline, and it saves a
-            // round trip per transaction.
+            // round trip per transaction. SET LOCAL (rather than set_config) is
+            // what Citus forwards to its workers.
             Backend::Postgres => {
-                format!("BEGIN; SELECT set_config('app.tenant_id', '{}', true)", self.tenant)
+                format!("BEGIN; SET LOCAL app.tenant_id = '{}'", self.tenant)
             }
             Backend::Sqlite if write => "BEGIN IMMEDIATE".into(),
             Backend::Sqlite => "BEGIN".into(),
@@ -121,7 +122,7 @@ impl AdminConn {
 
     fn begin_sql(&self, write: bool) -> &'static str {
         match self.conn.backend() {
-            Backend::Postgres => "BEGIN; SELECT set_config('app.bypass_tenant', 'on', true)",
+            Backend::Postgres => "BEGIN; SET LOCAL app.bypass_tenant = 'on'",
             Backend::Sqlite if write => "BEGIN IMMEDIATE",
             Backend::Sqlite => "BEGIN",
         }

@@ -12,7 +12,7 @@ use crate::error::AppResult;
 /// Runs one claimed job in its tenant and records the outcome.
 fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
     let scope = TenantScope::verified(job.tenant_id);
-    let mut tc = TenantConn::open(pool, &scope)?;
+    // Slow work (an SMTP conversation) holds no database connection.
     let outcome = match job.kind.as_str() {
         "email.send" => super::email::run(config, &job).map_err(|e| e.to_string()),
         other => Err(super::unknown_kind(other).to_string()),
@@ -20,7 +20,7 @@ fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
     if let Err(e) = &outcome {
         tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
     }
-    tc.write(|c, _| finish(c, &job, outcome))
+    TenantConn::open(pool, &scope)?.write(|c, _| finish(c, &job, outcome))
 }
 
 /// Claims and runs due jobs until none is left; returns how many ran.

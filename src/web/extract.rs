@@ -40,8 +40,10 @@ pub struct RequestMeta {
 
 impl RequestMeta {
     pub fn from_req(req: &HttpRequest) -> Self {
-        // Behind a proxy, realip_remote_addr honours Forwarded / X-Forwarded-For.
-        let ip = req.connection_info().realip_remote_addr().unwrap_or("unknown").to_string();
+        let trust_proxy = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.trust_proxy);
+        let info = req.connection_info();
+        let addr = if trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
+        let ip = addr.unwrap_or("unknown").to_string();
         let user_agent = req
             .headers()
             .get("user-agent")

@@ -11,11 +11,16 @@ pub struct Flash {
 }
 
 const KEY: &str = "flash";
+const MAX_PENDING: usize = 3;
 
 impl Flash {
     fn push(session: &Session, kind: &str, message: impl Into<String>) {
         let mut all: Vec<Flash> = session.get(KEY).ok().flatten().unwrap_or_default();
         all.push(Flash { kind: kind.into(), message: message.into() });
+        // The cookie holds at most 4 KB: keep only the latest few unseen messages.
+        if all.len() > MAX_PENDING {
+            all.drain(..all.len() - MAX_PENDING);
+        }
         // A session that can't be written just loses the message; the action itself stands.
         if let Err(e) = session.insert(KEY, all) {
             tracing::warn!(error = %e, "could not store flash message");

@@ -5,7 +5,7 @@ use chrono::Duration;
 use diesel::prelude::*;
 
 use super::models::Role;
-use super::queries::{add_member, seats_used};
+use super::queries::{add_member, lock_workspace, seats_used};
 use crate::accounts::{CurrentUser, UserId};
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, Id, Pool, TenantConn, TenantId, TenantScope, UtcTime};
@@ -89,7 +89,7 @@ pub fn create(
     if already_member {
         return Ok(Err(format!("{email} is already a member of this workspace.")));
     }
-    let seat_limit: i32 = tenants::table.find(tenant).select(tenants::seat_limit).first(c)?;
+    let seat_limit = lock_workspace(c, tenant)?;
     // A new invitation for the same email replaces the old one (not a second seat).
     let replaced = diesel::update(
         invitations::table
@@ -231,7 +231,7 @@ pub fn accept(pool: &Pool, token: &str, user: &CurrentUser, meta: &RequestMeta) 
         if inv.expired {
             return Err(AppError::Conflict("This invitation has expired. Ask for a new one.".into()));
         }
-        let seat_limit: i32 = tenants::table.find(tenant).select(tenants::seat_limit).first(c)?;
+        let seat_limit = lock_workspace(c, tenant)?;
         // This invitation's own seat is counted among the pending ones.
         if seats_used(c, tenant)? > i64::from(seat_limit) {
             return Err(AppError::Conflict(format!(

@@ -88,7 +88,7 @@ pub fn create(
             return Ok(Err(vec![("slug", "That address is taken; choose another.".to_string())]));
         }
         let now = UtcTime::now();
-        diesel::insert_into(tenants::table)
+        let inserted = diesel::insert_into(tenants::table)
             .values((
                 tenants::id.eq(tenant),
                 tenants::name.eq(name.trim()),
@@ -100,7 +100,14 @@ pub fn create(
                 tenants::created_at.eq(now),
                 tenants::updated_at.eq(now),
             ))
-            .execute(c)?;
+            .execute(c);
+        match inserted {
+            // Another request took the slug between the check and the insert.
+            Err(e) if is_unique_violation(&e) => {
+                return Ok(Err(vec![("slug", "That address is taken; choose another.".to_string())]))
+            }
+            other => other?,
+        };
         add_member(c, tenant, owner, Role::Owner)?;
         audit::record(
             c,
@@ -112,13 +119,7 @@ pub fn create(
         )?;
         Ok(Ok(tenants::table.find(tenant).select(Workspace::as_select()).first(c)?))
     });
-    match result {
-        Ok(r) => r,
-        Err(AppError::Internal(d)) if d.contains("UNIQUE") || d.contains("unique") => {
-            Err(vec![("slug", "That address is taken; choose another.".to_string())])
-        }
-        Err(e) => Err(internal(e)),
-    }
+    result.unwrap_or_else(|e| Err(internal(e)))
 }
 
 /// Inserts a membership (inside a tenant transaction).
@@ -364,6 +365,18 @@ pub fn set_status(c: &mut DbConn, tenant: TenantId, actor: UserId, active: bool,
     let action = if active { "workspace.reactivate" } else { "workspace.deactivate" };
     let event = NewEvent::tenant(tenant, action).actor(actor).resource("workspace", tenant).meta(meta);
     audit::record(c, if active { event } else { event.warning() })
+}
+
+/// Locks the workspace row until the transaction ends, so that concurrent
+/// invitations and acceptances count seats one after another (Postgres; a
+/// SQLite write transaction already holds the database's write lock).
+pub fn lock_workspace(c: &mut DbConn, tenant: TenantId) -> AppResult<i32> {
+    if c.backend() == crate::db::Backend::Postgres {
+        diesel::sql_query("SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE")
+            .bind::<crate::db::sql::Uuid, _>(tenant)
+            .execute(c)?;
+    }
+    Ok(tenants::table.find(tenant).select(tenants::seat_limit).first(c)?)
 }
 
 /// Seats in use: members plus pending invitations.

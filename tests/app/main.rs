@@ -5,5 +5,9 @@
 mod common;
 
 mod accounts;
+mod audit;
 mod isolation;
+mod jobs;
+mod roles;
+mod schema;
 mod workspaces;

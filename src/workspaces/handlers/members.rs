@@ -276,7 +276,11 @@ pub async fn invitation(
         let inv = invitations::view(&pool, &t)?;
         let already = match uid {
             Some(uid) => crate::db::TenantConn::open(&pool, &crate::db::TenantScope::verified(inv.tenant))?
-                .read(|c, tenant| Ok(queries::membership_of(c, tenant, uid).is_ok()))?,
+                .read(|c, tenant| match queries::membership_of(c, tenant, uid) {
+                    Ok(_) => Ok(true),
+                    Err(AppError::NotFound) => Ok(false),
+                    Err(e) => Err(e),
+                })?,
             None => false,
         };
         Ok((inv, already))

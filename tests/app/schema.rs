@@ -1,0 +1,181 @@
+//! The schema guard: every tenant table must carry the three walls' marks —
+//! `tenant_id NOT NULL`, `PRIMARY KEY (tenant_id, …)`, an index led by
+//! `tenant_id`, foreign keys into tenant tables led by `tenant_id`, and on
+//! Postgres forced row-level security with a policy. A new table that is not
+//! declared global must pass, so later modules can't forget.
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Bool, Integer, Text};
+
+use crate::common::TestApp;
+use atrium::db::{Backend, DbConn};
+
+/// Tables shared by every workspace (Citus reference tables), and the audit
+/// log whose tenant is optional (global events).
+const GLOBAL: &[&str] = &["users", "tenants", "user_sessions", "login_attempts", "audit_events", "instance_settings"];
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct Col {
+    #[diesel(sql_type = Text)]
+    name: String,
+    #[diesel(sql_type = Bool, column_name = nn)]
+    notnull: bool,
+    #[diesel(sql_type = Integer)]
+    pk: i32,
+}
+
+#[derive(QueryableByName)]
+struct Fk {
+    #[diesel(sql_type = Text)]
+    target: String,
+    #[diesel(sql_type = Text)]
+    first_col: String,
+}
+
+#[derive(QueryableByName)]
+struct Count {
+    #[diesel(sql_type = BigInt)]
+    n: i64,
+}
+
+#[derive(QueryableByName)]
+struct Rls {
+    #[diesel(sql_type = Bool)]
+    enabled: bool,
+    #[diesel(sql_type = Bool)]
+    forced: bool,
+    #[diesel(sql_type = BigInt)]
+    policies: i64,
+}
+
+fn tables(c: &mut DbConn, backend: Backend) -> Vec<String> {
+    let q = match backend {
+        Backend::Postgres => "SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table'",
+    };
+    diesel::sql_query(q)
+        .load::<Name>(c)
+        .expect("tables")
+        .into_iter()
+        .map(|n| n.name)
+        .filter(|n| !n.starts_with("__diesel") && !n.starts_with("sqlite_"))
+        .collect()
+}
+
+fn columns(c: &mut DbConn, backend: Backend, t: &str) -> Vec<Col> {
+    let q = match backend {
+        Backend::Postgres => format!(
+            "SELECT a.attname::text AS name, a.attnotnull AS nn, \
+             COALESCE((SELECT k.ord FROM pg_index i, unnest(i.indkey::int2[]) WITH ORDINALITY AS k(attnum, ord) \
+                       WHERE i.indrelid = a.attrelid AND i.indisprimary AND k.attnum = a.attnum), 0)::int AS pk \
+             FROM pg_attribute a WHERE a.attrelid = '{t}'::regclass AND a.attnum > 0 AND NOT a.attisdropped"
+        ),
+        Backend::Sqlite => format!("SELECT name, \"notnull\" AS nn, pk FROM pragma_table_info('{t}')"),
+    };
+    diesel::sql_query(q).load(c).expect("columns")
+}
+
+fn foreign_keys(c: &mut DbConn, backend: Backend, t: &str) -> Vec<Fk> {
+    let q = match backend {
+        Backend::Postgres => format!(
+            "SELECT confrelid::regclass::text AS target, \
+             (SELECT attname::text FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = c.conkey[1]) AS first_col \
+             FROM pg_constraint c WHERE conrelid = '{t}'::regclass AND contype = 'f'"
+        ),
+        Backend::Sqlite => format!("SELECT \"table\" AS target, \"from\" AS first_col FROM pragma_foreign_key_list('{t}') WHERE seq = 0"),
+    };
+    diesel::sql_query(q).load(c).expect("foreign keys")
+}
+
+fn indexes_led_by_tenant(c: &mut DbConn, backend: Backend, t: &str) -> i64 {
+    let q = match backend {
+        Backend::Postgres => format!(
+            "SELECT COUNT(*) AS n FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = i.indkey[0] \
+             WHERE i.indrelid = '{t}'::regclass AND a.attname = 'tenant_id'"
+        ),
+        Backend::Sqlite => format!(
+            "SELECT COUNT(*) AS n FROM pragma_index_list('{t}') l WHERE (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 0) = 'tenant_id'"
+        ),
+    };
+    diesel::sql_query(q).get_result::<Count>(c).expect("indexes").n
+}
+
+#[actix_web::test]
+async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
+    let app = TestApp::new().await;
+    let backend = app.backend();
+    let mut conn = app.pool().get().expect("conn");
+    let all = tables(&mut conn, backend);
+    for g in GLOBAL {
+        assert!(all.iter().any(|t| t == g), "global table {g} exists");
+    }
+    let tenant_tables: Vec<&String> = all.iter().filter(|t| !GLOBAL.contains(&t.as_str())).collect();
+    assert!(tenant_tables.len() >= 5, "found tenant tables: {tenant_tables:?}");
+    let mut problems = Vec::new();
+    for t in &tenant_tables {
+        let cols = columns(&mut conn, backend, t);
+        match cols.iter().find(|c| c.name == "tenant_id") {
+            Some(c) if c.notnull => {}
+            Some(_) => problems.push(format!("{t}: tenant_id is nullable")),
+            None => problems.push(format!("{t}: no tenant_id column")),
+        }
+        let mut pk: Vec<&Col> = cols.iter().filter(|c| c.pk > 0).collect();
+        pk.sort_by_key(|c| c.pk);
+        let pk_names: Vec<&str> = pk.iter().map(|c| c.name.as_str()).collect();
+        if pk_names.first() != Some(&"tenant_id") || pk_names.len() < 2 {
+            problems.push(format!("{t}: primary key is {pk_names:?}, not (tenant_id, …)"));
+        }
+        if indexes_led_by_tenant(&mut conn, backend, t) == 0 {
+            problems.push(format!("{t}: no index led by tenant_id"));
+        }
+        for fk in foreign_keys(&mut conn, backend, t) {
+            let target_is_tenant_table = !GLOBAL.contains(&fk.target.as_str());
+            if target_is_tenant_table && fk.first_col != "tenant_id" {
+                problems.push(format!("{t}: foreign key to {} is not led by tenant_id", fk.target));
+            }
+        }
+        if backend == Backend::Postgres {
+            let rls: Rls = diesel::sql_query(format!(
+                "SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced, \
+                 (SELECT COUNT(*) FROM pg_policies WHERE tablename = '{t}') AS policies FROM pg_class WHERE oid = '{t}'::regclass"
+            ))
+            .get_result(&mut *conn)
+            .expect("rls");
+            if !(rls.enabled && rls.forced && rls.policies > 0) {
+                problems.push(format!("{t}: row-level security not forced with a policy"));
+            }
+        }
+    }
+    if backend == Backend::Postgres {
+        // The audit log is global-or-tenant, but still behind the row wall.
+        let rls: Rls = diesel::sql_query(
+            "SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced, \
+             (SELECT COUNT(*) FROM pg_policies WHERE tablename = 'audit_events') AS policies FROM pg_class WHERE oid = 'audit_events'::regclass",
+        )
+        .get_result(&mut *conn)
+        .expect("rls");
+        assert!(rls.enabled && rls.forced && rls.policies > 0, "audit_events has forced RLS");
+    }
+    assert!(problems.is_empty(), "schema problems:\n{}", problems.join("\n"));
+}
+
+#[actix_web::test]
+async fn the_guard_notices_a_table_that_forgets_the_rules() {
+    let app = TestApp::new().await;
+    let backend = app.backend();
+    let mut conn = app.pool().get().expect("conn");
+    diesel::sql_query("CREATE TABLE forgetful (id TEXT PRIMARY KEY, tenant_id TEXT)").execute(&mut *conn).expect("create");
+    let cols = columns(&mut conn, backend, "forgetful");
+    let tenant = cols.iter().find(|c| c.name == "tenant_id").expect("column");
+    assert!(!tenant.notnull, "nullable tenant_id is seen");
+    let pk: Vec<&Col> = cols.iter().filter(|c| c.pk > 0).collect();
+    assert_eq!(pk.len(), 1);
+    assert_eq!(pk[0].name, "id", "a primary key without tenant_id is seen");
+    assert_eq!(indexes_led_by_tenant(&mut conn, backend, "forgetful"), 0);
+}
