@@ -29,7 +29,9 @@ pub struct Config {
 impl Config {
     /// True when the public URL is https: Secure, `__Host-` cookies and HSTS.
     pub fn is_https(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     /// The origin (scheme://host[:port]) browsers must send on unsafe requests,
@@ -75,7 +77,9 @@ impl Config {
 pub fn load_or_create_secret(explicit: Option<&str>, data_dir: &Path) -> Result<Vec<u8>, AppError> {
     if let Some(k) = explicit {
         if k.len() < 32 {
-            return Err(AppError::internal("ATRIUM_SECRET_KEY must be at least 32 characters"));
+            return Err(AppError::internal(
+                "ATRIUM_SECRET_KEY must be at least 32 characters",
+            ));
         }
         return Ok(k.as_bytes().to_vec());
     }

@@ -83,7 +83,11 @@ impl AppError {
                 "The database can't be reached right now. Please try again shortly.".to_string(),
             ),
         };
-        ErrorInfo { status, title, message }
+        ErrorInfo {
+            status,
+            title,
+            message,
+        }
     }
 }
 

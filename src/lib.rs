@@ -42,7 +42,12 @@ pub struct AppState {
 impl AppState {
     pub fn new(pool: Pool, config: Config) -> Self {
         let backend = Backend::from_url(&config.database_url);
-        AppState { pool, config: Arc::new(config), backend, started: Instant::now() }
+        AppState {
+            pool,
+            config: Arc::new(config),
+            backend,
+            started: Instant::now(),
+        }
     }
 
     pub fn lifetimes(&self) -> Lifetimes {
@@ -69,31 +74,42 @@ pub fn build_app(
     let key = Key::derive_from(&config.secret_key);
     let https = config.is_https();
     let session = SessionMiddleware::builder(CookieSessionStore::default(), key)
-        .cookie_name(if https { "__Host-atrium".into() } else { "atrium".into() })
+        .cookie_name(if https {
+            "__Host-atrium".into()
+        } else {
+            "atrium".into()
+        })
         .cookie_secure(https)
         .cookie_http_only(true)
         .cookie_same_site(SameSite::Lax)
         .cookie_path("/".into())
         .cookie_content_security(CookieContentSecurity::Private)
-        .session_lifecycle(
-            PersistentSession::default()
-                .session_ttl(actix_web::cookie::time::Duration::hours(config.session_absolute_hours)),
-        )
+        .session_lifecycle(PersistentSession::default().session_ttl(
+            actix_web::cookie::time::Duration::hours(config.session_absolute_hours),
+        ))
         .build();
     App::new()
         .app_data(state)
-        .app_data(aw::FormConfig::default().limit(web::csrf::FORM_LIMIT).error_handler(|e, _| {
-            match e {
-                actix_web::error::UrlencodedError::Overflow { .. } => AppError::PayloadTooLarge.into(),
-                other => AppError::BadRequest(format!("The form could not be read: {other}")).into(),
-            }
-        }))
+        .app_data(
+            aw::FormConfig::default()
+                .limit(web::csrf::FORM_LIMIT)
+                .error_handler(|e, _| match e {
+                    actix_web::error::UrlencodedError::Overflow { .. } => {
+                        AppError::PayloadTooLarge.into()
+                    }
+                    other => {
+                        AppError::BadRequest(format!("The form could not be read: {other}")).into()
+                    }
+                }),
+        )
         .app_data(aw::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()))
         .app_data(aw::QueryConfig::default().error_handler(|e, _| {
             AppError::BadRequest(format!("The address has a bad parameter: {e}")).into()
         }))
         .configure(router::routes)
-        .default_service(aw::to(|| async { Err::<actix_web::HttpResponse, _>(AppError::NotFound) }))
+        .default_service(aw::to(|| async {
+            Err::<actix_web::HttpResponse, _>(AppError::NotFound)
+        }))
         .wrap(from_fn(web::csrf::check))
         .wrap(from_fn(web::errors::render_errors))
         .wrap(session)

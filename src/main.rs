@@ -13,7 +13,11 @@ use atrium::db::{self, Backend};
 use atrium::{build_app, AppState};
 
 #[derive(Parser)]
-#[command(name = "atrium", version, about = "Self-hosted, multi-tenant workspace suite")]
+#[command(
+    name = "atrium",
+    version,
+    about = "Self-hosted, multi-tenant workspace suite"
+)]
 struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
@@ -56,7 +60,12 @@ enum Command {
 #[derive(Args, Clone)]
 struct ServeArgs {
     /// Address to listen on.
-    #[arg(long, global = true, env = "ATRIUM_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "ATRIUM_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     bind: String,
     /// Secret for cookies (≥ 32 characters); generated and kept in the data dir when absent.
     #[arg(long, global = true, env = "ATRIUM_SECRET_KEY", hide_env_values = true)]
@@ -68,7 +77,12 @@ struct ServeArgs {
     #[arg(long, global = true, env = "ATRIUM_SMTP_URL")]
     smtp_url: Option<String>,
     /// Sender address for emails.
-    #[arg(long, global = true, env = "ATRIUM_SMTP_FROM", default_value = "atrium@localhost")]
+    #[arg(
+        long,
+        global = true,
+        env = "ATRIUM_SMTP_FROM",
+        default_value = "atrium@localhost"
+    )]
     smtp_from: String,
     /// Take the client address from X-Forwarded-For / Forwarded (only behind a
     /// proxy that sets them; otherwise clients could pick their own address).
@@ -102,7 +116,10 @@ fn database_url(global: &GlobalArgs) -> String {
 }
 
 fn migrate(global: &GlobalArgs) -> anyhow::Result<usize> {
-    let url = global.migration_database_url.clone().unwrap_or_else(|| database_url(global));
+    let url = global
+        .migration_database_url
+        .clone()
+        .unwrap_or_else(|| database_url(global));
     let pool = db::connect_pool(&url, 1)?;
     let mut conn = pool.get()?;
     Ok(db::run_migrations(&mut conn)?)
@@ -203,7 +220,8 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let backend = Backend::from_url(&url);
     let state = web::Data::new(AppState::new(pool.clone(), config));
     let stop = Arc::new(AtomicBool::new(false));
-    let workers = atrium::jobs::worker::start(pool, state.config.clone(), args.job_workers, stop.clone());
+    let workers =
+        atrium::jobs::worker::start(pool, state.config.clone(), args.job_workers, stop.clone());
     let bind = args.bind.clone();
     let http_workers = args.http_workers;
     let result = actix_web::rt::System::new().block_on(async move {

@@ -6,8 +6,10 @@ use crate::AppState;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     // Anyone: health, static files.
-    cfg.route("/healthz", web::get().to(healthz))
-        .route("/static/{path:.*}", web::get().to(crate::web::assets::serve));
+    cfg.route("/healthz", web::get().to(healthz)).route(
+        "/static/{path:.*}",
+        web::get().to(crate::web::assets::serve),
+    );
     // Visitors and signed-in people: setup, sign-up, sign-in, own account.
     crate::accounts::routes(cfg);
     // Superadmins.
@@ -22,18 +24,25 @@ async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let ok = web::block(move || -> Result<(), String> {
         use diesel::RunQueryDsl;
         let mut conn = pool.get().map_err(|e| e.to_string())?;
-        diesel::sql_query("SELECT 1").execute(&mut conn).map(|_| ()).map_err(|e| e.to_string())
+        diesel::sql_query("SELECT 1")
+            .execute(&mut conn)
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     })
     .await;
     match ok {
         Ok(Ok(())) => HttpResponse::Ok().content_type("text/plain").body("ok"),
         Ok(Err(detail)) => {
             tracing::error!(error = %detail, "health check failed");
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable")
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable")
         }
         Err(e) => {
             tracing::error!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable().content_type("text/plain").body("database unavailable")
+            HttpResponse::ServiceUnavailable()
+                .content_type("text/plain")
+                .body("database unavailable")
         }
     }
 }

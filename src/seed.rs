@@ -9,7 +9,12 @@ use crate::web::extract::RequestMeta;
 use crate::workspaces::{queries, Role};
 
 /// Creates a superadmin, or makes an existing account one.
-pub fn create_superuser(pool: &Pool, email: &str, name: &str, password: &str) -> Result<User, String> {
+pub fn create_superuser(
+    pool: &Pool,
+    email: &str,
+    name: &str,
+    password: &str,
+) -> Result<User, String> {
     if let Some(e) = crate::accounts::forms::email_error(email) {
         return Err(e);
     }
@@ -25,7 +30,10 @@ pub fn create_superuser(pool: &Pool, email: &str, name: &str, password: &str) ->
 }
 
 fn shell_meta() -> RequestMeta {
-    RequestMeta { ip: "cli".into(), user_agent: Some("atrium seed-demo".into()) }
+    RequestMeta {
+        ip: "cli".into(),
+        user_agent: Some("atrium seed-demo".into()),
+    }
 }
 
 /// A demo workspace "Acme Marketing" with an owner, an admin, a member, a
@@ -64,9 +72,17 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
         for (user, role) in ids.iter().skip(1) {
             queries::add_member(c, t, *user, *role)?;
         }
-        if let Ok(team) = crate::workspaces::teams::create(c, t, owner, "Growth", "Paid and organic acquisition", &shell_meta())? {
+        if let Ok(team) = crate::workspaces::teams::create(
+            c,
+            t,
+            owner,
+            "Growth",
+            "Paid and organic acquisition",
+            &shell_meta(),
+        )? {
             for email in ["owner@demo.atrium.test", "member@demo.atrium.test"] {
-                let _ = crate::workspaces::teams::add_member(c, t, owner, team, email, &shell_meta())?;
+                let _ =
+                    crate::workspaces::teams::add_member(c, t, owner, team, email, &shell_meta())?;
             }
         }
         Ok(())

@@ -64,7 +64,8 @@ pub fn name_error(name: &str) -> Option<String> {
 pub fn email_error(email: &str) -> Option<String> {
     let e = email.trim();
     let ok = e.len() <= 254
-        && e.split_once('@').is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'))
+        && e.split_once('@')
+            .is_some_and(|(l, d)| !l.is_empty() && d.contains('.') && !d.ends_with('.'))
         && !e.contains(char::is_whitespace);
     (!ok).then(|| "Enter a valid email address.".to_string())
 }

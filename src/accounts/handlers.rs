@@ -81,7 +81,11 @@ pub async fn setup_form(ctx: Ctx, state: web::Data<AppState>) -> AppResult<HttpR
     if user_count(&state).await? > 0 {
         return Err(AppError::NotFound);
     }
-    w::ok(&SetupPage { page: ctx.anon("Set up Atrium"), form: SignupForm::default(), errors: FormErrors::default() })
+    w::ok(&SetupPage {
+        page: ctx.anon("Set up Atrium"),
+        form: SignupForm::default(),
+        errors: FormErrors::default(),
+    })
 }
 
 pub async fn setup(
@@ -96,7 +100,11 @@ pub async fn setup(
     let form = form.into_inner();
     let errors = signup_errors(&form);
     if !errors.is_empty() {
-        return w::invalid(&SetupPage { page: ctx.anon("Set up Atrium"), form, errors });
+        return w::invalid(&SetupPage {
+            page: ctx.anon("Set up Atrium"),
+            form,
+            errors,
+        });
     }
     let pool = state.pool.clone();
     let f = form.clone();
@@ -116,7 +124,13 @@ pub async fn setup(
             }
             match models::register(c, &f.name, &f.email, hash, true, Some(&meta))? {
                 Ok(user) => {
-                    let (token, _) = sessions::create(c, user.id, Some(&meta.ip), meta.user_agent.as_deref(), lifetimes)?;
+                    let (token, _) = sessions::create(
+                        c,
+                        user.id,
+                        Some(&meta.ip),
+                        meta.user_agent.as_deref(),
+                        lifetimes,
+                    )?;
                     Ok(Ok(token))
                 }
                 Err(e) => Ok(Err(e)),
@@ -127,10 +141,17 @@ pub async fn setup(
     match created {
         Ok(token) => {
             start_session(&ctx.session, token)?;
-            Flash::success(&ctx.session, "Welcome! You are the superadmin of this Atrium. Create your first workspace.");
+            Flash::success(
+                &ctx.session,
+                "Welcome! You are the superadmin of this Atrium. Create your first workspace.",
+            );
             Ok(w::redirect("/w/new"))
         }
-        Err(errors) => w::invalid(&SetupPage { page: ctx.anon("Set up Atrium"), form, errors }),
+        Err(errors) => w::invalid(&SetupPage {
+            page: ctx.anon("Set up Atrium"),
+            form,
+            errors,
+        }),
     }
 }
 
@@ -160,7 +181,9 @@ async fn signup_allowed(state: &AppState, next: &str) -> AppResult<bool> {
         if crate::admin::settings::signup_open(&mut conn)? {
             return Ok(true);
         }
-        let Some(token) = next.strip_prefix("/invite/") else { return Ok(false) };
+        let Some(token) = next.strip_prefix("/invite/") else {
+            return Ok(false);
+        };
         match crate::workspaces::invitations::view(&pool, token) {
             Ok(v) => Ok(!v.used && !v.expired),
             Err(AppError::NotFound) => Ok(false),
@@ -180,8 +203,16 @@ pub async fn signup_form(
         return Ok(w::redirect(&w::safe_next(Some(&q.next))));
     }
     let allowed = signup_allowed(&state, &q.next).await?;
-    let form = SignupForm { next: q.next.clone(), ..Default::default() };
-    w::ok(&SignupPage { page: ctx.anon("Create your account"), form, errors: FormErrors::default(), invite_only: !allowed })
+    let form = SignupForm {
+        next: q.next.clone(),
+        ..Default::default()
+    };
+    w::ok(&SignupPage {
+        page: ctx.anon("Create your account"),
+        form,
+        errors: FormErrors::default(),
+        invite_only: !allowed,
+    })
 }
 
 pub async fn signup(
@@ -194,11 +225,21 @@ pub async fn signup(
     if !signup_allowed(&state, &form.next).await? {
         let mut errors = FormErrors::default();
         errors.add("", "This Atrium is invite-only: open the invitation link you were sent to create an account.");
-        return w::invalid(&SignupPage { page: ctx.anon("Create your account"), form, errors, invite_only: true });
+        return w::invalid(&SignupPage {
+            page: ctx.anon("Create your account"),
+            form,
+            errors,
+            invite_only: true,
+        });
     }
     let errors = signup_errors(&form);
     if !errors.is_empty() {
-        return w::invalid(&SignupPage { page: ctx.anon("Create your account"), form, errors, invite_only: false });
+        return w::invalid(&SignupPage {
+            page: ctx.anon("Create your account"),
+            form,
+            errors,
+            invite_only: false,
+        });
     }
     let pool = state.pool.clone();
     let f = form.clone();
@@ -208,7 +249,13 @@ pub async fn signup(
         let mut conn = pool.get()?;
         match models::register(&mut conn, &f.name, &f.email, hash, false, Some(&meta))? {
             Ok(user) => {
-                let (token, _) = sessions::create(&mut conn, user.id, Some(&meta.ip), meta.user_agent.as_deref(), lifetimes)?;
+                let (token, _) = sessions::create(
+                    &mut conn,
+                    user.id,
+                    Some(&meta.ip),
+                    meta.user_agent.as_deref(),
+                    lifetimes,
+                )?;
                 Ok(Ok(token))
             }
             Err(e) => Ok(Err(e)),
@@ -222,7 +269,12 @@ pub async fn signup(
             let next = w::safe_next(Some(&form.next));
             Ok(w::redirect(if next == "/" { "/w/new" } else { &next }))
         }
-        Err(errors) => w::invalid(&SignupPage { page: ctx.anon("Create your account"), form, errors, invite_only: false }),
+        Err(errors) => w::invalid(&SignupPage {
+            page: ctx.anon("Create your account"),
+            form,
+            errors,
+            invite_only: false,
+        }),
     }
 }
 
@@ -244,8 +296,16 @@ pub async fn login_form(
         let pool = state.pool.clone();
         web::block(move || crate::admin::settings::signup_open(&mut *pool.get()?)).await??
     };
-    let form = LoginForm { next: q.next.clone(), ..Default::default() };
-    w::ok(&LoginPage { page: ctx.anon("Sign in"), form, errors: FormErrors::default(), signup_open })
+    let form = LoginForm {
+        next: q.next.clone(),
+        ..Default::default()
+    };
+    w::ok(&LoginPage {
+        page: ctx.anon("Sign in"),
+        form,
+        errors: FormErrors::default(),
+        signup_open,
+    })
 }
 
 enum LoginOutcome {
@@ -256,7 +316,12 @@ enum LoginOutcome {
 
 /// Checks credentials and starts a session. Answers the same, in the same time,
 /// whether or not the email has an account.
-fn attempt_login(state: &AppState, email: &str, password: &str, meta: &RequestMeta) -> AppResult<LoginOutcome> {
+fn attempt_login(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    meta: &RequestMeta,
+) -> AppResult<LoginOutcome> {
     let email = models::normalize_email(email);
     let mut conn = state.pool.get()?;
     let limits = crate::admin::settings::throttle_limits(&mut conn)?;
@@ -285,11 +350,23 @@ fn attempt_login(state: &AppState, email: &str, password: &str, meta: &RequestMe
         throttle::record(c, &email, &meta.ip, ok)?;
         match (&user, ok) {
             (Some(u), true) => {
-                let (token, sid) = sessions::create(c, u.id, Some(&meta.ip), meta.user_agent.as_deref(), lifetimes)?;
+                let (token, sid) = sessions::create(
+                    c,
+                    u.id,
+                    Some(&meta.ip),
+                    meta.user_agent.as_deref(),
+                    lifetimes,
+                )?;
                 diesel::update(crate::schema::users::table.find(u.id))
                     .set(crate::schema::users::last_login_at.eq(crate::db::UtcTime::now()))
                     .execute(c)?;
-                audit::record(c, NewEvent::global("auth.login").actor(u.id).resource("session", sid).meta(meta))?;
+                audit::record(
+                    c,
+                    NewEvent::global("auth.login")
+                        .actor(u.id)
+                        .resource("session", sid)
+                        .meta(meta),
+                )?;
                 Ok(LoginOutcome::Ok(token))
             }
             _ => {
@@ -326,16 +403,28 @@ pub async fn login(
     let retry = |message: &str| {
         let mut errors = FormErrors::default();
         errors.add("", message);
-        let form = LoginForm { password: String::new(), ..form.clone() };
-        LoginPage { page: ctx.anon("Sign in"), form, errors, signup_open }
+        let form = LoginForm {
+            password: String::new(),
+            ..form.clone()
+        };
+        LoginPage {
+            page: ctx.anon("Sign in"),
+            form,
+            errors,
+            signup_open,
+        }
     };
     match outcome {
         LoginOutcome::Ok(token) => {
             start_session(&ctx.session, token)?;
             Ok(w::redirect(&w::safe_next(Some(&form.next))))
         }
-        LoginOutcome::Failed => w::invalid(&retry("That email and password don't match an active account.")),
-        LoginOutcome::Throttled(m) => w::html(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &retry(&m)),
+        LoginOutcome::Failed => w::invalid(&retry(
+            "That email and password don't match an active account.",
+        )),
+        LoginOutcome::Throttled(m) => {
+            w::html(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &retry(&m))
+        }
     }
 }
 
@@ -350,7 +439,13 @@ pub async fn logout(
         web::block(move || -> AppResult<()> {
             write_tx(&mut *pool.get()?, |c| {
                 sessions::revoke(c, u.user.id, u.session_id)?;
-                audit::record(c, NewEvent::global("auth.logout").actor(u.user.id).resource("session", u.session_id).meta(&meta))
+                audit::record(
+                    c,
+                    NewEvent::global("auth.logout")
+                        .actor(u.user.id)
+                        .resource("session", u.session_id)
+                        .meta(&meta),
+                )
             })
         })
         .await??;
@@ -366,7 +461,10 @@ fn timezones() -> Vec<&'static str> {
 }
 
 pub async fn profile(ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
-    let profile = ProfileForm { name: user.user.name.clone(), timezone: user.user.timezone.clone() };
+    let profile = ProfileForm {
+        name: user.user.name.clone(),
+        timezone: user.user.timezone.clone(),
+    };
     w::ok(&AccountPage {
         page: ctx.user("Your account", &user.user),
         profile,
@@ -402,7 +500,10 @@ pub async fn update_profile(
     }
     let pool = state.pool.clone();
     let f = form.clone();
-    web::block(move || models::update_profile(&mut *pool.get()?, &user.user, &f.name, &f.timezone, &meta)).await??;
+    web::block(move || {
+        models::update_profile(&mut *pool.get()?, &user.user, &f.name, &f.timezone, &meta)
+    })
+    .await??;
     Flash::success(&ctx.session, "Profile saved.");
     Ok(w::redirect("/account"))
 }
@@ -431,18 +532,34 @@ pub async fn change_password(
             return Ok(Err(errors));
         }
         let hash = passwords::hash(&form.new_password)?;
-        Ok(Ok(models::set_password(&mut *pool.get()?, u.user.id, hash, Some(u.session_id), &meta)?))
+        Ok(Ok(models::set_password(
+            &mut *pool.get()?,
+            u.user.id,
+            hash,
+            Some(u.session_id),
+            &meta,
+        )?))
     })
     .await??;
     match outcome {
         Ok(revoked) => {
-            let others = if revoked == 1 { "1 other session was".to_string() } else { format!("{revoked} other sessions were") };
-            Flash::success(&ctx.session, format!("Password changed; {others} signed out."));
+            let others = if revoked == 1 {
+                "1 other session was".to_string()
+            } else {
+                format!("{revoked} other sessions were")
+            };
+            Flash::success(
+                &ctx.session,
+                format!("Password changed; {others} signed out."),
+            );
             Ok(w::redirect("/account"))
         }
         Err(password_errors) => w::invalid(&AccountPage {
             page: ctx.user("Your account", &user.user),
-            profile: ProfileForm { name: user.user.name.clone(), timezone: user.user.timezone.clone() },
+            profile: ProfileForm {
+                name: user.user.name.clone(),
+                timezone: user.user.timezone.clone(),
+            },
             profile_errors: FormErrors::default(),
             password_errors,
             timezones: timezones(),
@@ -450,11 +567,19 @@ pub async fn change_password(
     }
 }
 
-pub async fn list_sessions(ctx: Ctx, state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
+pub async fn list_sessions(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+) -> AppResult<HttpResponse> {
     let pool = state.pool.clone();
     let uid = user.user.id;
     let sessions = web::block(move || sessions::list_active(&mut *pool.get()?, uid)).await??;
-    w::ok(&SessionsPage { page: ctx.user("Your sessions", &user.user), sessions, current: user.session_id })
+    w::ok(&SessionsPage {
+        page: ctx.user("Your sessions", &user.user),
+        sessions,
+        current: user.session_id,
+    })
 }
 
 pub async fn revoke_session(
@@ -471,7 +596,13 @@ pub async fn revoke_session(
         write_tx(&mut *pool.get()?, |c| {
             let done = sessions::revoke(c, uid, target)?;
             if done {
-                audit::record(c, NewEvent::global("auth.session_revoke").actor(uid).resource("session", target).meta(&meta))?;
+                audit::record(
+                    c,
+                    NewEvent::global("auth.session_revoke")
+                        .actor(uid)
+                        .resource("session", target)
+                        .meta(&meta),
+                )?;
             }
             Ok(done)
         })

@@ -25,6 +25,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/account", web::post().to(update_profile))
         .route("/account/password", web::post().to(change_password))
         .route("/account/sessions", web::get().to(list_sessions))
-        .route("/account/sessions/revoke-others", web::post().to(revoke_other_sessions))
-        .route("/account/sessions/{session_id}/revoke", web::post().to(revoke_session));
+        .route(
+            "/account/sessions/revoke-others",
+            web::post().to(revoke_other_sessions),
+        )
+        .route(
+            "/account/sessions/{session_id}/revoke",
+            web::post().to(revoke_session),
+        );
 }

@@ -66,7 +66,10 @@ pub fn find_by_email(conn: &mut DbConn, email: &str) -> AppResult<Option<User>> 
 }
 
 pub fn find(conn: &mut DbConn, id: UserId) -> AppResult<User> {
-    Ok(users::table.find(id).select(User::as_select()).first(conn)?)
+    Ok(users::table
+        .find(id)
+        .select(User::as_select())
+        .first(conn)?)
 }
 
 pub fn count(conn: &mut DbConn) -> AppResult<i64> {
@@ -86,7 +89,10 @@ pub fn register(
     crate::db::write_tx(conn, |c| {
         if find_by_email(c, &email)?.is_some() {
             let mut errors = crate::web::FormErrors::default();
-            errors.add("email", "An account with this email already exists. Sign in instead?");
+            errors.add(
+                "email",
+                "An account with this email already exists. Sign in instead?",
+            );
             return Ok(Err(errors));
         }
         let now = UtcTime::now();
@@ -104,10 +110,14 @@ pub fn register(
                 updated_at: now,
             })
             .execute(c)?;
-        let mut event = crate::audit::NewEvent::global(if is_superadmin { "auth.superadmin_created" } else { "auth.signup" })
-            .actor(id)
-            .resource("user", id)
-            .changes(serde_json::json!({"email": email}));
+        let mut event = crate::audit::NewEvent::global(if is_superadmin {
+            "auth.superadmin_created"
+        } else {
+            "auth.signup"
+        })
+        .actor(id)
+        .resource("user", id)
+        .changes(serde_json::json!({"email": email}));
         if let Some(m) = meta {
             event = event.meta(m);
         }
@@ -126,7 +136,11 @@ pub fn update_profile(
 ) -> AppResult<()> {
     crate::db::write_tx(conn, |c| {
         diesel::update(users::table.find(user.id))
-            .set((users::name.eq(name.trim()), users::timezone.eq(timezone), users::updated_at.eq(UtcTime::now())))
+            .set((
+                users::name.eq(name.trim()),
+                users::timezone.eq(timezone),
+                users::updated_at.eq(UtcTime::now()),
+            ))
             .execute(c)?;
         crate::audit::record(
             c,
@@ -149,7 +163,10 @@ pub fn set_password(
 ) -> AppResult<usize> {
     crate::db::write_tx(conn, |c| {
         diesel::update(users::table.find(user))
-            .set((users::password_hash.eq(hash), users::updated_at.eq(UtcTime::now())))
+            .set((
+                users::password_hash.eq(hash),
+                users::updated_at.eq(UtcTime::now()),
+            ))
             .execute(c)?;
         let revoked = super::sessions::revoke_all(c, user, keep_session)?;
         crate::audit::record(
@@ -174,13 +191,24 @@ pub fn set_active(
 ) -> AppResult<()> {
     crate::db::write_tx(conn, |c| {
         let n = diesel::update(users::table.find(user))
-            .set((users::is_active.eq(active), users::updated_at.eq(UtcTime::now())))
+            .set((
+                users::is_active.eq(active),
+                users::updated_at.eq(UtcTime::now()),
+            ))
             .execute(c)?;
         if n == 0 {
             return Err(crate::error::AppError::NotFound);
         }
-        let revoked = if active { 0 } else { super::sessions::revoke_all(c, user, None)? };
-        let action = if active { "auth.account_enable" } else { "auth.account_disable" };
+        let revoked = if active {
+            0
+        } else {
+            super::sessions::revoke_all(c, user, None)?
+        };
+        let action = if active {
+            "auth.account_enable"
+        } else {
+            "auth.account_disable"
+        };
         crate::audit::record(
             c,
             crate::audit::NewEvent::global(action)

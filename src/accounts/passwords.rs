@@ -43,7 +43,9 @@ pub fn verify_dummy(password: &str) {
 pub fn policy_error(password: &str, email: &str) -> Option<String> {
     let len = password.chars().count();
     if len < MIN_LENGTH {
-        return Some(format!("Use at least {MIN_LENGTH} characters (15 or more is better)."));
+        return Some(format!(
+            "Use at least {MIN_LENGTH} characters (15 or more is better)."
+        ));
     }
     if len > MAX_LENGTH {
         return Some(format!("Use at most {MAX_LENGTH} characters."));

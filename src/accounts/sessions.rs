@@ -48,7 +48,8 @@ pub fn create(
             user_sessions::user_id.eq(user_id),
             user_sessions::token_hash.eq(sha256_hex(&token)),
             user_sessions::ip.eq(ip),
-            user_sessions::user_agent.eq(user_agent.map(|ua| ua.chars().take(300).collect::<String>())),
+            user_sessions::user_agent
+                .eq(user_agent.map(|ua| ua.chars().take(300).collect::<String>())),
             user_sessions::created_at.eq(now),
             user_sessions::last_seen_at.eq(now),
             user_sessions::expires_at.eq(now + lifetimes.absolute),
@@ -59,7 +60,11 @@ pub fn create(
 
 /// The user behind a session token, if the session is live (not revoked, not
 /// idle too long, not past its absolute expiry) and the account is active.
-pub fn authenticate(conn: &mut DbConn, token: &str, lifetimes: Lifetimes) -> AppResult<Option<CurrentUser>> {
+pub fn authenticate(
+    conn: &mut DbConn,
+    token: &str,
+    lifetimes: Lifetimes,
+) -> AppResult<Option<CurrentUser>> {
     let now = UtcTime::now();
     let found: Option<(SessionId, UtcTime, User)> = user_sessions::table
         .inner_join(users::table)
@@ -68,7 +73,11 @@ pub fn authenticate(conn: &mut DbConn, token: &str, lifetimes: Lifetimes) -> App
         .filter(user_sessions::expires_at.gt(now))
         .filter(user_sessions::last_seen_at.gt(now - lifetimes.idle))
         .filter(users::is_active.eq(true))
-        .select((user_sessions::id, user_sessions::last_seen_at, User::as_select()))
+        .select((
+            user_sessions::id,
+            user_sessions::last_seen_at,
+            User::as_select(),
+        ))
         .first(conn)
         .optional()?;
     let Some((session_id, last_seen, user)) = found else {
@@ -116,7 +125,8 @@ pub fn revoke_all(conn: &mut DbConn, user_id: UserId, keep: Option<SessionId>) -
     if let Some(k) = keep {
         q = q.filter(user_sessions::id.ne(k));
     }
-    Ok(q.set(user_sessions::revoked_at.eq(UtcTime::now())).execute(conn)?)
+    Ok(q.set(user_sessions::revoked_at.eq(UtcTime::now()))
+        .execute(conn)?)
 }
 
 /// Live sessions across the instance (admin overview).

@@ -17,34 +17,51 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { per_account_minute: 5, per_account_hour: 100, per_ip_minute: 30 }
+        Limits {
+            per_account_minute: 5,
+            per_account_hour: 100,
+            per_ip_minute: 30,
+        }
     }
 }
 
 /// Whether another attempt is allowed now; `Some(message)` when throttled.
-pub fn check(conn: &mut DbConn, email: &str, ip: &str, limits: Limits) -> AppResult<Option<String>> {
+pub fn check(
+    conn: &mut DbConn,
+    email: &str,
+    ip: &str,
+    limits: Limits,
+) -> AppResult<Option<String>> {
     let now = UtcTime::now();
-    let failures_since = |conn: &mut DbConn, col_email: Option<&str>, col_ip: Option<&str>, since: UtcTime| {
-        let mut q = login_attempts::table
-            .filter(login_attempts::succeeded.eq(false))
-            .filter(login_attempts::created_at.gt(since))
-            .into_boxed();
-        if let Some(e) = col_email {
-            q = q.filter(login_attempts::email.eq(e.to_string()));
-        }
-        if let Some(i) = col_ip {
-            q = q.filter(login_attempts::ip.eq(i.to_string()));
-        }
-        q.count().get_result::<i64>(conn)
-    };
+    let failures_since =
+        |conn: &mut DbConn, col_email: Option<&str>, col_ip: Option<&str>, since: UtcTime| {
+            let mut q = login_attempts::table
+                .filter(login_attempts::succeeded.eq(false))
+                .filter(login_attempts::created_at.gt(since))
+                .into_boxed();
+            if let Some(e) = col_email {
+                q = q.filter(login_attempts::email.eq(e.to_string()));
+            }
+            if let Some(i) = col_ip {
+                q = q.filter(login_attempts::ip.eq(i.to_string()));
+            }
+            q.count().get_result::<i64>(conn)
+        };
     let minute = now - Duration::minutes(1);
     if failures_since(conn, Some(email), None, minute)? >= limits.per_account_minute {
-        return Ok(Some("Too many failed sign-in attempts for this account. Wait a minute and try again.".into()));
+        return Ok(Some(
+            "Too many failed sign-in attempts for this account. Wait a minute and try again."
+                .into(),
+        ));
     }
     if failures_since(conn, None, Some(ip), minute)? >= limits.per_ip_minute {
-        return Ok(Some("Too many failed sign-in attempts from your network. Wait a minute and try again.".into()));
+        return Ok(Some(
+            "Too many failed sign-in attempts from your network. Wait a minute and try again."
+                .into(),
+        ));
     }
-    if failures_since(conn, Some(email), None, now - Duration::hours(1))? >= limits.per_account_hour {
+    if failures_since(conn, Some(email), None, now - Duration::hours(1))? >= limits.per_account_hour
+    {
         return Ok(Some("Too many failed sign-in attempts for this account in the last hour. Try again later or reset your password.".into()));
     }
     Ok(None)

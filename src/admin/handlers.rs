@@ -34,14 +34,21 @@ struct OverviewPage {
     workspaces: Vec<WorkspaceRow>,
 }
 
-pub async fn overview(ctx: Ctx, state: web::Data<AppState>, admin: Superadmin) -> AppResult<HttpResponse> {
+pub async fn overview(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    admin: Superadmin,
+) -> AppResult<HttpResponse> {
     let pool = state.pool.clone();
     let user = admin.0.clone();
     let page = web::block(move || -> AppResult<_> {
         let mut conn = AdminConn::open(&pool, &user, "overview")?;
         conn.read(|c| {
-            let workspaces: Vec<Workspace> =
-                tenants::table.order(tenants::created_at.desc()).limit(200).select(Workspace::as_select()).load(c)?;
+            let workspaces: Vec<Workspace> = tenants::table
+                .order(tenants::created_at.desc())
+                .limit(200)
+                .select(Workspace::as_select())
+                .load(c)?;
             let counts: Vec<(TenantId, i64)> = memberships::table
                 .group_by(memberships::tenant_id)
                 .select((memberships::tenant_id, diesel::dsl::count_star()))
@@ -49,7 +56,10 @@ pub async fn overview(ctx: Ctx, state: web::Data<AppState>, admin: Superadmin) -
             let rows = workspaces
                 .into_iter()
                 .map(|ws| {
-                    let members = counts.iter().find(|(t, _)| *t == ws.id).map_or(0, |(_, n)| *n);
+                    let members = counts
+                        .iter()
+                        .find(|(t, _)| *t == ws.id)
+                        .map_or(0, |(_, n)| *n);
                     WorkspaceRow { ws, members }
                 })
                 .collect();
@@ -143,9 +153,18 @@ pub async fn set_workspace_status(
     let user = admin.0.clone();
     web::block(move || -> AppResult<()> {
         let mut conn = AdminConn::open(&pool, &user, "workspace.status")?;
-        conn.write(|c| crate::workspaces::queries::set_status(c, tenant, user.user.id, active, &meta))
+        conn.write(|c| {
+            crate::workspaces::queries::set_status(c, tenant, user.user.id, active, &meta)
+        })
     })
     .await??;
-    Flash::success(&ctx.session, if active { "Workspace reactivated." } else { "Workspace deactivated." });
+    Flash::success(
+        &ctx.session,
+        if active {
+            "Workspace reactivated."
+        } else {
+            "Workspace deactivated."
+        },
+    );
     Ok(w::redirect("/admin"))
 }

@@ -11,5 +11,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(overview))
         .route("/admin/", web::get().to(overview))
         .route("/admin/settings", web::post().to(update_settings))
-        .route("/admin/workspaces/{workspace_id}/status", web::post().to(set_workspace_status));
+        .route(
+            "/admin/workspaces/{workspace_id}/status",
+            web::post().to(set_workspace_status),
+        );
 }

@@ -33,14 +33,23 @@ pub fn set(conn: &mut DbConn, key: &str, value: serde_json::Value) -> AppResult<
 
 /// Whether anyone may sign up (default) or only invited people.
 pub fn signup_open(conn: &mut DbConn) -> AppResult<bool> {
-    Ok(get(conn, SIGNUP_MODE)?.and_then(|v| v.as_str().map(|s| s != "invite_only")).unwrap_or(true))
+    Ok(get(conn, SIGNUP_MODE)?
+        .and_then(|v| v.as_str().map(|s| s != "invite_only"))
+        .unwrap_or(true))
 }
 
 /// Login throttle limits (defaults: 5/min and 100/hour per account, 30/min per IP).
 pub fn throttle_limits(conn: &mut DbConn) -> AppResult<Limits> {
     let d = Limits::default();
-    let Some(v) = get(conn, "login_throttle")? else { return Ok(d) };
-    let n = |k: &str, def: i64| v.get(k).and_then(|x| x.as_i64()).filter(|x| *x > 0).unwrap_or(def);
+    let Some(v) = get(conn, "login_throttle")? else {
+        return Ok(d);
+    };
+    let n = |k: &str, def: i64| {
+        v.get(k)
+            .and_then(|x| x.as_i64())
+            .filter(|x| *x > 0)
+            .unwrap_or(def)
+    };
     Ok(Limits {
         per_account_minute: n("per_account_minute", d.per_account_minute),
         per_account_hour: n("per_account_hour", d.per_account_hour),

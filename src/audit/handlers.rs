@@ -36,19 +36,32 @@ pub async fn list(
     let filter = q.into_inner();
     let m = admin.0.clone();
     let f = filter.clone();
-    let events = web::block(move || m.conn()?.read(|c, t| queries::page(c, Some(t), &f, PER_PAGE))).await??;
+    let events = web::block(move || {
+        m.conn()?
+            .read(|c, t| queries::page(c, Some(t), &f, PER_PAGE))
+    })
+    .await??;
     let slug = admin.workspace.slug.clone();
     if hx.0 {
         return w::ok(&AuditTable { events });
     }
     let errors = filter.errors();
     let page = ctx.workspace("Audit log", &admin.user.user, &admin.workspace, admin.role);
-    w::ok(&AuditPage { page, slug, filter, errors, events })
+    w::ok(&AuditPage {
+        page,
+        slug,
+        filter,
+        errors,
+        events,
+    })
 }
 
 /// `GET /w/{slug}/audit.csv`: every matching event, newest first, streamed
 /// 1,000 rows at a time so memory stays flat however long the log is.
-pub async fn export_csv(admin: WorkspaceAdmin, q: web::Query<AuditFilter>) -> AppResult<HttpResponse> {
+pub async fn export_csv(
+    admin: WorkspaceAdmin,
+    q: web::Query<AuditFilter>,
+) -> AppResult<HttpResponse> {
     let filter = q.into_inner();
     let member = admin.0.clone();
     let header = crate::web::csv_line(queries::CSV_HEADER);
@@ -65,7 +78,9 @@ pub async fn export_csv(admin: WorkspaceAdmin, q: web::Query<AuditFilter>) -> Ap
                     return None;
                 }
                 let chunk = web::block(move || {
-                    member.conn()?.read(|c, t| queries::chunk(c, Some(t), &filter, cursor, CSV_CHUNK))
+                    member
+                        .conn()?
+                        .read(|c, t| queries::chunk(c, Some(t), &filter, cursor, CSV_CHUNK))
                 })
                 .await;
                 let rows = match chunk {
@@ -79,13 +94,23 @@ pub async fn export_csv(admin: WorkspaceAdmin, q: web::Query<AuditFilter>) -> Ap
                 if body.is_empty() {
                     return None;
                 }
-                Some((Ok(web::Bytes::from(body)), (None, last.or(cursor), finished)))
+                Some((
+                    Ok(web::Bytes::from(body)),
+                    (None, last.or(cursor), finished),
+                ))
             }
         },
     );
-    let name = format!("audit-{}-{}.csv", admin.workspace.slug, chrono::Utc::now().format("%Y%m%d"));
+    let name = format!(
+        "audit-{}-{}.csv",
+        admin.workspace.slug,
+        chrono::Utc::now().format("%Y%m%d")
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .insert_header(("Content-Disposition", format!("attachment; filename=\"{name}\"")))
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
         .streaming(stream))
 }

@@ -51,7 +51,10 @@ impl NewEvent {
 
     /// An event inside a workspace.
     pub fn tenant(tenant: TenantId, action: &str) -> Self {
-        NewEvent { tenant_id: Some(tenant), ..Self::global(action) }
+        NewEvent {
+            tenant_id: Some(tenant),
+            ..Self::global(action)
+        }
     }
 
     pub fn actor(mut self, user: UserId) -> Self {
@@ -90,6 +93,8 @@ impl NewEvent {
 
 /// Writes one event; call it inside the transaction of the change.
 pub fn record(conn: &mut DbConn, event: NewEvent) -> AppResult<()> {
-    diesel::insert_into(audit_events::table).values(event).execute(conn)?;
+    diesel::insert_into(audit_events::table)
+        .values(event)
+        .execute(conn)?;
     Ok(())
 }

@@ -42,7 +42,11 @@ impl AuditRow {
     }
 
     pub fn when(&self) -> String {
-        self.event.created_at.0.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+        self.event
+            .created_at
+            .0
+            .format("%Y-%m-%d %H:%M:%S UTC")
+            .to_string()
     }
 
     /// The changes as compact JSON, empty when there are none.
@@ -91,7 +95,12 @@ impl AuditFilter {
     }
 
     pub fn query_pairs(&self) -> Vec<(&str, &str)> {
-        vec![("actor", &self.actor), ("action", &self.action), ("from", &self.from), ("to", &self.to)]
+        vec![
+            ("actor", &self.actor),
+            ("action", &self.action),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
     }
 }
 
@@ -104,25 +113,37 @@ fn scoped(tenant: Option<TenantId>, f: &AuditFilter) -> Boxed<'static> {
         q = q.filter(audit_events::tenant_id.eq(t));
     }
     if !f.action.trim().is_empty() {
-        q = q.filter(audit_events::action.like(format!("{}%", escape_like(f.action.trim()))).escape('\\'));
+        q = q.filter(
+            audit_events::action
+                .like(format!("{}%", escape_like(f.action.trim())))
+                .escape('\\'),
+        );
     }
     if !f.actor.trim().is_empty() {
         let pattern = format!("%{}%", escape_like(&f.actor.trim().to_lowercase()));
-        let ids = users::table.filter(users::email.like(pattern).escape('\\')).select(users::id.nullable());
+        let ids = users::table
+            .filter(users::email.like(pattern).escape('\\'))
+            .select(users::id.nullable());
         q = q.filter(audit_events::actor_id.eq_any(ids));
     }
     if let Some(d) = AuditFilter::day(&f.from) {
-        q = q.filter(audit_events::created_at.ge(UtcTime(d.and_time(chrono::NaiveTime::MIN).and_utc())));
+        q = q.filter(
+            audit_events::created_at.ge(UtcTime(d.and_time(chrono::NaiveTime::MIN).and_utc())),
+        );
     }
     if let Some(d) = AuditFilter::day(&f.to) {
         let next = d.succ_opt().unwrap_or(d);
-        q = q.filter(audit_events::created_at.lt(UtcTime(next.and_time(chrono::NaiveTime::MIN).and_utc())));
+        q = q.filter(
+            audit_events::created_at.lt(UtcTime(next.and_time(chrono::NaiveTime::MIN).and_utc())),
+        );
     }
     q
 }
 
 pub fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Loads `q` and the actors' emails (one extra query, not one per row).
@@ -162,7 +183,12 @@ pub fn page(
 ) -> AppResult<Paginated<AuditRow>> {
     let params = PageParams::new(filter.page);
     let total: i64 = scoped(tenant, filter).count().get_result(conn)?;
-    let items = load_with_actors(conn, scoped(tenant, filter).limit(per_page).offset(params.offset(per_page)))?;
+    let items = load_with_actors(
+        conn,
+        scoped(tenant, filter)
+            .limit(per_page)
+            .offset(params.offset(per_page)),
+    )?;
     Ok(Paginated::new(items, params, per_page, total).with_query(&filter.query_pairs()))
 }
 
@@ -190,8 +216,16 @@ pub fn chunk(
     load_with_actors(conn, q.limit(n))
 }
 
-pub const CSV_HEADER: &[&str] =
-    &["time", "actor", "action", "resource_type", "resource_id", "ip", "severity", "changes"];
+pub const CSV_HEADER: &[&str] = &[
+    "time",
+    "actor",
+    "action",
+    "resource_type",
+    "resource_id",
+    "ip",
+    "severity",
+    "changes",
+];
 
 pub fn csv_row(r: &AuditRow) -> String {
     let e = &r.event;

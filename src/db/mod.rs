@@ -104,7 +104,8 @@ where
         Err(e) => {
             // The original error matters more than a failed rollback; a broken
             // connection is discarded by the pool's `has_broken` check.
-            if let Err(rb) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn) {
+            if let Err(rb) = <DbConn as Connection>::TransactionManager::rollback_transaction(conn)
+            {
                 tracing::warn!(error = %rb, "rollback failed");
             }
             Err(e)
@@ -114,7 +115,10 @@ where
 
 /// A write transaction outside any tenant (users, sessions, throttles):
 /// `BEGIN IMMEDIATE` on SQLite, plain `BEGIN` on Postgres.
-pub fn write_tx<T, E>(conn: &mut DbConn, f: impl FnOnce(&mut DbConn) -> Result<T, E>) -> Result<T, E>
+pub fn write_tx<T, E>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> Result<T, E>,
+) -> Result<T, E>
 where
     E: From<diesel::result::Error>,
 {

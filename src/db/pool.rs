@@ -20,7 +20,9 @@ pub struct ConnManager {
 
 /// The path SQLite should open for a `sqlite://path` or plain path URL.
 pub fn sqlite_path(url: &str) -> &str {
-    url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url)
+    url.strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url)
 }
 
 impl ManageConnection for ConnManager {
@@ -42,7 +44,10 @@ impl ManageConnection for ConnManager {
     }
 
     fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
-        diesel::sql_query("SELECT 1").execute(conn).map(|_| ()).map_err(r2d2::Error::QueryError)
+        diesel::sql_query("SELECT 1")
+            .execute(conn)
+            .map(|_| ())
+            .map_err(r2d2::Error::QueryError)
     }
 
     fn has_broken(&self, conn: &mut DbConn) -> bool {
@@ -61,7 +66,10 @@ pub fn connect_pool(url: &str, max_size: u32) -> Result<Pool, AppError> {
                 .map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
         }
     }
-    let manager = ConnManager { url: url.to_string(), backend };
+    let manager = ConnManager {
+        url: url.to_string(),
+        backend,
+    };
     r2d2::Pool::builder()
         .max_size(max_size)
         .test_on_check_out(false)

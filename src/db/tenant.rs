@@ -40,12 +40,18 @@ impl TenantConn {
     /// Checks a connection out of the pool for `scope`'s tenant. Blocking: call
     /// it inside `web::block`.
     pub fn open(pool: &Pool, scope: &TenantScope) -> Result<Self, AppError> {
-        Ok(TenantConn { conn: pool.get()?, tenant: scope.tenant })
+        Ok(TenantConn {
+            conn: pool.get()?,
+            tenant: scope.tenant,
+        })
     }
 
     /// Binds an already checked-out connection to `scope`'s tenant.
     pub(crate) fn from_pooled(conn: PooledConn, scope: &TenantScope) -> Self {
-        TenantConn { conn, tenant: scope.tenant }
+        TenantConn {
+            conn,
+            tenant: scope.tenant,
+        }
     }
 
     pub fn tenant_id(&self) -> TenantId {
@@ -128,12 +134,18 @@ impl AdminConn {
         }
     }
 
-    pub fn read<T>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
+    pub fn read<T>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
         let begin = self.begin_sql(false);
         transaction_with(&mut self.conn, begin, f)
     }
 
-    pub fn write<T>(&mut self, f: impl FnOnce(&mut DbConn) -> Result<T, AppError>) -> Result<T, AppError> {
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
         let begin = self.begin_sql(true);
         transaction_with(&mut self.conn, begin, f)
     }

@@ -20,19 +20,25 @@ pub mod sql {
     pub use diesel::sql_types::*;
 
     /// `uuid` on PostgreSQL, `TEXT` (hyphenated) on SQLite.
-    #[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[derive(
+        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+    )]
     #[diesel(postgres_type(oid = 2950, array_oid = 2951))]
     #[diesel(sqlite_type(name = "Text"))]
     pub struct Uuid;
 
     /// `timestamptz` on PostgreSQL, RFC 3339 `TEXT` in UTC on SQLite.
-    #[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[derive(
+        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+    )]
     #[diesel(postgres_type(oid = 1184, array_oid = 1185))]
     #[diesel(sqlite_type(name = "Text"))]
     pub struct Timestamptz;
 
     /// `jsonb` on PostgreSQL, JSON `TEXT` on SQLite.
-    #[derive(Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId)]
+    #[derive(
+        Debug, Clone, Copy, Default, diesel::sql_types::SqlType, diesel::query_builder::QueryId,
+    )]
     #[diesel(postgres_type(oid = 3802, array_oid = 3807))]
     #[diesel(sqlite_type(name = "Text"))]
     pub struct Jsonb;

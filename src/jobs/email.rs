@@ -25,7 +25,9 @@ pub struct SmtpUrl {
 }
 
 pub fn parse_url(url: &str) -> Result<SmtpUrl, String> {
-    let rest = url.strip_prefix("smtp://").ok_or("ATRIUM_SMTP_URL must start with smtp://")?;
+    let rest = url
+        .strip_prefix("smtp://")
+        .ok_or("ATRIUM_SMTP_URL must start with smtp://")?;
     let rest = rest.trim_end_matches('/');
     let (auth, hostport) = match rest.rsplit_once('@') {
         Some((userinfo, hp)) => {
@@ -35,7 +37,10 @@ pub fn parse_url(url: &str) -> Result<SmtpUrl, String> {
         None => (None, rest),
     };
     let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) => (h.to_string(), p.parse().map_err(|_| format!("bad SMTP port {p}"))?),
+        Some((h, p)) => (
+            h.to_string(),
+            p.parse().map_err(|_| format!("bad SMTP port {p}"))?,
+        ),
         None => (hostport.to_string(), 25),
     };
     if host.is_empty() {
@@ -50,7 +55,10 @@ fn percent_decode(s: &str) -> String {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
+                .ok()
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 out.push(b);
                 i += 3;
                 continue;
@@ -66,12 +74,24 @@ fn base64(input: &[u8]) -> String {
     const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut out = String::new();
     for chunk in input.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         out.push(T[(n >> 18) as usize & 63] as char);
         out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 { T[(n >> 6) as usize & 63] as char } else { '=' });
-        out.push(if chunk.len() > 2 { T[n as usize & 63] as char } else { '=' });
+        out.push(if chunk.len() > 1 {
+            T[(n >> 6) as usize & 63] as char
+        } else {
+            '='
+        });
+        out.push(if chunk.len() > 2 {
+            T[n as usize & 63] as char
+        } else {
+            '='
+        });
     }
     out
 }
@@ -86,7 +106,10 @@ impl Smtp {
     fn expect(&mut self, code: &str) -> Result<(), String> {
         loop {
             let mut line = String::new();
-            let n = self.reader.read_line(&mut line).map_err(|e| format!("SMTP read: {e}"))?;
+            let n = self
+                .reader
+                .read_line(&mut line)
+                .map_err(|e| format!("SMTP read: {e}"))?;
             if n == 0 {
                 return Err("SMTP server closed the connection".into());
             }
@@ -100,7 +123,9 @@ impl Smtp {
     }
 
     fn cmd(&mut self, line: &str, code: &str) -> Result<(), String> {
-        self.writer.write_all(format!("{line}\r\n").as_bytes()).map_err(|e| format!("SMTP write: {e}"))?;
+        self.writer
+            .write_all(format!("{line}\r\n").as_bytes())
+            .map_err(|e| format!("SMTP write: {e}"))?;
         self.expect(code)
     }
 }
@@ -112,11 +137,19 @@ fn clean_header(s: &str) -> String {
 /// Sends one email through the relay at `url`.
 pub fn send(url: &str, from: &str, email: &Email) -> Result<(), String> {
     let u = parse_url(url)?;
-    let stream = TcpStream::connect((u.host.as_str(), u.port)).map_err(|e| format!("SMTP connect {}:{}: {e}", u.host, u.port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
-    stream.set_write_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+    let stream = TcpStream::connect((u.host.as_str(), u.port))
+        .map_err(|e| format!("SMTP connect {}:{}: {e}", u.host, u.port))?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
+    stream
+        .set_write_timeout(Some(Duration::from_secs(30)))
+        .map_err(|e| e.to_string())?;
     let writer = stream.try_clone().map_err(|e| e.to_string())?;
-    let mut s = Smtp { reader: BufReader::new(stream), writer };
+    let mut s = Smtp {
+        reader: BufReader::new(stream),
+        writer,
+    };
     s.expect("220")?;
     s.cmd("EHLO atrium", "250")?;
     if let Some((user, pass)) = &u.auth {
@@ -130,7 +163,13 @@ pub fn send(url: &str, from: &str, email: &Email) -> Result<(), String> {
         .body
         .replace("\r\n", "\n")
         .split('\n')
-        .map(|l| if l.starts_with('.') { format!(".{l}\r\n") } else { format!("{l}\r\n") })
+        .map(|l| {
+            if l.starts_with('.') {
+                format!(".{l}\r\n")
+            } else {
+                format!("{l}\r\n")
+            }
+        })
         .collect();
     let message = format!(
         "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}.",
@@ -146,8 +185,12 @@ pub fn send(url: &str, from: &str, email: &Email) -> Result<(), String> {
 
 /// The `email.send` job.
 pub fn run(config: &Config, job: &Job) -> Result<(), String> {
-    let email: Email = serde_json::from_value(job.payload.0.clone()).map_err(|e| format!("bad payload: {e}"))?;
-    let url = config.smtp_url.as_deref().ok_or("ATRIUM_SMTP_URL is not set")?;
+    let email: Email =
+        serde_json::from_value(job.payload.0.clone()).map_err(|e| format!("bad payload: {e}"))?;
+    let url = config
+        .smtp_url
+        .as_deref()
+        .ok_or("ATRIUM_SMTP_URL is not set")?;
     send(url, &config.smtp_from, &email)
 }
 
@@ -159,9 +202,20 @@ mod tests {
     fn parses_smtp_urls() {
         assert_eq!(
             parse_url("smtp://mailer:s%40cret@mail.example.com:587").ok(),
-            Some(SmtpUrl { host: "mail.example.com".into(), port: 587, auth: Some(("mailer".into(), "s@cret".into())) })
+            Some(SmtpUrl {
+                host: "mail.example.com".into(),
+                port: 587,
+                auth: Some(("mailer".into(), "s@cret".into()))
+            })
         );
-        assert_eq!(parse_url("smtp://localhost").ok(), Some(SmtpUrl { host: "localhost".into(), port: 25, auth: None }));
+        assert_eq!(
+            parse_url("smtp://localhost").ok(),
+            Some(SmtpUrl {
+                host: "localhost".into(),
+                port: 25,
+                auth: None
+            })
+        );
         assert!(parse_url("http://x").is_err());
     }
 

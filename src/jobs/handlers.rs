@@ -22,7 +22,12 @@ struct JobFragment {
     slug: String,
 }
 
-pub async fn show(ctx: Ctx, member: Member, hx: HxRequest, path: web::Path<(String, JobId)>) -> AppResult<HttpResponse> {
+pub async fn show(
+    ctx: Ctx,
+    member: Member,
+    hx: HxRequest,
+    path: web::Path<(String, JobId)>,
+) -> AppResult<HttpResponse> {
     let (_, id) = path.into_inner();
     let m = member.clone();
     let job = web::block(move || m.conn()?.read(|c, t| find(c, t, id))).await??;

@@ -158,18 +158,35 @@ pub fn claim(pool: &Pool, worker: &str) -> AppResult<Option<Job>> {
 }
 
 /// Progress reporting for a running job (also refreshes its lock).
-pub fn progress(c: &mut DbConn, tenant: TenantId, id: JobId, done: i64, total: i64) -> AppResult<()> {
+pub fn progress(
+    c: &mut DbConn,
+    tenant: TenantId,
+    id: JobId,
+    done: i64,
+    total: i64,
+) -> AppResult<()> {
     let now = UtcTime::now();
-    diesel::update(jobs::table.filter(jobs::tenant_id.eq(tenant)).filter(jobs::id.eq(id)))
-        .set((jobs::progress_done.eq(done), jobs::progress_total.eq(total), jobs::locked_at.eq(now), jobs::updated_at.eq(now)))
-        .execute(c)?;
+    diesel::update(
+        jobs::table
+            .filter(jobs::tenant_id.eq(tenant))
+            .filter(jobs::id.eq(id)),
+    )
+    .set((
+        jobs::progress_done.eq(done),
+        jobs::progress_total.eq(total),
+        jobs::locked_at.eq(now),
+        jobs::updated_at.eq(now),
+    ))
+    .execute(c)?;
     Ok(())
 }
 
 /// Records the outcome of a run: done, or retry later with backoff, or failed.
 pub fn finish(c: &mut DbConn, job: &Job, outcome: Result<(), String>) -> AppResult<()> {
     let now = UtcTime::now();
-    let target = jobs::table.filter(jobs::tenant_id.eq(job.tenant_id)).filter(jobs::id.eq(job.id));
+    let target = jobs::table
+        .filter(jobs::tenant_id.eq(job.tenant_id))
+        .filter(jobs::id.eq(job.id));
     match outcome {
         Ok(()) => {
             diesel::update(target)
@@ -184,7 +201,10 @@ pub fn finish(c: &mut DbConn, job: &Job, outcome: Result<(), String>) -> AppResu
         }
         Err(e) if job.attempts < job.max_attempts => {
             // 2, 4, 8, … seconds, at most an hour.
-            let delay = Duration::seconds(2i64.saturating_pow(job.attempts.clamp(1, 12) as u32).min(3600));
+            let delay = Duration::seconds(
+                2i64.saturating_pow(job.attempts.clamp(1, 12) as u32)
+                    .min(3600),
+            );
             diesel::update(target)
                 .set((
                     jobs::status.eq("queued"),

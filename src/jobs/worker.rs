@@ -34,7 +34,12 @@ pub fn run_due(pool: &Pool, config: &Config, worker: &str) -> AppResult<usize> {
 }
 
 /// Starts `count` worker threads; they stop when `stop` is set.
-pub fn start(pool: Pool, config: Arc<Config>, count: usize, stop: Arc<AtomicBool>) -> Vec<std::thread::JoinHandle<()>> {
+pub fn start(
+    pool: Pool,
+    config: Arc<Config>,
+    count: usize,
+    stop: Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<()>> {
     let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "atrium".into());
     (0..count)
         .map(|i| {

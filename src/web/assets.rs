@@ -9,8 +9,16 @@ struct Asset {
 }
 
 const ASSETS: &[Asset] = &[
-    Asset { path: "app.css", content_type: "text/css; charset=utf-8", body: include_bytes!("../../static/app.css") },
-    Asset { path: "app.js", content_type: "text/javascript; charset=utf-8", body: include_bytes!("../../static/app.js") },
+    Asset {
+        path: "app.css",
+        content_type: "text/css; charset=utf-8",
+        body: include_bytes!("../../static/app.css"),
+    },
+    Asset {
+        path: "app.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/app.js"),
+    },
     Asset {
         path: "vendor/htmx.min.js",
         content_type: "text/javascript; charset=utf-8",
@@ -21,7 +29,11 @@ const ASSETS: &[Asset] = &[
         content_type: "text/plain; charset=utf-8",
         body: include_bytes!("../../static/vendor/htmx.LICENSE"),
     },
-    Asset { path: "favicon.svg", content_type: "image/svg+xml", body: include_bytes!("../../static/favicon.svg") },
+    Asset {
+        path: "favicon.svg",
+        content_type: "image/svg+xml",
+        body: include_bytes!("../../static/favicon.svg"),
+    },
 ];
 
 /// The version stamp appended to asset URLs (`?v=`), so they can be cached for a year.
@@ -34,6 +46,8 @@ pub async fn serve(path: web::Path<String>) -> HttpResponse {
             .content_type(a.content_type)
             .insert_header(("Cache-Control", "public, max-age=31536000, immutable"))
             .body(a.body),
-        None => HttpResponse::NotFound().content_type("text/plain").body("not found"),
+        None => HttpResponse::NotFound()
+            .content_type("text/plain")
+            .body("not found"),
     }
 }

@@ -49,8 +49,9 @@ fn origin_ok(req: &ServiceRequest) -> bool {
     if origin == "null" {
         return false;
     }
-    if let Some(expected) =
-        req.app_data::<web::Data<AppState>>().and_then(|s| s.config.public_origin())
+    if let Some(expected) = req
+        .app_data::<web::Data<AppState>>()
+        .and_then(|s| s.config.public_origin())
     {
         return origin.eq_ignore_ascii_case(&expected);
     }
@@ -80,7 +81,8 @@ async fn read_body(req: &mut ServiceRequest) -> Result<web::Bytes, AppError> {
     let mut payload = req.take_payload();
     let mut body = web::BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| AppError::BadRequest(format!("could not read the request: {e}")))?;
+        let chunk =
+            chunk.map_err(|e| AppError::BadRequest(format!("could not read the request: {e}")))?;
         if body.len() + chunk.len() > FORM_LIMIT {
             return Err(AppError::PayloadTooLarge);
         }
@@ -96,7 +98,10 @@ pub async fn check(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !unsafe_method {
-        return next.call(req).await.map(ServiceResponse::map_into_left_body);
+        return next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body);
     }
     let reject = |req: ServiceRequest, err: AppError| {
         let res = err.error_response();
@@ -125,9 +130,10 @@ pub async fn check(
         }
     }
     match (expected, sent) {
-        (Some(e), Some(s)) if constant_time_eq(e.as_bytes(), s.as_bytes()) => {
-            next.call(req).await.map(ServiceResponse::map_into_left_body)
-        }
+        (Some(e), Some(s)) if constant_time_eq(e.as_bytes(), s.as_bytes()) => next
+            .call(req)
+            .await
+            .map(ServiceResponse::map_into_left_body),
         _ => reject(req, AppError::Csrf),
     }
 }

@@ -40,7 +40,12 @@ fn render(info: &ErrorInfo, request_id: &str, htmx: bool) -> HttpResponse {
             flashes: Vec::new(),
             v: super::assets::VERSION,
         };
-        ErrorPage { page, info, request_id }.render()
+        ErrorPage {
+            page,
+            info,
+            request_id,
+        }
+        .render()
     };
     match html {
         Ok(body) => HttpResponse::build(info.status)
@@ -48,7 +53,9 @@ fn render(info: &ErrorInfo, request_id: &str, htmx: bool) -> HttpResponse {
             .body(body),
         Err(e) => {
             tracing::error!(error = %e, "error page failed to render");
-            HttpResponse::build(info.status).content_type("text/plain").body(info.message.clone())
+            HttpResponse::build(info.status)
+                .content_type("text/plain")
+                .body(info.message.clone())
         }
     }
 }
@@ -82,7 +89,11 @@ pub async fn render_errors(
     let info = match marked {
         Some(info) => info,
         // A handler's own error page (e.g. a 422 form) already has a body.
-        None if !matches!(res.response().body().size(), actix_web::body::BodySize::Sized(0)) => {
+        None if !matches!(
+            res.response().body().size(),
+            actix_web::body::BodySize::Sized(0)
+        ) =>
+        {
             return Ok(res.map_into_left_body())
         }
         None => fallback_info(status),

@@ -40,9 +40,15 @@ pub struct RequestMeta {
 
 impl RequestMeta {
     pub fn from_req(req: &HttpRequest) -> Self {
-        let trust_proxy = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.trust_proxy);
+        let trust_proxy = req
+            .app_data::<web::Data<AppState>>()
+            .is_some_and(|s| s.config.trust_proxy);
         let info = req.connection_info();
-        let addr = if trust_proxy { info.realip_remote_addr() } else { info.peer_addr() };
+        let addr = if trust_proxy {
+            info.realip_remote_addr()
+        } else {
+            info.peer_addr()
+        };
         let ip = addr.unwrap_or("unknown").to_string();
         let user_agent = req
             .headers()
@@ -70,7 +76,10 @@ pub(crate) fn state(req: &HttpRequest) -> Result<web::Data<AppState>, AppError> 
 fn next_url(req: &HttpRequest) -> String {
     // After signing in, go back to the page (GET) — for a POST, to the page it came from.
     if req.method() == actix_web::http::Method::GET {
-        req.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into())
+        req.uri()
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into())
     } else {
         "/".into()
     }
@@ -120,7 +129,11 @@ impl FromRequest for CurrentUser {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            load_user(&req).await?.ok_or_else(|| AppError::LoginRequired { next: next_url(&req) })
+            load_user(&req)
+                .await?
+                .ok_or_else(|| AppError::LoginRequired {
+                    next: next_url(&req),
+                })
         })
     }
 }
@@ -141,7 +154,11 @@ impl FromRequest for Superadmin {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let user = load_user(&req).await?.ok_or_else(|| AppError::LoginRequired { next: next_url(&req) })?;
+            let user = load_user(&req)
+                .await?
+                .ok_or_else(|| AppError::LoginRequired {
+                    next: next_url(&req),
+                })?;
             if user.user.is_superadmin {
                 Ok(Superadmin(user))
             } else {
@@ -186,8 +203,16 @@ impl FromRequest for Member {
             if let Some(m) = req.extensions().get::<Member>() {
                 return Ok(m.clone());
             }
-            let user = load_user(&req).await?.ok_or_else(|| AppError::LoginRequired { next: next_url(&req) })?;
-            let slug = req.match_info().get("slug").ok_or(AppError::NotFound)?.to_string();
+            let user = load_user(&req)
+                .await?
+                .ok_or_else(|| AppError::LoginRequired {
+                    next: next_url(&req),
+                })?;
+            let slug = req
+                .match_info()
+                .get("slug")
+                .ok_or(AppError::NotFound)?
+                .to_string();
             if !crate::workspaces::valid_slug(&slug) {
                 return Err(AppError::NotFound);
             }
@@ -199,7 +224,13 @@ impl FromRequest for Member {
                     .await??
                     .ok_or(AppError::NotFound)?;
             let scope = TenantScope::verified(workspace.id);
-            let member = Member { user, workspace, role, scope, pool };
+            let member = Member {
+                user,
+                workspace,
+                role,
+                scope,
+                pool,
+            };
             req.extensions_mut().insert(member.clone());
             Ok(member)
         })

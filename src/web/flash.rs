@@ -16,7 +16,10 @@ const MAX_PENDING: usize = 3;
 impl Flash {
     fn push(session: &Session, kind: &str, message: impl Into<String>) {
         let mut all: Vec<Flash> = session.get(KEY).ok().flatten().unwrap_or_default();
-        all.push(Flash { kind: kind.into(), message: message.into() });
+        all.push(Flash {
+            kind: kind.into(),
+            message: message.into(),
+        });
         // The cookie holds at most 4 KB: keep only the latest few unseen messages.
         if all.len() > MAX_PENDING {
             all.drain(..all.len() - MAX_PENDING);
@@ -41,6 +44,9 @@ impl Flash {
 
     /// Removes and returns the pending messages.
     pub fn take(session: &Session) -> Vec<Flash> {
-        session.remove_as::<Vec<Flash>>(KEY).and_then(Result::ok).unwrap_or_default()
+        session
+            .remove_as::<Vec<Flash>>(KEY)
+            .and_then(Result::ok)
+            .unwrap_or_default()
     }
 }

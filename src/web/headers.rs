@@ -12,7 +12,9 @@ pub async fn security_headers(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
-    let https = req.app_data::<web::Data<AppState>>().is_some_and(|s| s.config.is_https());
+    let https = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.is_https());
     let mut res = next.call(req).await?;
     let h = res.headers_mut();
     let set = |h: &mut actix_web::http::header::HeaderMap, k: &'static str, v: &'static str| {
@@ -24,7 +26,11 @@ pub async fn security_headers(
     set(h, "cross-origin-opener-policy", "same-origin");
     set(h, "x-frame-options", "DENY");
     if https {
-        set(h, "strict-transport-security", "max-age=31536000; includeSubDomains");
+        set(
+            h,
+            "strict-transport-security",
+            "max-age=31536000; includeSubDomains",
+        );
     }
     Ok(res)
 }

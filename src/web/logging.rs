@@ -27,7 +27,8 @@ pub async fn log_requests(
         Ok(mut res) => {
             let status = res.status().as_u16();
             if let Ok(v) = HeaderValue::from_str(&id) {
-                res.headers_mut().insert(HeaderName::from_static("x-request-id"), v);
+                res.headers_mut()
+                    .insert(HeaderName::from_static("x-request-id"), v);
             }
             if status >= 500 {
                 tracing::error!(request_id = %id, %method, %path, status, elapsed_ms, "request");

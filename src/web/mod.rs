@@ -11,10 +11,8 @@ pub mod logging;
 pub mod page;
 pub mod pagination;
 
-pub use extract::{
-    Editor, HxRequest, MaybeUser, Member, Owner, Superadmin, WorkspaceAdmin,
-};
 pub use crate::accounts::CurrentUser;
+pub use extract::{Editor, HxRequest, MaybeUser, Member, Owner, Superadmin, WorkspaceAdmin};
 pub use flash::Flash;
 pub use page::{Ctx, PageCtx};
 pub use pagination::{PageParams, Paginated};
@@ -67,7 +65,11 @@ pub fn redirect(to: &str) -> HttpResponse {
 
 /// Quotes a CSV field when needed (RFC 4180), and defuses spreadsheet formulas.
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) { format!("'{s}") } else { s.to_string() };
+    let s = if s.starts_with(['=', '+', '-', '@']) {
+        format!("'{s}")
+    } else {
+        s.to_string()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -77,7 +79,11 @@ pub fn csv_field(s: &str) -> String {
 
 /// One CSV line from fields.
 pub fn csv_line(fields: &[&str]) -> String {
-    let mut line = fields.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(",");
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",");
     line.push_str("\r\n");
     line
 }
@@ -92,12 +98,19 @@ impl FormErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     /// Messages not tied to a field.
     pub fn general(&self) -> Vec<&str> {
-        self.0.iter().filter(|(f, _)| f.is_empty()).map(|(_, m)| m.as_str()).collect()
+        self.0
+            .iter()
+            .filter(|(f, _)| f.is_empty())
+            .map(|(_, m)| m.as_str())
+            .collect()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -116,13 +129,22 @@ impl FormErrors {
 
 impl<S: Into<String>> From<Vec<(&'static str, S)>> for FormErrors {
     fn from(v: Vec<(&'static str, S)>) -> Self {
-        FormErrors(v.into_iter().map(|(f, m)| (f.to_string(), m.into())).collect())
+        FormErrors(
+            v.into_iter()
+                .map(|(f, m)| (f.to_string(), m.into()))
+                .collect(),
+        )
     }
 }
 
 /// Renders a template as an HTML response with `status`.
-pub fn html<T: askama::Template>(status: actix_web::http::StatusCode, t: &T) -> Result<HttpResponse, crate::error::AppError> {
-    Ok(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(t.render()?))
+pub fn html<T: askama::Template>(
+    status: actix_web::http::StatusCode,
+    t: &T,
+) -> Result<HttpResponse, crate::error::AppError> {
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .body(t.render()?))
 }
 
 /// 200 OK with the template.

@@ -9,8 +9,8 @@ use std::future::{ready, Ready};
 use super::flash::Flash;
 use crate::accounts::User;
 use crate::error::AppError;
-use crate::workspaces::Workspace;
 use crate::workspaces::Role;
+use crate::workspaces::Workspace;
 
 /// The user as the navigation shows them.
 #[derive(Debug, Clone)]
@@ -46,7 +46,9 @@ impl PageCtx {
     }
 
     pub fn is_admin_of_workspace(&self) -> bool {
-        self.workspace.as_ref().is_some_and(|w| w.role.at_least(Role::Admin))
+        self.workspace
+            .as_ref()
+            .is_some_and(|w| w.role.at_least(Role::Admin))
     }
 }
 
@@ -68,7 +70,11 @@ impl Ctx {
     }
 
     pub fn workspace(&self, title: &str, user: &User, ws: &Workspace, role: Role) -> PageCtx {
-        let nav = WsNav { name: ws.name.clone(), slug: ws.slug.clone(), role };
+        let nav = WsNav {
+            name: ws.name.clone(),
+            slug: ws.slug.clone(),
+            role,
+        };
         self.build(title, Some(user), Some(nav))
     }
 

@@ -21,7 +21,9 @@ impl Default for PageParams {
 
 impl PageParams {
     pub fn new(page: Option<i64>) -> Self {
-        PageParams { page: page.unwrap_or(1).max(1) }
+        PageParams {
+            page: page.unwrap_or(1).max(1),
+        }
     }
 
     pub fn offset(&self, per_page: i64) -> i64 {
@@ -43,7 +45,13 @@ pub struct Paginated<T> {
 
 impl<T> Paginated<T> {
     pub fn new(items: Vec<T>, params: PageParams, per_page: i64, total: i64) -> Self {
-        Paginated { items, page: params.page.max(1), per_page, total, base_query: String::new() }
+        Paginated {
+            items,
+            page: params.page.max(1),
+            per_page,
+            total,
+            base_query: String::new(),
+        }
     }
 
     pub fn with_query(mut self, pairs: &[(&str, &str)]) -> Self {

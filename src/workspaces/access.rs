@@ -21,7 +21,11 @@ pub fn active_by_slug(conn: &mut crate::db::DbConn, slug: &str) -> AppResult<Opt
 
 /// The workspace and the user's role in it, or `None` when the workspace does
 /// not exist, is inactive, or the user is not a member.
-pub fn membership(pool: &Pool, slug: &str, user_id: UserId) -> AppResult<Option<(Workspace, Role)>> {
+pub fn membership(
+    pool: &Pool,
+    slug: &str,
+    user_id: UserId,
+) -> AppResult<Option<(Workspace, Role)>> {
     let mut pooled = pool.get()?;
     let Some(ws) = active_by_slug(&mut pooled, slug)? else {
         return Ok(None);

@@ -54,7 +54,9 @@ pub struct InvitationView {
 }
 
 fn valid_email(email: &str) -> bool {
-    let Some((local, domain)) = email.split_once('@') else { return false };
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -87,7 +89,9 @@ pub fn create(
     ))
     .get_result(c)?;
     if already_member {
-        return Ok(Err(format!("{email} is already a member of this workspace.")));
+        return Ok(Err(format!(
+            "{email} is already a member of this workspace."
+        )));
     }
     let seat_limit = lock_workspace(c, tenant)?;
     // A new invitation for the same email replaces the old one (not a second seat).
@@ -126,7 +130,9 @@ pub fn create(
             .actor(invited_by)
             .resource("invitation", id)
             .meta(meta)
-            .changes(serde_json::json!({"email": email, "role": role.as_str(), "replaced": replaced})),
+            .changes(
+                serde_json::json!({"email": email, "role": role.as_str(), "replaced": replaced}),
+            ),
     )?;
     Ok(Ok((id, token)))
 }
@@ -139,7 +145,13 @@ pub fn pending(c: &mut DbConn, tenant: TenantId) -> AppResult<Vec<PendingInvitat
         .filter(invitations::accepted_at.is_null())
         .filter(invitations::revoked_at.is_null())
         .order(invitations::created_at.desc())
-        .select((invitations::id, invitations::email, invitations::role, invitations::expires_at, users::email))
+        .select((
+            invitations::id,
+            invitations::email,
+            invitations::role,
+            invitations::expires_at,
+            users::email,
+        ))
         .load(c)?)
 }
 
@@ -154,7 +166,13 @@ pub fn pending_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
         .get_result(c)?)
 }
 
-pub fn revoke(c: &mut DbConn, tenant: TenantId, actor: UserId, id: InvitationId, meta: &RequestMeta) -> AppResult<()> {
+pub fn revoke(
+    c: &mut DbConn,
+    tenant: TenantId,
+    actor: UserId,
+    id: InvitationId,
+    meta: &RequestMeta,
+) -> AppResult<()> {
     let n = diesel::update(
         invitations::table
             .filter(invitations::tenant_id.eq(tenant))
@@ -167,7 +185,13 @@ pub fn revoke(c: &mut DbConn, tenant: TenantId, actor: UserId, id: InvitationId,
     if n == 0 {
         return Err(AppError::NotFound);
     }
-    audit::record(c, NewEvent::tenant(tenant, "member.invite_revoke").actor(actor).resource("invitation", id).meta(meta))
+    audit::record(
+        c,
+        NewEvent::tenant(tenant, "member.invite_revoke")
+            .actor(actor)
+            .resource("invitation", id)
+            .meta(meta),
+    )
 }
 
 /// The tenant an invitation token belongs to: its first 32 hex digits.
@@ -175,7 +199,9 @@ fn token_tenant(token: &str) -> Option<TenantId> {
     if token.len() != 80 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return None;
     }
-    uuid::Uuid::parse_str(&token[..32]).ok().map(|u| TenantId(Id(u)))
+    uuid::Uuid::parse_str(&token[..32])
+        .ok()
+        .map(|u| TenantId(Id(u)))
 }
 
 /// Opens the tenant of a token. A token is a capability: knowing it is what
@@ -186,24 +212,43 @@ fn token_conn(pool: &Pool, token: &str) -> AppResult<TenantConn> {
 }
 
 fn load_view(c: &mut DbConn, tenant: TenantId, token: &str) -> AppResult<InvitationView> {
-    let row: (InvitationId, String, String, UtcTime, Option<UtcTime>, Option<UtcTime>, String, String, String) =
-        invitations::table
-            .inner_join(tenants::table)
-            .filter(invitations::tenant_id.eq(tenant))
-            .filter(invitations::token_hash.eq(sha256_hex(token)))
-            .select((
-                invitations::id,
-                invitations::email,
-                invitations::role,
-                invitations::expires_at,
-                invitations::accepted_at,
-                invitations::revoked_at,
-                tenants::name,
-                tenants::slug,
-                tenants::status,
-            ))
-            .first(c)?;
-    let (id, email, role, expires_at, accepted_at, revoked_at, workspace_name, workspace_slug, status) = row;
+    let row: (
+        InvitationId,
+        String,
+        String,
+        UtcTime,
+        Option<UtcTime>,
+        Option<UtcTime>,
+        String,
+        String,
+        String,
+    ) = invitations::table
+        .inner_join(tenants::table)
+        .filter(invitations::tenant_id.eq(tenant))
+        .filter(invitations::token_hash.eq(sha256_hex(token)))
+        .select((
+            invitations::id,
+            invitations::email,
+            invitations::role,
+            invitations::expires_at,
+            invitations::accepted_at,
+            invitations::revoked_at,
+            tenants::name,
+            tenants::slug,
+            tenants::status,
+        ))
+        .first(c)?;
+    let (
+        id,
+        email,
+        role,
+        expires_at,
+        accepted_at,
+        revoked_at,
+        workspace_name,
+        workspace_slug,
+        status,
+    ) = row;
     Ok(InvitationView {
         tenant,
         id,
@@ -222,7 +267,12 @@ pub fn view(pool: &Pool, token: &str) -> AppResult<InvitationView> {
 }
 
 /// Accepts an invitation as `user`; returns the workspace slug.
-pub fn accept(pool: &Pool, token: &str, user: &CurrentUser, meta: &RequestMeta) -> AppResult<String> {
+pub fn accept(
+    pool: &Pool,
+    token: &str,
+    user: &CurrentUser,
+    meta: &RequestMeta,
+) -> AppResult<String> {
     token_conn(pool, token)?.write(|c, tenant| {
         let inv = load_view(c, tenant, token)?;
         if inv.used {

@@ -25,22 +25,43 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/", web::get().to(dashboard::dashboard))
                 .route("/members", web::get().to(members::list))
                 .route("/invitations", web::post().to(members::invite))
-                .route("/invitations/{invitation_id}/revoke", web::post().to(members::revoke_invitation))
-                .route("/members/{membership_id}/role", web::post().to(members::change_role))
-                .route("/members/{membership_id}/remove", web::post().to(members::remove))
-                .route("/members/{membership_id}/transfer", web::post().to(members::transfer))
+                .route(
+                    "/invitations/{invitation_id}/revoke",
+                    web::post().to(members::revoke_invitation),
+                )
+                .route(
+                    "/members/{membership_id}/role",
+                    web::post().to(members::change_role),
+                )
+                .route(
+                    "/members/{membership_id}/remove",
+                    web::post().to(members::remove),
+                )
+                .route(
+                    "/members/{membership_id}/transfer",
+                    web::post().to(members::transfer),
+                )
                 .route("/leave", web::post().to(members::leave))
                 .route("/teams", web::get().to(teams::list))
                 .route("/teams", web::post().to(teams::create))
                 .route("/teams/{team_id}", web::get().to(teams::show))
                 .route("/teams/{team_id}/delete", web::post().to(teams::delete))
-                .route("/teams/{team_id}/members", web::post().to(teams::add_member))
-                .route("/teams/{team_id}/members/{user_id}/remove", web::post().to(teams::remove_member))
+                .route(
+                    "/teams/{team_id}/members",
+                    web::post().to(teams::add_member),
+                )
+                .route(
+                    "/teams/{team_id}/members/{user_id}/remove",
+                    web::post().to(teams::remove_member),
+                )
                 .route("/settings", web::get().to(settings::show))
                 .route("/settings", web::post().to(settings::update))
                 .route("/settings/deactivate", web::post().to(settings::deactivate))
                 .route("/audit", web::get().to(crate::audit::handlers::list))
-                .route("/audit.csv", web::get().to(crate::audit::handlers::export_csv))
+                .route(
+                    "/audit.csv",
+                    web::get().to(crate::audit::handlers::export_csv),
+                )
                 .route("/jobs/{job_id}", web::get().to(crate::jobs::handlers::show)),
         );
 }

@@ -147,7 +147,8 @@ pub fn new_id() -> Id {
 pub fn valid_slug(s: &str) -> bool {
     let len = s.len();
     (2..=48).contains(&len)
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
         && !s.contains("--")
@@ -179,4 +180,3 @@ impl MemberRow {
         self.role == Role::Owner
     }
 }
-

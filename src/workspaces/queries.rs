@@ -40,12 +40,19 @@ pub fn validate_slug(slug: &str) -> Option<String> {
 }
 
 fn slug_taken(conn: &mut DbConn, slug: &str) -> AppResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(tenants::table.filter(tenants::slug.eq(slug)))).get_result(conn)?)
+    Ok(diesel::select(diesel::dsl::exists(
+        tenants::table.filter(tenants::slug.eq(slug)),
+    ))
+    .get_result(conn)?)
 }
 
 /// A free slug based on `base` (appending -2, -3, … when taken).
 pub fn unique_slug(conn: &mut DbConn, base: &str) -> AppResult<String> {
-    let base = if RESERVED_SLUGS.contains(&base) { format!("{base}-ws") } else { base.to_string() };
+    let base = if RESERVED_SLUGS.contains(&base) {
+        format!("{base}-ws")
+    } else {
+        base.to_string()
+    };
     if !slug_taken(conn, &base)? {
         return Ok(base);
     }
@@ -83,9 +90,16 @@ pub fn create(
     let tenant = TenantId::new();
     let mut tc = TenantConn::open(pool, &TenantScope::verified(tenant)).map_err(internal)?;
     let result = tc.write(|c, tenant| {
-        let slug = if slug.is_empty() { unique_slug(c, &slugify(name))? } else { slug.clone() };
+        let slug = if slug.is_empty() {
+            unique_slug(c, &slugify(name))?
+        } else {
+            slug.clone()
+        };
         if slug_taken(c, &slug)? {
-            return Ok(Err(vec![("slug", "That address is taken; choose another.".to_string())]));
+            return Ok(Err(vec![(
+                "slug",
+                "That address is taken; choose another.".to_string(),
+            )]));
         }
         let now = UtcTime::now();
         let inserted = diesel::insert_into(tenants::table)
@@ -104,7 +118,10 @@ pub fn create(
         match inserted {
             // Another request took the slug between the check and the insert.
             Err(e) if is_unique_violation(&e) => {
-                return Ok(Err(vec![("slug", "That address is taken; choose another.".to_string())]))
+                return Ok(Err(vec![(
+                    "slug",
+                    "That address is taken; choose another.".to_string(),
+                )]))
             }
             other => other?,
         };
@@ -117,13 +134,21 @@ pub fn create(
                 .meta(meta)
                 .changes(serde_json::json!({"name": name.trim(), "slug": slug})),
         )?;
-        Ok(Ok(tenants::table.find(tenant).select(Workspace::as_select()).first(c)?))
+        Ok(Ok(tenants::table
+            .find(tenant)
+            .select(Workspace::as_select())
+            .first(c)?))
     });
     result.unwrap_or_else(|e| Err(internal(e)))
 }
 
 /// Inserts a membership (inside a tenant transaction).
-pub fn add_member(c: &mut DbConn, tenant: TenantId, user: UserId, role: Role) -> AppResult<MembershipId> {
+pub fn add_member(
+    c: &mut DbConn,
+    tenant: TenantId,
+    user: UserId,
+    role: Role,
+) -> AppResult<MembershipId> {
     let id = MembershipId::new();
     let now = UtcTime::now();
     diesel::insert_into(memberships::table)
@@ -158,7 +183,11 @@ pub fn mine(conn: &mut DbConn, user: UserId) -> AppResult<Vec<MyWorkspace>> {
             .load(c)?;
         Ok(rows
             .into_iter()
-            .map(|(name, slug, role)| MyWorkspace { name, slug, role: Role::parse(&role).unwrap_or(Role::Viewer) })
+            .map(|(name, slug, role)| MyWorkspace {
+                name,
+                slug,
+                role: Role::parse(&role).unwrap_or(Role::Viewer),
+            })
             .collect())
     })
 }
@@ -168,7 +197,14 @@ pub fn members(c: &mut DbConn, tenant: TenantId, limit: Option<i64>) -> AppResul
     let mut q = memberships::table
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(tenant))
-        .select((memberships::id, users::id, users::name, users::email, memberships::role, memberships::created_at))
+        .select((
+            memberships::id,
+            users::id,
+            users::name,
+            users::email,
+            memberships::role,
+            memberships::created_at,
+        ))
         .order((users::name.asc(), users::email.asc()))
         .into_boxed();
     if let Some(n) = limit {
@@ -177,21 +213,26 @@ pub fn members(c: &mut DbConn, tenant: TenantId, limit: Option<i64>) -> AppResul
     let rows: Vec<(MembershipId, UserId, String, String, String, UtcTime)> = q.load(c)?;
     let mut out: Vec<MemberRow> = rows
         .into_iter()
-        .map(|(membership_id, user_id, name, email, role, joined)| MemberRow {
-            membership_id,
-            user_id,
-            name,
-            email,
-            role: Role::parse(&role).unwrap_or(Role::Viewer),
-            joined,
-        })
+        .map(
+            |(membership_id, user_id, name, email, role, joined)| MemberRow {
+                membership_id,
+                user_id,
+                name,
+                email,
+                role: Role::parse(&role).unwrap_or(Role::Viewer),
+                joined,
+            },
+        )
         .collect();
     out.sort_by_key(|m| !m.is_owner());
     Ok(out)
 }
 
 pub fn member_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
-    Ok(memberships::table.filter(memberships::tenant_id.eq(tenant)).count().get_result(c)?)
+    Ok(memberships::table
+        .filter(memberships::tenant_id.eq(tenant))
+        .count()
+        .get_result(c)?)
 }
 
 fn owner_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
@@ -233,16 +274,25 @@ pub fn change_role(
         return Ok(());
     }
     if (old == Role::Owner || new_role == Role::Owner) && actor.role != Role::Owner {
-        return Err(AppError::Forbidden("Only an owner can grant or remove ownership.".into()));
+        return Err(AppError::Forbidden(
+            "Only an owner can grant or remove ownership.".into(),
+        ));
     }
     if old == Role::Owner && owner_count(c, tenant)? <= 1 {
         return Err(AppError::Conflict(
             "A workspace needs at least one owner: make someone else owner first.".into(),
         ));
     }
-    diesel::update(memberships::table.filter(memberships::tenant_id.eq(tenant)).filter(memberships::id.eq(target)))
-        .set((memberships::role.eq(new_role.as_str()), memberships::updated_at.eq(UtcTime::now())))
-        .execute(c)?;
+    diesel::update(
+        memberships::table
+            .filter(memberships::tenant_id.eq(tenant))
+            .filter(memberships::id.eq(target)),
+    )
+    .set((
+        memberships::role.eq(new_role.as_str()),
+        memberships::updated_at.eq(UtcTime::now()),
+    ))
+    .execute(c)?;
     audit::record(
         c,
         NewEvent::tenant(tenant, "member.role_change")
@@ -268,7 +318,9 @@ pub fn remove(
             return Err(AppError::forbidden());
         }
         if m.role() == Role::Owner && actor.role != Role::Owner {
-            return Err(AppError::Forbidden("Only an owner can remove an owner.".into()));
+            return Err(AppError::Forbidden(
+                "Only an owner can remove an owner.".into(),
+            ));
         }
     }
     if m.role() == Role::Owner && owner_count(c, tenant)? <= 1 {
@@ -276,9 +328,17 @@ pub fn remove(
             "A workspace needs at least one owner: transfer ownership before leaving.".into(),
         ));
     }
-    diesel::delete(memberships::table.filter(memberships::tenant_id.eq(tenant)).filter(memberships::id.eq(target)))
-        .execute(c)?;
-    let action = if leaving { "member.leave" } else { "member.remove" };
+    diesel::delete(
+        memberships::table
+            .filter(memberships::tenant_id.eq(tenant))
+            .filter(memberships::id.eq(target)),
+    )
+    .execute(c)?;
+    let action = if leaving {
+        "member.leave"
+    } else {
+        "member.remove"
+    };
     audit::record(
         c,
         NewEvent::tenant(tenant, action)
@@ -299,7 +359,9 @@ pub fn transfer_ownership(
     meta: &RequestMeta,
 ) -> AppResult<()> {
     if actor.role != Role::Owner {
-        return Err(AppError::Forbidden("Only an owner can transfer ownership.".into()));
+        return Err(AppError::Forbidden(
+            "Only an owner can transfer ownership.".into(),
+        ));
     }
     if actor_membership == target {
         return Ok(());
@@ -340,7 +402,11 @@ pub fn update_settings(
         return Ok(Err(errors));
     }
     diesel::update(tenants::table.find(ws.id))
-        .set((tenants::name.eq(name.trim()), tenants::slug.eq(&slug), tenants::updated_at.eq(UtcTime::now())))
+        .set((
+            tenants::name.eq(name.trim()),
+            tenants::slug.eq(&slug),
+            tenants::updated_at.eq(UtcTime::now()),
+        ))
         .execute(c)?;
     audit::record(
         c,
@@ -350,20 +416,39 @@ pub fn update_settings(
             .meta(meta)
             .changes(serde_json::json!({"name": [ws.name, name.trim()], "slug": [ws.slug, slug]})),
     )?;
-    Ok(Ok(tenants::table.find(ws.id).select(Workspace::as_select()).first(c)?))
+    Ok(Ok(tenants::table
+        .find(ws.id)
+        .select(Workspace::as_select())
+        .first(c)?))
 }
 
 /// Sets a workspace active or inactive (soft): inactive ones vanish for members.
-pub fn set_status(c: &mut DbConn, tenant: TenantId, actor: UserId, active: bool, meta: &RequestMeta) -> AppResult<()> {
+pub fn set_status(
+    c: &mut DbConn,
+    tenant: TenantId,
+    actor: UserId,
+    active: bool,
+    meta: &RequestMeta,
+) -> AppResult<()> {
     let status = if active { "active" } else { "inactive" };
     let n = diesel::update(tenants::table.find(tenant))
-        .set((tenants::status.eq(status), tenants::updated_at.eq(UtcTime::now())))
+        .set((
+            tenants::status.eq(status),
+            tenants::updated_at.eq(UtcTime::now()),
+        ))
         .execute(c)?;
     if n == 0 {
         return Err(AppError::NotFound);
     }
-    let action = if active { "workspace.reactivate" } else { "workspace.deactivate" };
-    let event = NewEvent::tenant(tenant, action).actor(actor).resource("workspace", tenant).meta(meta);
+    let action = if active {
+        "workspace.reactivate"
+    } else {
+        "workspace.deactivate"
+    };
+    let event = NewEvent::tenant(tenant, action)
+        .actor(actor)
+        .resource("workspace", tenant)
+        .meta(meta);
     audit::record(c, if active { event } else { event.warning() })
 }
 
@@ -376,7 +461,10 @@ pub fn lock_workspace(c: &mut DbConn, tenant: TenantId) -> AppResult<i32> {
             .bind::<crate::db::sql::Uuid, _>(tenant)
             .execute(c)?;
     }
-    Ok(tenants::table.find(tenant).select(tenants::seat_limit).first(c)?)
+    Ok(tenants::table
+        .find(tenant)
+        .select(tenants::seat_limit)
+        .first(c)?)
 }
 
 /// Seats in use: members plus pending invitations.

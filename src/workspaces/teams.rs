@@ -55,7 +55,10 @@ pub fn list(c: &mut DbConn, tenant: TenantId) -> AppResult<Vec<TeamRow>> {
     Ok(all
         .into_iter()
         .map(|team| {
-            let members = counts.iter().find(|(id, _)| *id == team.id).map_or(0, |(_, n)| *n);
+            let members = counts
+                .iter()
+                .find(|(id, _)| *id == team.id)
+                .map_or(0, |(_, n)| *n);
             TeamRow { team, members }
         })
         .collect())
@@ -115,7 +118,9 @@ pub fn create(
         ))
         .execute(c);
     match inserted {
-        Err(e) if is_unique_violation(&e) => return Ok(Err("A team with that name already exists.".into())),
+        Err(e) if is_unique_violation(&e) => {
+            return Ok(Err("A team with that name already exists.".into()))
+        }
         other => other?,
     };
     audit::record(
@@ -129,9 +134,20 @@ pub fn create(
     Ok(Ok(id))
 }
 
-pub fn delete(c: &mut DbConn, tenant: TenantId, actor: UserId, id: TeamId, meta: &RequestMeta) -> AppResult<()> {
+pub fn delete(
+    c: &mut DbConn,
+    tenant: TenantId,
+    actor: UserId,
+    id: TeamId,
+    meta: &RequestMeta,
+) -> AppResult<()> {
     let team = find(c, tenant, id)?;
-    diesel::delete(teams::table.filter(teams::tenant_id.eq(tenant)).filter(teams::id.eq(id))).execute(c)?;
+    diesel::delete(
+        teams::table
+            .filter(teams::tenant_id.eq(tenant))
+            .filter(teams::id.eq(id)),
+    )
+    .execute(c)?;
     audit::record(
         c,
         NewEvent::tenant(tenant, "team.delete")
@@ -173,7 +189,9 @@ pub fn add_member(
         ))
         .execute(c);
     match inserted {
-        Err(e) if is_unique_violation(&e) => return Ok(Err(format!("{email} is already in this team."))),
+        Err(e) if is_unique_violation(&e) => {
+            return Ok(Err(format!("{email} is already in this team.")))
+        }
         other => other?,
     };
     audit::record(

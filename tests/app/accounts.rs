@@ -18,16 +18,49 @@ async fn first_visitor_creates_the_superadmin_then_setup_closes() {
     let mut b = app.browser();
     let res = b.get("/login").await;
     assert_eq!(res.location(), "/setup");
-    let res = b.post("/setup", &[("name", "Root"), ("email", "root@example.com"), ("password", "short")]).await;
+    let res = b
+        .post(
+            "/setup",
+            &[
+                ("name", "Root"),
+                ("email", "root@example.com"),
+                ("password", "short"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("at least 8 characters"));
-    assert!(res.contains("root@example.com"), "the form keeps what was typed");
-    let res = b.post("/setup", &[("name", "Root"), ("email", "root@example.com"), ("password", PASSWORD)]).await;
+    assert!(
+        res.contains("root@example.com"),
+        "the form keeps what was typed"
+    );
+    let res = b
+        .post(
+            "/setup",
+            &[
+                ("name", "Root"),
+                ("email", "root@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert!(b.get("/admin").await.status.is_success(), "the first account is a superadmin");
+    assert!(
+        b.get("/admin").await.status.is_success(),
+        "the first account is a superadmin"
+    );
     let mut other = app.browser();
     assert_eq!(other.get("/setup").await.status, StatusCode::NOT_FOUND);
-    let res = other.post("/setup", &[("name", "Eve"), ("email", "eve@example.com"), ("password", PASSWORD)]).await;
+    let res = other
+        .post(
+            "/setup",
+            &[
+                ("name", "Eve"),
+                ("email", "eve@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
 }
 
@@ -36,15 +69,42 @@ async fn sign_up_refuses_weak_common_and_duplicate_input_with_messages() {
     let app = TestApp::new().await;
     app.create_account("taken@example.com", "Taken", false);
     let mut b = app.browser();
-    let res = b.post("/signup", &[("name", ""), ("email", "not-an-email"), ("password", "password123")]).await;
+    let res = b
+        .post(
+            "/signup",
+            &[
+                ("name", ""),
+                ("email", "not-an-email"),
+                ("password", "password123"),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("Tell us your name"));
     assert!(res.contains("valid email"));
     assert!(res.contains("most common"));
-    let res = b.post("/signup", &[("name", "Dup"), ("email", "Taken@Example.com"), ("password", PASSWORD)]).await;
+    let res = b
+        .post(
+            "/signup",
+            &[
+                ("name", "Dup"),
+                ("email", "Taken@Example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("already exists"));
-    let res = b.post("/signup", &[("name", "New"), ("email", "new@example.com"), ("password", PASSWORD)]).await;
+    let res = b
+        .post(
+            "/signup",
+            &[
+                ("name", "New"),
+                ("email", "new@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/w/new");
     assert!(b.get("/account").await.contains("new@example.com"));
@@ -55,8 +115,24 @@ async fn login_answers_the_same_for_a_wrong_password_and_an_unknown_email() {
     let app = TestApp::new().await;
     app.create_account("ann@example.com", "Ann", false);
     let mut b = app.browser();
-    let wrong = b.post("/login", &[("email", "ann@example.com"), ("password", "wrong password!")]).await;
-    let unknown = b.post("/login", &[("email", "nobody@example.com"), ("password", "wrong password!")]).await;
+    let wrong = b
+        .post(
+            "/login",
+            &[
+                ("email", "ann@example.com"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
+    let unknown = b
+        .post(
+            "/login",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", "wrong password!"),
+            ],
+        )
+        .await;
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(wrong.status, unknown.status);
     let msg = "That email and password don&#39;t match an active account.";
@@ -70,15 +146,30 @@ async fn the_sixth_failed_login_in_a_minute_is_throttled_with_a_message() {
     app.create_account("ann@example.com", "Ann", false);
     let mut b = app.browser();
     for _ in 0..5 {
-        let r = b.post("/login", &[("email", "ann@example.com"), ("password", "nope nope nope")]).await;
+        let r = b
+            .post(
+                "/login",
+                &[("email", "ann@example.com"), ("password", "nope nope nope")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     }
-    let r = b.post("/login", &[("email", "ann@example.com"), ("password", PASSWORD)]).await;
+    let r = b
+        .post(
+            "/login",
+            &[("email", "ann@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(r.contains("Too many failed sign-in attempts"));
     // Another account from the same address is not blocked by Ann's failures.
     app.create_account("bob@example.com", "Bob", false);
-    let r = b.post("/login", &[("email", "bob@example.com"), ("password", PASSWORD)]).await;
+    let r = b
+        .post(
+            "/login",
+            &[("email", "bob@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);
 }
 
@@ -119,18 +210,34 @@ async fn changing_the_password_signs_out_other_sessions_only() {
     let mut phone = app.browser();
     phone.login("ann@example.com", PASSWORD).await;
     let bad = laptop
-        .post("/account/password", &[("current_password", "wrong"), ("new_password", "a new long passphrase"), ("confirm_password", "a new long passphrase")])
+        .post(
+            "/account/password",
+            &[
+                ("current_password", "wrong"),
+                ("new_password", "a new long passphrase"),
+                ("confirm_password", "a new long passphrase"),
+            ],
+        )
         .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.contains("not your current password"));
     let ok = laptop
-        .post("/account/password", &[("current_password", PASSWORD), ("new_password", "a new long passphrase"), ("confirm_password", "a new long passphrase")])
+        .post(
+            "/account/password",
+            &[
+                ("current_password", PASSWORD),
+                ("new_password", "a new long passphrase"),
+                ("confirm_password", "a new long passphrase"),
+            ],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(laptop.get("/account").await.status, StatusCode::OK);
     assert_eq!(phone.get("/account").await.status, StatusCode::SEE_OTHER);
     let mut again = app.browser();
-    again.login("ann@example.com", "a new long passphrase").await;
+    again
+        .login("ann@example.com", "a new long passphrase")
+        .await;
 }
 
 #[actix_web::test]
@@ -142,7 +249,11 @@ async fn my_sessions_lists_them_and_signs_out_one_or_all_others() {
     let mut c = app.browser();
     c.login("ann@example.com", PASSWORD).await;
     let page = a.get("/account/sessions").await;
-    assert_eq!(page.body.matches("/revoke\"").count(), 3, "three sessions listed");
+    assert_eq!(
+        page.body.matches("/revoke\"").count(),
+        3,
+        "three sessions listed"
+    );
     assert!(page.contains("this session"));
     let res = a.post("/account/sessions/revoke-others", &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
@@ -160,7 +271,12 @@ async fn my_sessions_lists_them_and_signs_out_one_or_all_others() {
         .find(|s| s.len() == 36)
         .expect("session id")
         .to_string();
-    assert_eq!(eve.post(&format!("/account/sessions/{id}/revoke"), &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        eve.post(&format!("/account/sessions/{id}/revoke"), &[])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(a.get("/account").await.status, StatusCode::OK);
 }
 
@@ -168,10 +284,20 @@ async fn my_sessions_lists_them_and_signs_out_one_or_all_others() {
 async fn profile_keeps_valid_changes_and_explains_invalid_ones() {
     let app = TestApp::new().await;
     let mut a = app.user("ann@example.com", "Ann").await;
-    let res = a.post("/account", &[("name", "Ann B."), ("timezone", "Mars/Olympus")]).await;
+    let res = a
+        .post(
+            "/account",
+            &[("name", "Ann B."), ("timezone", "Mars/Olympus")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("Choose a timezone"));
-    let res = a.post("/account", &[("name", "Ann B."), ("timezone", "Europe/Berlin")]).await;
+    let res = a
+        .post(
+            "/account",
+            &[("name", "Ann B."), ("timezone", "Europe/Berlin")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let page = a.get("/account").await;
     assert!(page.contains("Ann B."));
@@ -185,7 +311,9 @@ async fn unsafe_requests_without_a_valid_csrf_token_or_origin_are_refused() {
     let res = a.post_without_csrf("/w/new", &[("name", "Sneaky")]).await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert!(res.contains("Form expired"));
-    let res = a.post_without_csrf("/w/new", &[("name", "Sneaky"), ("csrf_token", "forged")]).await;
+    let res = a
+        .post_without_csrf("/w/new", &[("name", "Sneaky"), ("csrf_token", "forged")])
+        .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let token = a.csrf.clone().expect("token");
     let res = a
@@ -225,24 +353,42 @@ async fn every_response_carries_the_security_headers() {
             Some("default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"),
             "{path}"
         );
-        assert_eq!(res.header("x-content-type-options").as_deref(), Some("nosniff"));
-        assert_eq!(res.header("referrer-policy").as_deref(), Some("same-origin"));
-        assert_eq!(res.header("cross-origin-opener-policy").as_deref(), Some("same-origin"));
+        assert_eq!(
+            res.header("x-content-type-options").as_deref(),
+            Some("nosniff")
+        );
+        assert_eq!(
+            res.header("referrer-policy").as_deref(),
+            Some("same-origin")
+        );
+        assert_eq!(
+            res.header("cross-origin-opener-policy").as_deref(),
+            Some("same-origin")
+        );
         assert!(res.header("x-request-id").is_some());
-        assert!(res.header("strict-transport-security").is_none(), "no HSTS without https");
+        assert!(
+            res.header("strict-transport-security").is_none(),
+            "no HSTS without https"
+        );
     }
-    assert!(!b.get("/login").await.body.contains("style="), "no inline styles");
+    assert!(
+        !b.get("/login").await.body.contains("style="),
+        "no inline styles"
+    );
 }
 
 #[actix_web::test]
 async fn https_public_url_turns_on_hsts_and_secure_host_cookies() {
-    let app = TestApp::with_config(|c| c.public_url = Some("https://atrium.example.com".into())).await;
+    let app =
+        TestApp::with_config(|c| c.public_url = Some("https://atrium.example.com".into())).await;
     let mut b = app.browser();
     let res = b.get("/login").await;
     assert!(res.header("strict-transport-security").is_some());
     let cookie = res.header("set-cookie").expect("session cookie");
     assert!(cookie.starts_with("__Host-atrium="), "{cookie}");
-    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax")
+    );
 }
 
 #[actix_web::test]
@@ -261,17 +407,38 @@ async fn unknown_pages_get_a_real_404_page_and_htmx_gets_a_fragment() {
 async fn invite_only_instances_refuse_open_sign_up_but_accept_invitees() {
     let app = TestApp::new().await;
     let mut root = app.superadmin("root@example.com").await;
-    let res = root.post("/admin/settings", &[("signup_mode", "invite_only")]).await;
+    let res = root
+        .post("/admin/settings", &[("signup_mode", "invite_only")])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let slug = app.workspace(&mut root, "Acme").await;
     let token = root.invite(&slug, "bob@example.com", "member").await;
     let mut stranger = app.browser();
-    let res = stranger.post("/signup", &[("name", "S"), ("email", "s@example.com"), ("password", PASSWORD)]).await;
+    let res = stranger
+        .post(
+            "/signup",
+            &[
+                ("name", "S"),
+                ("email", "s@example.com"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("invite-only"));
     let next = format!("/invite/{token}");
     let mut bob = app.browser();
-    let res = bob.post("/signup", &[("name", "Bob"), ("email", "bob@example.com"), ("password", PASSWORD), ("next", &next)]).await;
+    let res = bob
+        .post(
+            "/signup",
+            &[
+                ("name", "Bob"),
+                ("email", "bob@example.com"),
+                ("password", PASSWORD),
+                ("next", &next),
+            ],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), next);
 }
@@ -282,11 +449,29 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
     let mut ann = app.user("ann@example.com", "Ann").await;
     let user = {
         let mut conn = app.pool().get().expect("conn");
-        atrium::accounts::models::find_by_email(&mut conn, "ann@example.com").expect("q").expect("ann")
+        atrium::accounts::models::find_by_email(&mut conn, "ann@example.com")
+            .expect("q")
+            .expect("ann")
     };
-    let meta = atrium::web::extract::RequestMeta { ip: "test".into(), user_agent: None };
-    atrium::accounts::models::set_active(&mut app.pool().get().expect("conn"), user.id, user.id, false, &meta).expect("disable");
+    let meta = atrium::web::extract::RequestMeta {
+        ip: "test".into(),
+        user_agent: None,
+    };
+    atrium::accounts::models::set_active(
+        &mut app.pool().get().expect("conn"),
+        user.id,
+        user.id,
+        false,
+        &meta,
+    )
+    .expect("disable");
     assert_eq!(ann.get("/account").await.status, StatusCode::SEE_OTHER);
-    let res = app.browser().post("/login", &[("email", "ann@example.com"), ("password", PASSWORD)]).await;
+    let res = app
+        .browser()
+        .post(
+            "/login",
+            &[("email", "ann@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
 }

@@ -10,21 +10,48 @@ async fn changes_are_recorded_with_actor_and_detail() {
     let app = TestApp::new().await;
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
-    let mut bob = app.member(&mut ann, &slug, "bob@example.com", "member").await;
-    let mid = crate::workspaces::membership_id(&ann.get(&format!("/w/{slug}/members")).await.body, "bob@example.com");
-    ann.post(&format!("/w/{slug}/members/{mid}/role"), &[("role", "viewer")]).await;
+    let mut bob = app
+        .member(&mut ann, &slug, "bob@example.com", "member")
+        .await;
+    let mid = crate::workspaces::membership_id(
+        &ann.get(&format!("/w/{slug}/members")).await.body,
+        "bob@example.com",
+    );
+    ann.post(
+        &format!("/w/{slug}/members/{mid}/role"),
+        &[("role", "viewer")],
+    )
+    .await;
     bob.post("/logout", &[]).await;
     let page = ann.get(&format!("/w/{slug}/audit")).await;
     assert_eq!(page.status, StatusCode::OK);
-    for action in ["workspace.create", "member.invite", "member.accept", "member.role_change"] {
+    for action in [
+        "workspace.create",
+        "member.invite",
+        "member.accept",
+        "member.role_change",
+    ] {
         assert!(page.contains(&format!("<code>{action}</code>")), "{action}");
     }
-    assert!(page.contains("[&#34;member&#34;,&#34;viewer&#34;]"), "before/after of the role change");
+    assert!(
+        page.contains("[&#34;member&#34;,&#34;viewer&#34;]"),
+        "before/after of the role change"
+    );
     // Global events (sign-in, sign-out) are not in a workspace's log.
     assert!(!page.contains("auth.logout"));
     assert!(app.raw_count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'auth.logout' AND tenant_id IS NULL") == 1);
-    assert!(app.raw_count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'auth.login'") >= 2);
-    app.browser().post("/login", &[("email", "ann@example.com"), ("password", "wrong wrong wrong")]).await;
+    assert!(
+        app.raw_count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'auth.login'") >= 2
+    );
+    app.browser()
+        .post(
+            "/login",
+            &[
+                ("email", "ann@example.com"),
+                ("password", "wrong wrong wrong"),
+            ],
+        )
+        .await;
     assert_eq!(app.raw_count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'auth.login_failed' AND severity = 'warning'"), 1);
 }
 
@@ -40,14 +67,26 @@ async fn the_database_refuses_to_change_or_delete_audit_events() {
     use diesel::RunQueryDsl;
     let upd = diesel::sql_query("UPDATE audit_events SET action = 'forged'").execute(&mut *conn);
     assert!(upd.is_err(), "UPDATE must be refused");
-    assert!(upd.err().map(|e| e.to_string()).unwrap_or_default().contains("append-only"));
+    assert!(upd
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+        .contains("append-only"));
     let del = diesel::sql_query("DELETE FROM audit_events").execute(&mut *conn);
     assert!(del.is_err(), "DELETE must be refused");
     // And even for the database owner / superuser.
-    let upd = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| app.raw_exec("UPDATE audit_events SET action = 'forged'")));
+    let upd = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        app.raw_exec("UPDATE audit_events SET action = 'forged'")
+    }));
     assert!(upd.is_err());
-    assert_eq!(app.raw_count("SELECT COUNT(*) AS n FROM audit_events"), before);
-    assert_eq!(app.raw_count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'forged'"), 0);
+    assert_eq!(
+        app.raw_count("SELECT COUNT(*) AS n FROM audit_events"),
+        before
+    );
+    assert_eq!(
+        app.raw_count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'forged'"),
+        0
+    );
 }
 
 #[actix_web::test]
@@ -56,24 +95,44 @@ async fn the_log_filters_paginates_and_exports_csv() {
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
     for i in 0..60 {
-        let r = ann.post(&format!("/w/{slug}/teams"), &[("name", &format!("Team {i:02}")), ("description", "")]).await;
+        let r = ann
+            .post(
+                &format!("/w/{slug}/teams"),
+                &[("name", &format!("Team {i:02}")), ("description", "")],
+            )
+            .await;
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
     ann.invite(&slug, "bob@example.com", "member").await;
     let page = ann.get(&format!("/w/{slug}/audit")).await;
-    assert!(page.contains("1–50 of 62"), "{}", page.body.split("pagination").nth(1).unwrap_or(""));
+    assert!(
+        page.contains("1–50 of 62"),
+        "{}",
+        page.body.split("pagination").nth(1).unwrap_or("")
+    );
     let p2 = ann.get(&format!("/w/{slug}/audit?page=2")).await;
     assert!(p2.contains("51–62 of 62"));
-    assert!(p2.contains("workspace.create"), "oldest event on the last page");
+    assert!(
+        p2.contains("workspace.create"),
+        "oldest event on the last page"
+    );
     // htmx gets just the table.
-    let frag = ann.hx_get(&format!("/w/{slug}/audit?action=member.&page=1")).await;
-    assert!(!frag.contains("<html") && frag.contains("member.invite") && !frag.contains("team.create"));
+    let frag = ann
+        .hx_get(&format!("/w/{slug}/audit?action=member.&page=1"))
+        .await;
+    assert!(
+        !frag.contains("<html") && frag.contains("member.invite") && !frag.contains("team.create")
+    );
     assert!(frag.contains("1–1 of 1"));
     // Filters: actor, dates.
     let none = ann.get(&format!("/w/{slug}/audit?actor=nobody")).await;
     assert!(none.contains("No events match"));
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let dated = ann.get(&format!("/w/{slug}/audit?from={today}&to={today}&actor=ann")).await;
+    let dated = ann
+        .get(&format!(
+            "/w/{slug}/audit?from={today}&to={today}&actor=ann"
+        ))
+        .await;
     assert!(dated.contains("of 62"));
     let bad = ann.get(&format!("/w/{slug}/audit?from=yesterday")).await;
     assert_eq!(bad.status, StatusCode::OK);
@@ -81,9 +140,15 @@ async fn the_log_filters_paginates_and_exports_csv() {
     // CSV of the filter, header first.
     let csv = ann.get(&format!("/w/{slug}/audit.csv?action=team.")).await;
     assert_eq!(csv.status, StatusCode::OK);
-    assert!(csv.header("content-type").unwrap_or_default().starts_with("text/csv"));
+    assert!(csv
+        .header("content-type")
+        .unwrap_or_default()
+        .starts_with("text/csv"));
     let lines: Vec<&str> = csv.body.lines().collect();
-    assert_eq!(lines[0], "time,actor,action,resource_type,resource_id,ip,severity,changes");
+    assert_eq!(
+        lines[0],
+        "time,actor,action,resource_type,resource_id,ip,severity,changes"
+    );
     assert_eq!(lines.len(), 61);
     assert!(lines[1..].iter().all(|l| l.contains(",team.create,")));
 }
@@ -93,11 +158,20 @@ async fn csv_export_streams_past_one_chunk_in_order() {
     let app = TestApp::new().await;
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
-    let tenant = atrium::workspaces::access::active_by_slug(&mut app.pool().get().expect("c"), &slug).expect("q").expect("ws").id;
-    let mut tc = atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant)).expect("tc");
+    let tenant =
+        atrium::workspaces::access::active_by_slug(&mut app.pool().get().expect("c"), &slug)
+            .expect("q")
+            .expect("ws")
+            .id;
+    let mut tc =
+        atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant))
+            .expect("tc");
     tc.write(|c, t| {
         for i in 0..2500 {
-            atrium::audit::record(c, atrium::audit::NewEvent::tenant(t, "test.bulk").resource("n", i))?;
+            atrium::audit::record(
+                c,
+                atrium::audit::NewEvent::tenant(t, "test.bulk").resource("n", i),
+            )?;
         }
         Ok(())
     })
@@ -105,7 +179,10 @@ async fn csv_export_streams_past_one_chunk_in_order() {
     let csv = ann.get(&format!("/w/{slug}/audit.csv?action=test.")).await;
     let rows: Vec<&str> = csv.body.lines().skip(1).collect();
     assert_eq!(rows.len(), 2500, "every row, across three chunks");
-    let mut ids: Vec<&str> = rows.iter().map(|r| r.split(',').nth(4).unwrap_or("")).collect();
+    let mut ids: Vec<&str> = rows
+        .iter()
+        .map(|r| r.split(',').nth(4).unwrap_or(""))
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 2500, "no row twice");

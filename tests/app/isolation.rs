@@ -25,9 +25,20 @@ async fn two_workspaces() -> Two {
     let app = TestApp::new().await;
     let mut ann = app.user("ann@example.com", "Ann").await;
     let acme = app.workspace(&mut ann, "Acme Secret Plans").await;
-    app.member(&mut ann, &acme, "bob@example.com", "member").await;
-    let team_url = ann.post(&format!("/w/{acme}/teams"), &[("name", "Skunkworks"), ("description", "")]).await.location();
-    ann.post(&format!("{team_url}/members"), &[("email", "bob@example.com")]).await;
+    app.member(&mut ann, &acme, "bob@example.com", "member")
+        .await;
+    let team_url = ann
+        .post(
+            &format!("/w/{acme}/teams"),
+            &[("name", "Skunkworks"), ("description", "")],
+        )
+        .await
+        .location();
+    ann.post(
+        &format!("{team_url}/members"),
+        &[("email", "bob@example.com")],
+    )
+    .await;
     ann.invite(&acme, "pending@example.com", "viewer").await;
     let members = ann.get(&format!("/w/{acme}/members")).await;
     let bob_mid = crate::workspaces::membership_id(&members.body, "bob@example.com");
@@ -38,11 +49,22 @@ async fn two_workspaces() -> Two {
         .and_then(|s| s.split('/').next())
         .expect("invitation id")
         .to_string();
-    let ws = atrium::workspaces::access::active_by_slug(&mut app.pool().get().expect("c"), &acme).expect("q").expect("ws");
+    let ws = atrium::workspaces::access::active_by_slug(&mut app.pool().get().expect("c"), &acme)
+        .expect("q")
+        .expect("ws");
     let job_id = enqueue_job(&app, ws.id);
     let mut gus = app.user("gus@example.com", "Gus").await;
     app.workspace(&mut gus, "Globex").await;
-    Two { app, ann, gus, acme, team_url, bob_mid, invitation_id, job_id }
+    Two {
+        app,
+        ann,
+        gus,
+        acme,
+        team_url,
+        bob_mid,
+        invitation_id,
+        job_id,
+    }
 }
 
 /// Queues a job in the tenant as the app would (through a scoped connection
@@ -74,23 +96,46 @@ async fn another_workspaces_member_gets_404_and_no_data_on_every_route() {
     for path in &gets {
         let res = t.gus.get(path).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "GET {path}");
-        for secret in ["Acme Secret Plans", "Skunkworks", "bob@example.com", "pending@example.com"] {
+        for secret in [
+            "Acme Secret Plans",
+            "Skunkworks",
+            "bob@example.com",
+            "pending@example.com",
+        ] {
             assert!(!res.contains(secret), "GET {path} leaked {secret}");
         }
         let res = t.gus.hx_get(path).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "htmx GET {path}");
     }
     let posts: Vec<(String, Vec<(&str, &str)>)> = vec![
-        (format!("/w/{acme}/invitations"), vec![("email", "x@example.com"), ("role", "admin")]),
-        (format!("/w/{acme}/invitations/{}/revoke", t.invitation_id), vec![]),
-        (format!("/w/{acme}/members/{}/role", t.bob_mid), vec![("role", "viewer")]),
+        (
+            format!("/w/{acme}/invitations"),
+            vec![("email", "x@example.com"), ("role", "admin")],
+        ),
+        (
+            format!("/w/{acme}/invitations/{}/revoke", t.invitation_id),
+            vec![],
+        ),
+        (
+            format!("/w/{acme}/members/{}/role", t.bob_mid),
+            vec![("role", "viewer")],
+        ),
         (format!("/w/{acme}/members/{}/remove", t.bob_mid), vec![]),
         (format!("/w/{acme}/members/{}/transfer", t.bob_mid), vec![]),
         (format!("/w/{acme}/leave"), vec![]),
-        (format!("/w/{acme}/teams"), vec![("name", "Intruders"), ("description", "")]),
-        (format!("{}/members", t.team_url), vec![("email", "gus@example.com")]),
+        (
+            format!("/w/{acme}/teams"),
+            vec![("name", "Intruders"), ("description", "")],
+        ),
+        (
+            format!("{}/members", t.team_url),
+            vec![("email", "gus@example.com")],
+        ),
         (format!("{}/delete", t.team_url), vec![]),
-        (format!("/w/{acme}/settings"), vec![("name", "Pwned"), ("slug", "pwned")]),
+        (
+            format!("/w/{acme}/settings"),
+            vec![("name", "Pwned"), ("slug", "pwned")],
+        ),
         (format!("/w/{acme}/settings/deactivate"), vec![]),
     ];
     for (path, form) in &posts {
@@ -102,7 +147,11 @@ async fn another_workspaces_member_gets_404_and_no_data_on_every_route() {
     assert!(members.contains("bob@example.com") && members.contains("pending@example.com"));
     assert!(crate::workspaces::row(&members.body, "bob@example.com").contains("badge-member"));
     assert!(t.ann.get(&t.team_url.clone()).await.contains("Skunkworks"));
-    assert!(t.ann.get(&format!("/w/{acme}/")).await.contains("Acme Secret Plans"));
+    assert!(t
+        .ann
+        .get(&format!("/w/{acme}/"))
+        .await
+        .contains("Acme Secret Plans"));
     let _ = &t.app;
 }
 
@@ -111,8 +160,15 @@ async fn ids_from_another_workspace_are_not_found_inside_ones_own() {
     let mut t = two_workspaces().await;
     let globex = "globex";
     let team_id = t.team_url.rsplit('/').next().expect("id").to_string();
-    for path in [format!("/w/{globex}/teams/{team_id}"), format!("/w/{globex}/jobs/{}", t.job_id)] {
-        assert_eq!(t.gus.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    for path in [
+        format!("/w/{globex}/teams/{team_id}"),
+        format!("/w/{globex}/jobs/{}", t.job_id),
+    ] {
+        assert_eq!(
+            t.gus.get(&path).await.status,
+            StatusCode::NOT_FOUND,
+            "{path}"
+        );
     }
     for path in [
         format!("/w/{globex}/members/{}/role", t.bob_mid),
@@ -123,7 +179,11 @@ async fn ids_from_another_workspace_are_not_found_inside_ones_own() {
         let res = t.gus.post(&path, &[("role", "viewer")]).await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{path}");
     }
-    assert!(crate::workspaces::row(&t.ann.get(&format!("/w/{}/members", t.acme)).await.body, "bob@example.com").contains("badge-member"));
+    assert!(crate::workspaces::row(
+        &t.ann.get(&format!("/w/{}/members", t.acme)).await.body,
+        "bob@example.com"
+    )
+    .contains("badge-member"));
     assert!(t.ann.get(&t.team_url.clone()).await.contains("Skunkworks"));
 }
 
@@ -132,11 +192,20 @@ async fn the_database_rejects_a_reference_into_another_tenant() {
     let t = two_workspaces().await;
     let ids = |slug: &str| {
         let mut c = t.app.pool().get().expect("c");
-        atrium::workspaces::access::active_by_slug(&mut c, slug).expect("q").expect("ws").id
+        atrium::workspaces::access::active_by_slug(&mut c, slug)
+            .expect("q")
+            .expect("ws")
+            .id
     };
     let (acme, globex) = (ids(&t.acme), ids("globex"));
     let team_id = t.team_url.rsplit('/').next().expect("id").to_string();
-    let gus_id = atrium::accounts::models::find_by_email(&mut t.app.pool().get().expect("c"), "gus@example.com").expect("q").expect("gus").id;
+    let gus_id = atrium::accounts::models::find_by_email(
+        &mut t.app.pool().get().expect("c"),
+        "gus@example.com",
+    )
+    .expect("q")
+    .expect("gus")
+    .id;
     // Gus is a member of Globex; putting him in Acme's team under Globex's tenant id must fail.
     let mut tc = TenantConn::open(t.app.pool(), &scope(globex)).expect("tc");
     let err = tc
@@ -149,7 +218,10 @@ async fn the_database_rejects_a_reference_into_another_tenant() {
             Ok(())
         })
         .expect_err("cross-tenant team reference must be refused");
-    assert!(err.to_string().to_lowercase().contains("foreign key"), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("foreign key"),
+        "{err}"
+    );
     // And under Acme's tenant id, Gus (not an Acme member) is refused as well.
     let mut tc = TenantConn::open(t.app.pool(), &scope(acme)).expect("tc");
     let err = tc
@@ -162,7 +234,10 @@ async fn the_database_rejects_a_reference_into_another_tenant() {
             Ok(())
         })
         .expect_err("a team member must be a member of the workspace");
-    assert!(err.to_string().to_lowercase().contains("foreign key"), "{err}");
+    assert!(
+        err.to_string().to_lowercase().contains("foreign key"),
+        "{err}"
+    );
 }
 
 fn scope(t: atrium::db::TenantId) -> TenantScope {
@@ -183,18 +258,33 @@ async fn row_level_security_shows_a_tenant_conn_only_its_own_rows() {
     }
     let ids = |slug: &str| {
         let mut c = t.app.pool().get().expect("c");
-        atrium::workspaces::access::active_by_slug(&mut c, slug).expect("q").expect("ws").id
+        atrium::workspaces::access::active_by_slug(&mut c, slug)
+            .expect("q")
+            .expect("ws")
+            .id
     };
     let (acme, globex) = (ids(&t.acme), ids("globex"));
     // One pooled connection, serving Acme then Globex then Acme again.
     let pool = atrium::db::connect_pool(&t.app.db.url, 1).expect("pool");
     for (tenant, expected_rows) in [(acme, 2usize), (globex, 1), (acme, 2)] {
         let mut tc = TenantConn::open(&pool, &scope(tenant)).expect("tc");
-        for table in ["memberships", "invitations", "teams", "team_members", "jobs", "audit_events"] {
+        for table in [
+            "memberships",
+            "invitations",
+            "teams",
+            "team_members",
+            "jobs",
+            "audit_events",
+        ] {
             let rows: Vec<TenantRow> = tc
-                .read(|c, _| Ok(diesel::sql_query(format!("SELECT tenant_id FROM {table}")).load(c)?))
+                .read(|c, _| {
+                    Ok(diesel::sql_query(format!("SELECT tenant_id FROM {table}")).load(c)?)
+                })
                 .expect("raw select");
-            assert!(rows.iter().all(|r| r.tenant_id == tenant), "{table} leaked another tenant's rows");
+            assert!(
+                rows.iter().all(|r| r.tenant_id == tenant),
+                "{table} leaked another tenant's rows"
+            );
             if table == "memberships" {
                 assert_eq!(rows.len(), expected_rows);
             }
@@ -202,7 +292,9 @@ async fn row_level_security_shows_a_tenant_conn_only_its_own_rows() {
     }
     // Outside any tenant transaction the same connection sees no tenant rows at all.
     let mut conn = pool.get().expect("c");
-    let rows: Vec<TenantRow> = diesel::sql_query("SELECT tenant_id FROM memberships").load(&mut *conn).expect("q");
+    let rows: Vec<TenantRow> = diesel::sql_query("SELECT tenant_id FROM memberships")
+        .load(&mut *conn)
+        .expect("q");
     assert!(rows.is_empty(), "no tenant set → no rows");
     drop(conn);
     // Writing another tenant's row through a TenantConn is refused by the policy.
@@ -227,10 +319,20 @@ async fn superadmin_cross_tenant_reads_are_audited() {
     let mut ann = app.user("ann@example.com", "Ann").await;
     app.workspace(&mut ann, "Acme").await;
     assert!(root.get("/admin").await.contains("Acme"));
-    let n = app.raw_count("SELECT COUNT(*) AS n FROM audit_events WHERE action = 'admin.cross_tenant_access'");
+    let n = app.raw_count(
+        "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'admin.cross_tenant_access'",
+    );
     assert!(n >= 1, "an audit event per cross-tenant read");
     // Everyone else: the admin area does not exist.
     assert_eq!(ann.get("/admin").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(ann.post("/admin/settings", &[("signup_mode", "invite_only")]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.browser().get("/admin").await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        ann.post("/admin/settings", &[("signup_mode", "invite_only")])
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.browser().get("/admin").await.status,
+        StatusCode::SEE_OTHER
+    );
 }

@@ -11,16 +11,29 @@ use crate::common::TestApp;
 use atrium::db::TenantId;
 
 fn tenant_of(app: &TestApp, slug: &str) -> TenantId {
-    atrium::workspaces::access::active_by_slug(&mut app.pool().get().expect("c"), slug).expect("q").expect("ws").id
+    atrium::workspaces::access::active_by_slug(&mut app.pool().get().expect("c"), slug)
+        .expect("q")
+        .expect("ws")
+        .id
 }
 
-fn enqueue(app: &TestApp, tenant: TenantId, kind: &str, payload: serde_json::Value) -> atrium::jobs::JobId {
-    let mut tc = atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant)).expect("tc");
-    tc.write(|c, t| atrium::jobs::enqueue(c, t, kind, payload, None)).expect("enqueue")
+fn enqueue(
+    app: &TestApp,
+    tenant: TenantId,
+    kind: &str,
+    payload: serde_json::Value,
+) -> atrium::jobs::JobId {
+    let mut tc =
+        atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant))
+            .expect("tc");
+    tc.write(|c, t| atrium::jobs::enqueue(c, t, kind, payload, None))
+        .expect("enqueue")
 }
 
 fn job(app: &TestApp, tenant: TenantId, id: atrium::jobs::JobId) -> atrium::jobs::Job {
-    let mut tc = atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant)).expect("tc");
+    let mut tc =
+        atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant))
+            .expect("tc");
     tc.read(|c, t| atrium::jobs::find(c, t, id)).expect("job")
 }
 
@@ -30,7 +43,9 @@ fn smtp_server(reply_to_rcpt: &'static str) -> (u16, mpsc::Receiver<String>) {
     let port = listener.local_addr().expect("addr").port();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let Ok((stream, _)) = listener.accept() else { return };
+        let Ok((stream, _)) = listener.accept() else {
+            return;
+        };
         let mut w = stream.try_clone().expect("clone");
         let mut r = BufReader::new(stream);
         let mut transcript = String::new();
@@ -82,11 +97,16 @@ async fn an_invitation_email_is_sent_by_a_background_job() {
     let slug = app.workspace(&mut ann, "Acme").await;
     let token = ann.invite(&slug, "bob@example.com", "member").await;
     assert_eq!(app.run_jobs(), 1);
-    let mail = received.recv_timeout(std::time::Duration::from_secs(10)).expect("an email");
+    let mail = received
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("an email");
     assert!(mail.contains("RCPT TO:<bob@example.com>"));
     assert!(mail.contains("Subject: Ann invited you to Acme on Atrium"));
     assert!(mail.contains(&format!("https://atrium.example.com/invite/{token}")));
-    assert_eq!(app.raw_count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'"), 1);
+    assert_eq!(
+        app.raw_count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'"),
+        1
+    );
 }
 
 #[actix_web::test]
@@ -103,10 +123,15 @@ async fn a_failing_job_is_retried_with_backoff_then_marked_failed() {
     assert_eq!(j.status, "queued", "retried later");
     assert_eq!(j.attempts, 1);
     assert!(j.last_error.as_deref().unwrap_or("").contains("550"));
-    assert!(j.run_after > atrium::db::UtcTime::now(), "backoff moves run_after into the future");
+    assert!(
+        j.run_after > atrium::db::UtcTime::now(),
+        "backoff moves run_after into the future"
+    );
     assert_eq!(app.run_jobs(), 0, "not due yet");
     // Exhaust the attempts: a job whose last attempt fails is failed for good.
-    app.raw_exec(&format!("UPDATE jobs SET attempts = 4, run_after = '2020-01-01T00:00:00.000000Z' WHERE id = '{id}'"));
+    app.raw_exec(&format!(
+        "UPDATE jobs SET attempts = 4, run_after = '2020-01-01T00:00:00.000000Z' WHERE id = '{id}'"
+    ));
     assert_eq!(app.run_jobs(), 1);
     let j = job(&app, tenant, id);
     assert_eq!(j.status, "failed");
@@ -114,7 +139,10 @@ async fn a_failing_job_is_retried_with_backoff_then_marked_failed() {
     // An unknown kind fails (and is retried the same way).
     let odd = enqueue(&app, tenant, "no.such.kind", serde_json::json!({}));
     app.run_jobs();
-    assert!(job(&app, tenant, odd).last_error.unwrap_or_default().contains("no handler"));
+    assert!(job(&app, tenant, odd)
+        .last_error
+        .unwrap_or_default()
+        .contains("no handler"));
 }
 
 #[actix_web::test]
@@ -128,12 +156,16 @@ async fn a_job_left_running_by_a_killed_server_is_picked_up_again() {
     app.raw_exec(&format!(
         "UPDATE jobs SET status = 'running', attempts = 1, locked_by = 'dead-server', locked_at = '2020-01-01T00:00:00.000000Z' WHERE id = '{id}'"
     ));
-    let claimed = atrium::jobs::claim(app.pool(), "survivor").expect("claim").expect("the stale job");
+    let claimed = atrium::jobs::claim(app.pool(), "survivor")
+        .expect("claim")
+        .expect("the stale job");
     assert_eq!(claimed.id, id);
     assert_eq!(claimed.attempts, 2);
     assert_eq!(claimed.locked_by.as_deref(), Some("survivor"));
     // A fresh lock is not stolen.
-    assert!(atrium::jobs::claim(app.pool(), "another").expect("claim").is_none());
+    assert!(atrium::jobs::claim(app.pool(), "another")
+        .expect("claim")
+        .is_none());
 }
 
 #[actix_web::test]
@@ -158,7 +190,10 @@ async fn two_workers_never_claim_the_same_job() {
             })
         })
         .collect();
-    let mut all: Vec<_> = handles.into_iter().flat_map(|h| h.join().expect("thread")).collect();
+    let mut all: Vec<_> = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("thread"))
+        .collect();
     assert_eq!(all.len(), 40);
     all.sort();
     all.dedup();
@@ -173,18 +208,35 @@ async fn the_job_page_shows_progress_and_polls_until_done() {
     let tenant = tenant_of(&app, &slug);
     let id = enqueue(&app, tenant, "no.such.kind", serde_json::json!({}));
     {
-        let mut tc = atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant)).expect("tc");
-        tc.write(|c, t| atrium::jobs::progress(c, t, id, 25, 100)).expect("progress");
+        let mut tc =
+            atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant))
+                .expect("tc");
+        tc.write(|c, t| atrium::jobs::progress(c, t, id, 25, 100))
+            .expect("progress");
     }
     let page = ann.get(&format!("/w/{slug}/jobs/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("<progress max=\"100\" value=\"25\">"));
-    assert!(page.contains("hx-trigger=\"every 1s\""), "polls while unfinished");
-    app.raw_exec(&format!("UPDATE jobs SET status = 'done', progress_done = 100 WHERE id = '{id}'"));
+    assert!(
+        page.contains("hx-trigger=\"every 1s\""),
+        "polls while unfinished"
+    );
+    app.raw_exec(&format!(
+        "UPDATE jobs SET status = 'done', progress_done = 100 WHERE id = '{id}'"
+    ));
     let frag = ann.hx_get(&format!("/w/{slug}/jobs/{id}")).await;
     assert!(!frag.contains("<html"));
-    assert!(frag.contains("value=\"100\"") && !frag.contains("hx-trigger"), "stops polling when done");
+    assert!(
+        frag.contains("value=\"100\"") && !frag.contains("hx-trigger"),
+        "stops polling when done"
+    );
     let missing = atrium::db::Id::new();
-    assert_eq!(ann.get(&format!("/w/{slug}/jobs/{missing}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(ann.get(&format!("/w/{slug}/jobs/not-a-uuid")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        ann.get(&format!("/w/{slug}/jobs/{missing}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        ann.get(&format!("/w/{slug}/jobs/not-a-uuid")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }

@@ -12,7 +12,14 @@ use atrium::db::{Backend, DbConn};
 
 /// Tables shared by every workspace (Citus reference tables), and the audit
 /// log whose tenant is optional (global events).
-const GLOBAL: &[&str] = &["users", "tenants", "user_sessions", "login_attempts", "audit_events", "instance_settings"];
+const GLOBAL: &[&str] = &[
+    "users",
+    "tenants",
+    "user_sessions",
+    "login_attempts",
+    "audit_events",
+    "instance_settings",
+];
 
 #[derive(QueryableByName)]
 struct Name {
@@ -103,7 +110,10 @@ fn indexes_led_by_tenant(c: &mut DbConn, backend: Backend, t: &str) -> i64 {
             "SELECT COUNT(*) AS n FROM pragma_index_list('{t}') l WHERE (SELECT name FROM pragma_index_info(l.name) WHERE seqno = 0) = 'tenant_id'"
         ),
     };
-    diesel::sql_query(q).get_result::<Count>(c).expect("indexes").n
+    diesel::sql_query(q)
+        .get_result::<Count>(c)
+        .expect("indexes")
+        .n
 }
 
 #[actix_web::test]
@@ -115,8 +125,14 @@ async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
     for g in GLOBAL {
         assert!(all.iter().any(|t| t == g), "global table {g} exists");
     }
-    let tenant_tables: Vec<&String> = all.iter().filter(|t| !GLOBAL.contains(&t.as_str())).collect();
-    assert!(tenant_tables.len() >= 5, "found tenant tables: {tenant_tables:?}");
+    let tenant_tables: Vec<&String> = all
+        .iter()
+        .filter(|t| !GLOBAL.contains(&t.as_str()))
+        .collect();
+    assert!(
+        tenant_tables.len() >= 5,
+        "found tenant tables: {tenant_tables:?}"
+    );
     let mut problems = Vec::new();
     for t in &tenant_tables {
         let cols = columns(&mut conn, backend, t);
@@ -129,7 +145,9 @@ async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
         pk.sort_by_key(|c| c.pk);
         let pk_names: Vec<&str> = pk.iter().map(|c| c.name.as_str()).collect();
         if pk_names.first() != Some(&"tenant_id") || pk_names.len() < 2 {
-            problems.push(format!("{t}: primary key is {pk_names:?}, not (tenant_id, …)"));
+            problems.push(format!(
+                "{t}: primary key is {pk_names:?}, not (tenant_id, …)"
+            ));
         }
         if indexes_led_by_tenant(&mut conn, backend, t) == 0 {
             problems.push(format!("{t}: no index led by tenant_id"));
@@ -137,7 +155,10 @@ async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
         for fk in foreign_keys(&mut conn, backend, t) {
             let target_is_tenant_table = !GLOBAL.contains(&fk.target.as_str());
             if target_is_tenant_table && fk.first_col != "tenant_id" {
-                problems.push(format!("{t}: foreign key to {} is not led by tenant_id", fk.target));
+                problems.push(format!(
+                    "{t}: foreign key to {} is not led by tenant_id",
+                    fk.target
+                ));
             }
         }
         if backend == Backend::Postgres {
@@ -160,9 +181,16 @@ async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
         )
         .get_result(&mut *conn)
         .expect("rls");
-        assert!(rls.enabled && rls.forced && rls.policies > 0, "audit_events has forced RLS");
+        assert!(
+            rls.enabled && rls.forced && rls.policies > 0,
+            "audit_events has forced RLS"
+        );
     }
-    assert!(problems.is_empty(), "schema problems:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "schema problems:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[actix_web::test]
@@ -170,7 +198,9 @@ async fn the_guard_notices_a_table_that_forgets_the_rules() {
     let app = TestApp::new().await;
     let backend = app.backend();
     let mut conn = app.pool().get().expect("conn");
-    diesel::sql_query("CREATE TABLE forgetful (id TEXT PRIMARY KEY, tenant_id TEXT)").execute(&mut *conn).expect("create");
+    diesel::sql_query("CREATE TABLE forgetful (id TEXT PRIMARY KEY, tenant_id TEXT)")
+        .execute(&mut *conn)
+        .expect("create");
     let cols = columns(&mut conn, backend, "forgetful");
     let tenant = cols.iter().find(|c| c.name == "tenant_id").expect("column");
     assert!(!tenant.notnull, "nullable tenant_id is seen");

@@ -9,21 +9,31 @@ use crate::common::TestApp;
 async fn creating_a_workspace_makes_the_creator_its_owner() {
     let app = TestApp::new().await;
     let mut ann = app.user("ann@example.com", "Ann").await;
-    let res = ann.post("/w/new", &[("name", "Acme Marketing!"), ("slug", "")]).await;
+    let res = ann
+        .post("/w/new", &[("name", "Acme Marketing!"), ("slug", "")])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(res.location(), "/w/acme-marketing/");
     let dash = ann.get("/w/acme-marketing/").await;
     assert_eq!(dash.status, StatusCode::OK);
     assert!(dash.contains("Acme Marketing!"));
-    assert!(dash.contains("workspace.create"), "recent activity shows the creation");
+    assert!(
+        dash.contains("workspace.create"),
+        "recent activity shows the creation"
+    );
     assert!(dash.contains("Owner"));
     // A second workspace with the same name gets a different address.
-    let res = ann.post("/w/new", &[("name", "Acme Marketing!"), ("slug", "")]).await;
+    let res = ann
+        .post("/w/new", &[("name", "Acme Marketing!"), ("slug", "")])
+        .await;
     assert_eq!(res.location(), "/w/acme-marketing-2/");
     let home = ann.get("/").await;
     assert!(home.contains("/w/acme-marketing/") && home.contains("/w/acme-marketing-2/"));
     // Without the trailing slash we are sent to the dashboard.
-    assert_eq!(ann.get("/w/acme-marketing").await.location(), "/w/acme-marketing/");
+    assert_eq!(
+        ann.get("/w/acme-marketing").await.location(),
+        "/w/acme-marketing/"
+    );
 }
 
 #[actix_web::test]
@@ -38,7 +48,11 @@ async fn bad_names_and_addresses_are_explained_and_nothing_is_created() {
         ("X", "taken", "taken"),
     ] {
         let res = ann.post("/w/new", &[("name", name), ("slug", slug)]).await;
-        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{name}/{slug}");
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}/{slug}"
+        );
         assert!(res.contains(message), "{message}: {}", res.body);
     }
     let home = ann.get("/").await;
@@ -53,13 +67,28 @@ async fn an_invited_person_signs_up_accepts_and_gets_the_role() {
     let token = ann.invite(&slug, "Bob@Example.com", "viewer").await;
     assert_eq!(token.len(), 80);
     let members = ann.get(&format!("/w/{slug}/members")).await;
-    assert!(members.contains("bob@example.com"), "pending invitation listed");
+    assert!(
+        members.contains("bob@example.com"),
+        "pending invitation listed"
+    );
     let mut bob = app.browser();
     let page = bob.get(&format!("/invite/{token}")).await;
     assert!(page.contains("Join “Acme”") && page.contains("Create an account"));
-    bob.post("/signup", &[("name", "Bob"), ("email", "bob@example.com"), ("password", crate::common::PASSWORD), ("next", &format!("/invite/{token}"))]).await;
+    bob.post(
+        "/signup",
+        &[
+            ("name", "Bob"),
+            ("email", "bob@example.com"),
+            ("password", crate::common::PASSWORD),
+            ("next", &format!("/invite/{token}")),
+        ],
+    )
+    .await;
     // The browser follows the redirect back to the invitation.
-    assert!(bob.get(&format!("/invite/{token}")).await.contains("Accept invitation"));
+    assert!(bob
+        .get(&format!("/invite/{token}"))
+        .await
+        .contains("Accept invitation"));
     let res = bob.post(&format!("/invite/{token}"), &[]).await;
     assert_eq!(res.location(), format!("/w/{slug}/"));
     assert_eq!(bob.get(&format!("/w/{slug}/")).await.status, StatusCode::OK);
@@ -67,12 +96,24 @@ async fn an_invited_person_signs_up_accepts_and_gets_the_role() {
     let mut carol = app.user("carol@example.com", "Carol").await;
     let res = carol.post(&format!("/invite/{token}"), &[]).await;
     assert_eq!(res.location(), format!("/invite/{token}"));
-    assert!(carol.get(&format!("/invite/{token}")).await.contains("already been used"));
-    assert_eq!(carol.get(&format!("/w/{slug}/")).await.status, StatusCode::NOT_FOUND);
+    assert!(carol
+        .get(&format!("/invite/{token}"))
+        .await
+        .contains("already been used"));
+    assert_eq!(
+        carol.get(&format!("/w/{slug}/")).await.status,
+        StatusCode::NOT_FOUND
+    );
     // Unknown or malformed tokens are 404.
     let forged = format!("{}{}", &token[..32], "0".repeat(48));
-    assert_eq!(carol.get(&format!("/invite/{forged}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(carol.get("/invite/nonsense").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        carol.get(&format!("/invite/{forged}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        carol.get("/invite/nonsense").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[actix_web::test]
@@ -83,9 +124,15 @@ async fn an_expired_invitation_cannot_be_accepted() {
     let token = ann.invite(&slug, "bob@example.com", "member").await;
     app.raw_exec("UPDATE invitations SET expires_at = '2020-01-01T00:00:00.000000Z'");
     let mut bob = app.user("bob@example.com", "Bob").await;
-    assert!(bob.get(&format!("/invite/{token}")).await.contains("expired"));
+    assert!(bob
+        .get(&format!("/invite/{token}"))
+        .await
+        .contains("expired"));
     bob.post(&format!("/invite/{token}"), &[]).await;
-    assert_eq!(bob.get(&format!("/w/{slug}/")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.get(&format!("/w/{slug}/")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[actix_web::test]
@@ -98,12 +145,22 @@ async fn the_seat_limit_is_enforced_when_inviting() {
         .execute(&mut *app.pool().get().expect("c"))
         .expect("limit");
     ann.invite(&slug, "bob@example.com", "member").await;
-    let res = ann.post(&format!("/w/{slug}/invitations"), &[("email", "carol@example.com"), ("role", "member")]).await;
+    let res = ann
+        .post(
+            &format!("/w/{slug}/invitations"),
+            &[("email", "carol@example.com"), ("role", "member")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("2 seats"), "{}", res.body);
     assert!(res.contains("carol@example.com"), "the typed email is kept");
     // Re-inviting the same person replaces the invitation instead of taking a seat.
-    let res = ann.post(&format!("/w/{slug}/invitations"), &[("email", "bob@example.com"), ("role", "viewer")]).await;
+    let res = ann
+        .post(
+            &format!("/w/{slug}/invitations"),
+            &[("email", "bob@example.com"), ("role", "viewer")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
 }
 
@@ -112,21 +169,49 @@ async fn roles_change_but_a_workspace_always_keeps_an_owner() {
     let app = TestApp::new().await;
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
-    let mut bob = app.member(&mut ann, &slug, "bob@example.com", "admin").await;
+    let mut bob = app
+        .member(&mut ann, &slug, "bob@example.com", "admin")
+        .await;
     // Your own row has no actions; the other admin sees them.
-    let ann_mid = membership_id(&bob.get(&format!("/w/{slug}/members")).await.body, "ann@example.com");
-    let bob_mid = membership_id(&ann.get(&format!("/w/{slug}/members")).await.body, "bob@example.com");
+    let ann_mid = membership_id(
+        &bob.get(&format!("/w/{slug}/members")).await.body,
+        "ann@example.com",
+    );
+    let bob_mid = membership_id(
+        &ann.get(&format!("/w/{slug}/members")).await.body,
+        "bob@example.com",
+    );
     // An admin can't take the owner's role away, nor make himself owner.
-    bob.post(&format!("/w/{slug}/members/{ann_mid}/role"), &[("role", "member")]).await;
-    bob.post(&format!("/w/{slug}/members/{bob_mid}/role"), &[("role", "owner")]).await;
-    assert!(bob.get(&format!("/w/{slug}/members")).await.contains("Only an owner can grant or remove ownership"));
+    bob.post(
+        &format!("/w/{slug}/members/{ann_mid}/role"),
+        &[("role", "member")],
+    )
+    .await;
+    bob.post(
+        &format!("/w/{slug}/members/{bob_mid}/role"),
+        &[("role", "owner")],
+    )
+    .await;
+    assert!(bob
+        .get(&format!("/w/{slug}/members"))
+        .await
+        .contains("Only an owner can grant or remove ownership"));
     // The only owner can't step down or leave.
-    ann.post(&format!("/w/{slug}/members/{ann_mid}/role"), &[("role", "admin")]).await;
-    assert!(ann.get(&format!("/w/{slug}/members")).await.contains("at least one owner"));
+    ann.post(
+        &format!("/w/{slug}/members/{ann_mid}/role"),
+        &[("role", "admin")],
+    )
+    .await;
+    assert!(ann
+        .get(&format!("/w/{slug}/members"))
+        .await
+        .contains("at least one owner"));
     ann.post(&format!("/w/{slug}/leave"), &[]).await;
     assert_eq!(ann.get(&format!("/w/{slug}/")).await.status, StatusCode::OK);
     // Transfer: Bob becomes owner, Ann admin.
-    let res = ann.post(&format!("/w/{slug}/members/{bob_mid}/transfer"), &[]).await;
+    let res = ann
+        .post(&format!("/w/{slug}/members/{bob_mid}/transfer"), &[])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let page = bob.get(&format!("/w/{slug}/members")).await;
     assert!(row(&page.body, "bob@example.com").contains("badge-owner"));
@@ -134,7 +219,10 @@ async fn roles_change_but_a_workspace_always_keeps_an_owner() {
     // Now Ann can leave.
     let res = ann.post(&format!("/w/{slug}/leave"), &[]).await;
     assert_eq!(res.location(), "/");
-    assert_eq!(ann.get(&format!("/w/{slug}/")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        ann.get(&format!("/w/{slug}/")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[actix_web::test]
@@ -142,12 +230,19 @@ async fn an_admin_removes_a_member_who_then_sees_404() {
     let app = TestApp::new().await;
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
-    let mut bob = app.member(&mut ann, &slug, "bob@example.com", "member").await;
+    let mut bob = app
+        .member(&mut ann, &slug, "bob@example.com", "member")
+        .await;
     let page = ann.get(&format!("/w/{slug}/members")).await;
     let bob_mid = membership_id(&page.body, "bob@example.com");
-    let res = ann.post(&format!("/w/{slug}/members/{bob_mid}/remove"), &[]).await;
+    let res = ann
+        .post(&format!("/w/{slug}/members/{bob_mid}/remove"), &[])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(bob.get(&format!("/w/{slug}/")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        bob.get(&format!("/w/{slug}/")).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert!(!bob.get("/").await.contains(&format!("/w/{slug}/")));
 }
 
@@ -156,24 +251,49 @@ async fn teams_are_created_filled_and_emptied() {
     let app = TestApp::new().await;
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
-    app.member(&mut ann, &slug, "bob@example.com", "member").await;
-    let res = ann.post(&format!("/w/{slug}/teams"), &[("name", "Growth"), ("description", "Ads")]).await;
+    app.member(&mut ann, &slug, "bob@example.com", "member")
+        .await;
+    let res = ann
+        .post(
+            &format!("/w/{slug}/teams"),
+            &[("name", "Growth"), ("description", "Ads")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let team = res.location();
-    let dup = ann.post(&format!("/w/{slug}/teams"), &[("name", "Growth"), ("description", "")]).await;
+    let dup = ann
+        .post(
+            &format!("/w/{slug}/teams"),
+            &[("name", "Growth"), ("description", "")],
+        )
+        .await;
     assert_eq!(dup.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(dup.contains("already exists"));
-    let res = ann.post(&format!("{team}/members"), &[("email", "bob@example.com")]).await;
+    let res = ann
+        .post(&format!("{team}/members"), &[("email", "bob@example.com")])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    let res = ann.post(&format!("{team}/members"), &[("email", "stranger@example.com")]).await;
+    let res = ann
+        .post(
+            &format!("{team}/members"),
+            &[("email", "stranger@example.com")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("not a member of this workspace"));
     let page = ann.get(&team).await;
     assert!(page.contains("bob@example.com"));
     let list = ann.get(&format!("/w/{slug}/teams")).await;
     assert!(list.contains("Growth") && list.contains("<td>1</td>"));
-    let bob_id = page.body.split("/members/").nth(1).and_then(|s| s.split('/').next()).expect("user id").to_string();
-    ann.post(&format!("{team}/members/{bob_id}/remove"), &[]).await;
+    let bob_id = page
+        .body
+        .split("/members/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("user id")
+        .to_string();
+    ann.post(&format!("{team}/members/{bob_id}/remove"), &[])
+        .await;
     assert!(!ann.get(&team).await.contains("bob@example.com"));
     ann.post(&format!("{team}/delete"), &[]).await;
     assert_eq!(ann.get(&team).await.status, StatusCode::NOT_FOUND);
@@ -185,13 +305,26 @@ async fn settings_rename_the_workspace_and_change_its_address() {
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
     app.workspace(&mut ann, "Other").await;
-    let res = ann.post(&format!("/w/{slug}/settings"), &[("name", "Acme Inc"), ("slug", "other")]).await;
+    let res = ann
+        .post(
+            &format!("/w/{slug}/settings"),
+            &[("name", "Acme Inc"), ("slug", "other")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(res.contains("taken"));
-    let res = ann.post(&format!("/w/{slug}/settings"), &[("name", "Acme Inc"), ("slug", "acme-inc")]).await;
+    let res = ann
+        .post(
+            &format!("/w/{slug}/settings"),
+            &[("name", "Acme Inc"), ("slug", "acme-inc")],
+        )
+        .await;
     assert_eq!(res.location(), "/w/acme-inc/settings");
     assert!(ann.get("/w/acme-inc/").await.contains("Acme Inc"));
-    assert_eq!(ann.get(&format!("/w/{slug}/")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        ann.get(&format!("/w/{slug}/")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[actix_web::test]
@@ -199,15 +332,31 @@ async fn a_deactivated_workspace_disappears_until_a_superadmin_reactivates_it() 
     let app = TestApp::new().await;
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
-    let res = ann.post(&format!("/w/{slug}/settings/deactivate"), &[]).await;
+    let res = ann
+        .post(&format!("/w/{slug}/settings/deactivate"), &[])
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
-    assert_eq!(ann.get(&format!("/w/{slug}/")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        ann.get(&format!("/w/{slug}/")).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert!(!ann.get("/").await.contains(&format!("/w/{slug}/")));
     let mut root = app.superadmin("root@example.com").await;
     let admin = root.get("/admin").await;
     assert!(admin.contains("badge-inactive"));
-    let id = admin.body.split("/admin/workspaces/").nth(1).and_then(|s| s.split('/').next()).expect("id").to_string();
-    let res = root.post(&format!("/admin/workspaces/{id}/status"), &[("status", "active")]).await;
+    let id = admin
+        .body
+        .split("/admin/workspaces/")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .expect("id")
+        .to_string();
+    let res = root
+        .post(
+            &format!("/admin/workspaces/{id}/status"),
+            &[("status", "active")],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(ann.get(&format!("/w/{slug}/")).await.status, StatusCode::OK);
 }
@@ -220,7 +369,8 @@ async fn seed_demo_builds_a_workspace_people_can_sign_in_to() {
     let again = atrium::seed::seed_demo(app.pool()).expect("seed twice");
     assert!(again.contains("already exists"));
     let mut b = app.browser();
-    b.login("viewer@demo.atrium.test", "demo-password-123").await;
+    b.login("viewer@demo.atrium.test", "demo-password-123")
+        .await;
     let page = b.get("/w/acme/members").await;
     assert!(page.contains("owner@demo.atrium.test") && page.contains("member@demo.atrium.test"));
 }
@@ -237,7 +387,11 @@ pub fn membership_id(body: &str, email: &str) -> String {
 
 /// The `<tr>` for `email` in the members table.
 pub fn row<'a>(body: &'a str, email: &str) -> &'a str {
-    let start = body.find(&format!("<tr data-email=\"{email}\">")).unwrap_or_else(|| panic!("no row for {email}"));
-    let end = body[start..].find("</tr>").map_or(body.len(), |e| start + e);
+    let start = body
+        .find(&format!("<tr data-email=\"{email}\">"))
+        .unwrap_or_else(|| panic!("no row for {email}"));
+    let end = body[start..]
+        .find("</tr>")
+        .map_or(body.len(), |e| start + e);
     &body[start..end]
 }

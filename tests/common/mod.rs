@@ -37,7 +37,12 @@ fn pg_url_with(url: &str, user: &str, password: Option<&str>, dbname: &str) -> S
     let (scheme, rest) = url.split_once("://").unwrap_or(("postgres", url));
     let hostpart = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
     let (host, query) = match hostpart.split_once('/') {
-        Some((h, tail)) => (h, tail.split_once('?').map(|(_, q)| format!("?{q}")).unwrap_or_default()),
+        Some((h, tail)) => (
+            h,
+            tail.split_once('?')
+                .map(|(_, q)| format!("?{q}"))
+                .unwrap_or_default(),
+        ),
         None => (hostpart, String::new()),
     };
     let auth = match password {
@@ -52,10 +57,14 @@ impl TestDb {
         let id = uuid::Uuid::now_v7().simple().to_string();
         let dir = std::env::temp_dir().join(format!("atrium-test-{id}"));
         std::fs::create_dir_all(&dir).expect("temp dir");
-        match std::env::var("ATRIUM_TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        match std::env::var("ATRIUM_TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             Some(admin_url) => {
                 let dbname = format!("atrium_t_{id}");
-                let mut admin = PgConnection::establish(&admin_url).expect("connect to ATRIUM_TEST_DATABASE_URL");
+                let mut admin = PgConnection::establish(&admin_url)
+                    .expect("connect to ATRIUM_TEST_DATABASE_URL");
                 // Several tests may race to create the role: ignore "already exists".
                 let _ = diesel::sql_query(format!(
                     "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{PG_ROLE}') THEN \
@@ -66,11 +75,21 @@ impl TestDb {
                     .execute(&mut admin)
                     .expect("create test database");
                 let url = pg_url_with(&admin_url, PG_ROLE, Some(PG_ROLE), &dbname);
-                TestDb { url, backend: Backend::Postgres, dir, pg_admin: Some((admin_url, dbname)) }
+                TestDb {
+                    url,
+                    backend: Backend::Postgres,
+                    dir,
+                    pg_admin: Some((admin_url, dbname)),
+                }
             }
             None => {
                 let url = format!("sqlite://{}", dir.join("test.db").display());
-                TestDb { url, backend: Backend::Sqlite, dir, pg_admin: None }
+                TestDb {
+                    url,
+                    backend: Backend::Sqlite,
+                    dir,
+                    pg_admin: None,
+                }
             }
         }
     }
@@ -79,7 +98,11 @@ impl TestDb {
     /// look at rows as they are, past row-level security.
     pub fn superuser_conn(&self) -> Option<PgConnection> {
         let (admin_url, dbname) = self.pg_admin.as_ref()?;
-        let user = admin_url.split_once("://").and_then(|(_, r)| r.split_once('@')).map(|(u, _)| u.split(':').next().unwrap_or("postgres").to_string()).unwrap_or_else(|| "postgres".into());
+        let user = admin_url
+            .split_once("://")
+            .and_then(|(_, r)| r.split_once('@'))
+            .map(|(u, _)| u.split(':').next().unwrap_or("postgres").to_string())
+            .unwrap_or_else(|| "postgres".into());
         PgConnection::establish(&pg_url_with(admin_url, &user, None, dbname)).ok()
     }
 }
@@ -88,7 +111,8 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let Some((admin_url, dbname)) = &self.pg_admin {
             if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)")).execute(&mut admin);
+                let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {dbname} WITH (FORCE)"))
+                    .execute(&mut admin);
             }
         }
         let _ = std::fs::remove_dir_all(&self.dir);
@@ -128,7 +152,11 @@ impl TestApp {
                 }
             })
         });
-        TestApp { state, db: Rc::new(db), call }
+        TestApp {
+            state,
+            db: Rc::new(db),
+            call,
+        }
     }
 
     pub fn pool(&self) -> &Pool {
@@ -141,7 +169,11 @@ impl TestApp {
 
     /// A client with no cookies yet.
     pub fn browser(&self) -> Browser {
-        Browser { app: self.clone(), cookies: HashMap::new(), csrf: None }
+        Browser {
+            app: self.clone(),
+            cookies: HashMap::new(),
+            csrf: None,
+        }
     }
 
     /// Creates an account directly (no HTTP) and returns a browser signed in as it.
@@ -159,7 +191,12 @@ impl TestApp {
         b
     }
 
-    pub fn create_account(&self, email: &str, name: &str, superadmin: bool) -> atrium::accounts::User {
+    pub fn create_account(
+        &self,
+        email: &str,
+        name: &str,
+        superadmin: bool,
+    ) -> atrium::accounts::User {
         let mut conn = self.pool().get().expect("conn");
         let hash = password_hash();
         atrium::accounts::models::register(&mut conn, name, email, hash, superadmin, None)
@@ -170,16 +207,31 @@ impl TestApp {
     /// A workspace owned by `owner` (who must exist); returns its slug.
     pub async fn workspace(&self, owner: &mut Browser, name: &str) -> String {
         let res = owner.post("/w/new", &[("name", name), ("slug", "")]).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "creating a workspace: {}", res.body);
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "creating a workspace: {}",
+            res.body
+        );
         let loc = res.location();
-        loc.trim_start_matches("/w/").trim_end_matches('/').to_string()
+        loc.trim_start_matches("/w/")
+            .trim_end_matches('/')
+            .to_string()
     }
 
     /// Adds `email` (creating the account) to the workspace with `role`, by
     /// invitation and acceptance through the app; returns their browser.
-    pub async fn member(&self, admin: &mut Browser, slug: &str, email: &str, role: &str) -> Browser {
+    pub async fn member(
+        &self,
+        admin: &mut Browser,
+        slug: &str,
+        email: &str,
+        role: &str,
+    ) -> Browser {
         let token = admin.invite(slug, email, role).await;
-        let mut b = self.user(email, email.split('@').next().unwrap_or("Someone")).await;
+        let mut b = self
+            .user(email, email.split('@').next().unwrap_or("Someone"))
+            .await;
         let res = b.post(&format!("/invite/{token}"), &[]).await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "accepting: {}", res.body);
         assert_eq!(res.location(), format!("/w/{slug}/"));
@@ -192,7 +244,9 @@ impl TestApp {
     pub fn raw_exec(&self, sql: &str) -> usize {
         match self.db.superuser_conn() {
             Some(mut pg) => diesel::sql_query(sql).execute(&mut pg).expect("raw sql"),
-            None => diesel::sql_query(sql).execute(&mut *self.pool().get().expect("conn")).expect("raw sql"),
+            None => diesel::sql_query(sql)
+                .execute(&mut *self.pool().get().expect("conn"))
+                .expect("raw sql"),
         }
     }
 
@@ -204,8 +258,12 @@ impl TestApp {
             n: i64,
         }
         let row: N = match self.db.superuser_conn() {
-            Some(mut pg) => diesel::sql_query(sql).get_result(&mut pg).expect("raw count"),
-            None => diesel::sql_query(sql).get_result(&mut *self.pool().get().expect("conn")).expect("raw count"),
+            Some(mut pg) => diesel::sql_query(sql)
+                .get_result(&mut pg)
+                .expect("raw count"),
+            None => diesel::sql_query(sql)
+                .get_result(&mut *self.pool().get().expect("conn"))
+                .expect("raw count"),
         };
         row.n
     }
@@ -219,7 +277,8 @@ impl TestApp {
 /// One argon2 hash of PASSWORD per test process (hashing is slow by design).
 pub fn password_hash() -> String {
     static HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HASH.get_or_init(|| atrium::accounts::passwords::hash(PASSWORD).expect("hash")).clone()
+    HASH.get_or_init(|| atrium::accounts::passwords::hash(PASSWORD).expect("hash"))
+        .clone()
 }
 
 /// A response, read whole.
@@ -232,11 +291,18 @@ pub struct Resp {
 
 impl Resp {
     pub fn location(&self) -> String {
-        self.headers.get("location").and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
     }
 
     pub fn header(&self, name: &str) -> Option<String> {
-        self.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string)
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
     }
 
     pub fn contains(&self, s: &str) -> bool {
@@ -262,7 +328,13 @@ impl Browser {
         if self.cookies.is_empty() {
             return None;
         }
-        Some(self.cookies.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("; "))
+        Some(
+            self.cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("; "),
+        )
     }
 
     pub async fn send(&mut self, req: TestRequest) -> Resp {
@@ -272,21 +344,29 @@ impl Browser {
         }
         let res = (self.app.call)(req.to_request()).await;
         for c in res.response().cookies() {
-            let expired = c.max_age().is_some_and(|a| a.is_zero() || a.is_negative()) || c.value().is_empty();
+            let expired =
+                c.max_age().is_some_and(|a| a.is_zero() || a.is_negative()) || c.value().is_empty();
             if expired {
                 self.cookies.remove(c.name());
             } else {
-                self.cookies.insert(c.name().to_string(), c.value().to_string());
+                self.cookies
+                    .insert(c.name().to_string(), c.value().to_string());
             }
         }
         let status = res.status();
         let headers = res.headers().clone();
-        let bytes = actix_web::body::to_bytes(res.into_body()).await.unwrap_or_default();
+        let bytes = actix_web::body::to_bytes(res.into_body())
+            .await
+            .unwrap_or_default();
         let body = String::from_utf8_lossy(&bytes).into_owned();
         if let Some(t) = find_between(&body, "name=\"csrf_token\" value=\"", "\"") {
             self.csrf = Some(t.to_string());
         }
-        Resp { status, headers, body }
+        Resp {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&mut self, path: &str) -> Resp {
@@ -295,7 +375,12 @@ impl Browser {
 
     /// GET as htmx does (`HX-Request: true`).
     pub async fn hx_get(&mut self, path: &str) -> Resp {
-        self.send(TestRequest::get().uri(path).insert_header(("hx-request", "true"))).await
+        self.send(
+            TestRequest::get()
+                .uri(path)
+                .insert_header(("hx-request", "true")),
+        )
+        .await
     }
 
     async fn ensure_csrf(&mut self) -> String {
@@ -339,8 +424,18 @@ impl Browser {
     }
 
     pub async fn login(&mut self, email: &str, password: &str) -> Resp {
-        let res = self.post("/login", &[("email", email), ("password", password), ("next", "")]).await;
-        assert_eq!(res.status, StatusCode::SEE_OTHER, "login as {email}: {}", res.body);
+        let res = self
+            .post(
+                "/login",
+                &[("email", email), ("password", password), ("next", "")],
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            StatusCode::SEE_OTHER,
+            "login as {email}: {}",
+            res.body
+        );
         // The CSRF token rotates at login: fetch the new one.
         self.csrf = None;
         self.get("/account").await;
@@ -349,10 +444,16 @@ impl Browser {
 
     /// Invites `email` as `role`; returns the invitation token.
     pub async fn invite(&mut self, slug: &str, email: &str, role: &str) -> String {
-        let res = self.post(&format!("/w/{slug}/invitations"), &[("email", email), ("role", role)]).await;
+        let res = self
+            .post(
+                &format!("/w/{slug}/invitations"),
+                &[("email", email), ("role", role)],
+            )
+            .await;
         assert_eq!(res.status, StatusCode::SEE_OTHER, "invite: {}", res.body);
         let page = self.get(&format!("/w/{slug}/members")).await;
-        let link = find_between(&page.body, "id=\"invite-link\" readonly value=\"", "\"").expect("invite link shown once");
+        let link = find_between(&page.body, "id=\"invite-link\" readonly value=\"", "\"")
+            .expect("invite link shown once");
         link.rsplit('/').next().expect("token").to_string()
     }
 }

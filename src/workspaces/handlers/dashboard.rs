@@ -55,18 +55,29 @@ pub struct NewWorkspaceForm {
     pub slug: String,
 }
 
-pub async fn home(ctx: Ctx, state: web::Data<AppState>, user: MaybeUser) -> AppResult<HttpResponse> {
+pub async fn home(
+    ctx: Ctx,
+    state: web::Data<AppState>,
+    user: MaybeUser,
+) -> AppResult<HttpResponse> {
     let Some(user) = user.0 else {
         return Ok(w::redirect("/login"));
     };
     let pool = state.pool.clone();
     let uid = user.user.id;
     let workspaces = web::block(move || queries::mine(&mut *pool.get()?, uid)).await??;
-    w::ok(&HomePage { page: ctx.user("Your workspaces", &user.user), workspaces })
+    w::ok(&HomePage {
+        page: ctx.user("Your workspaces", &user.user),
+        workspaces,
+    })
 }
 
 pub async fn new_form(ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
-    w::ok(&NewPage { page: ctx.user("New workspace", &user.user), form: Default::default(), errors: Default::default() })
+    w::ok(&NewPage {
+        page: ctx.user("New workspace", &user.user),
+        form: Default::default(),
+        errors: Default::default(),
+    })
 }
 
 pub async fn create(
@@ -82,10 +93,20 @@ pub async fn create(
     let created = web::block(move || queries::create(&pool, uid, &f.name, &f.slug, &meta)).await?;
     match created {
         Ok(ws) => {
-            Flash::success(&ctx.session, format!("Workspace “{}” created. Invite your team from Members.", ws.name));
+            Flash::success(
+                &ctx.session,
+                format!(
+                    "Workspace “{}” created. Invite your team from Members.",
+                    ws.name
+                ),
+            );
             Ok(w::redirect(&format!("/w/{}/", ws.slug)))
         }
-        Err(errors) => w::invalid(&NewPage { page: ctx.user("New workspace", &user.user), form, errors: errors.into() }),
+        Err(errors) => w::invalid(&NewPage {
+            page: ctx.user("New workspace", &user.user),
+            form,
+            errors: errors.into(),
+        }),
     }
 }
 
@@ -107,14 +128,35 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     .await??;
     let slug = member.workspace.slug.clone();
     let mut tiles = vec![
-        Tile { title: "Members", href: format!("/w/{slug}/members"), text: format!("{member_count} of {} seats", member.workspace.seat_limit) },
-        Tile { title: "Teams", href: format!("/w/{slug}/teams"), text: "Group members into teams".into() },
+        Tile {
+            title: "Members",
+            href: format!("/w/{slug}/members"),
+            text: format!("{member_count} of {} seats", member.workspace.seat_limit),
+        },
+        Tile {
+            title: "Teams",
+            href: format!("/w/{slug}/teams"),
+            text: "Group members into teams".into(),
+        },
     ];
     if member.role.at_least(crate::workspaces::Role::Admin) {
-        tiles.push(Tile { title: "Audit log", href: format!("/w/{slug}/audit"), text: "Who did what, and when".into() });
-        tiles.push(Tile { title: "Settings", href: format!("/w/{slug}/settings"), text: "Name, address, workspace status".into() });
+        tiles.push(Tile {
+            title: "Audit log",
+            href: format!("/w/{slug}/audit"),
+            text: "Who did what, and when".into(),
+        });
+        tiles.push(Tile {
+            title: "Settings",
+            href: format!("/w/{slug}/settings"),
+            text: "Name, address, workspace status".into(),
+        });
     }
-    let page = ctx.workspace(&member.workspace.name, &member.user.user, &member.workspace, member.role);
+    let page = ctx.workspace(
+        &member.workspace.name,
+        &member.user.user,
+        &member.workspace,
+        member.role,
+    );
     w::ok(&DashboardPage {
         page,
         slug,

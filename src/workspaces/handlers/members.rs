@@ -8,7 +8,7 @@ use crate::accounts::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::jobs::email::Email;
 use crate::web::extract::RequestMeta;
-use crate::web::{self as w, Ctx, Flash, Member, MaybeUser, Owner, PageCtx, WorkspaceAdmin};
+use crate::web::{self as w, Ctx, Flash, MaybeUser, Member, Owner, PageCtx, WorkspaceAdmin};
 use crate::workspaces::invitations::{self, InvitationId, InvitationView, PendingInvitation};
 use crate::workspaces::models::{MemberRow, MembershipId, Role};
 use crate::workspaces::queries::{self, Actor};
@@ -57,12 +57,22 @@ async fn render_members(
     let admin = member.role.at_least(Role::Admin);
     let (members, invitations) = web::block(move || {
         m.conn()?.read(|c, t| {
-            let invitations = if admin { invitations::pending(c, t)? } else { Vec::new() };
+            let invitations = if admin {
+                invitations::pending(c, t)?
+            } else {
+                Vec::new()
+            };
             Ok((queries::members(c, t, None)?, invitations))
         })
     })
     .await??;
-    let invite_link = if admin { ctx.session.remove_as::<String>(INVITE_LINK_KEY).and_then(Result::ok) } else { None };
+    let invite_link = if admin {
+        ctx.session
+            .remove_as::<String>(INVITE_LINK_KEY)
+            .and_then(Result::ok)
+    } else {
+        None
+    };
     let page = MembersPage {
         page: ctx.workspace("Members", &member.user.user, &member.workspace, member.role),
         slug: member.workspace.slug.clone(),
@@ -73,7 +83,11 @@ async fn render_members(
         seat_limit: member.workspace.seat_limit,
         invite_link,
         invite_email: form.email,
-        invite_role: if form.role.is_empty() { "member".into() } else { form.role },
+        invite_role: if form.role.is_empty() {
+            "member".into()
+        } else {
+            form.role
+        },
         invite_error: invite_error.clone(),
         roles: Role::ALL.to_vec(),
         invitable: Role::INVITABLE.to_vec(),
@@ -101,7 +115,11 @@ pub async fn invite(
         return render_members(&ctx, &admin, form, Some("Choose a role.".into())).await;
     };
     let m = admin.0.clone();
-    let (email, base, smtp) = (form.email.clone(), state.config.base_url(), state.config.smtp_url.is_some());
+    let (email, base, smtp) = (
+        form.email.clone(),
+        state.config.base_url(),
+        state.config.smtp_url.is_some(),
+    );
     let inviter = admin.user.user.name.clone();
     let ws_name = admin.workspace.name.clone();
     let created = web::block(move || {
@@ -132,7 +150,13 @@ pub async fn invite(
                 tracing::warn!(error = %e, "could not keep the invitation link in the session");
             }
             let sent = if smtp { " and emailed" } else { "" };
-            Flash::success(&ctx.session, format!("Invitation for {} created{sent}. Copy the link below to share it.", form.email.trim()));
+            Flash::success(
+                &ctx.session,
+                format!(
+                    "Invitation for {} created{sent}. Copy the link below to share it.",
+                    form.email.trim()
+                ),
+            );
             Ok(w::redirect(&format!("/w/{}/members", admin.workspace.slug)))
         }
         Err(message) => render_members(&ctx, &admin, form, Some(message)).await,
@@ -149,7 +173,8 @@ pub async fn revoke_invitation(
     let m = admin.0.clone();
     web::block(move || {
         let uid = m.user_id();
-        m.conn()?.write(|c, t| invitations::revoke(c, t, uid, id, &meta))
+        m.conn()?
+            .write(|c, t| invitations::revoke(c, t, uid, id, &meta))
     })
     .await??;
     Flash::success(&ctx.session, "Invitation withdrawn.");
@@ -165,11 +190,16 @@ async fn membership_action(
     f: impl FnOnce(&mut crate::db::DbConn, crate::db::TenantId, Actor) -> AppResult<()> + Send + 'static,
 ) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let actor = Actor { user: member.user_id(), role: member.role };
+    let actor = Actor {
+        user: member.user_id(),
+        role: member.role,
+    };
     let done = web::block(move || m.conn()?.write(|c, t| f(c, t, actor))).await?;
     match done {
         Ok(()) => Flash::success(&ctx.session, success),
-        Err(AppError::Conflict(msg)) | Err(AppError::Forbidden(msg)) => Flash::error(&ctx.session, msg),
+        Err(AppError::Conflict(msg)) | Err(AppError::Forbidden(msg)) => {
+            Flash::error(&ctx.session, msg)
+        }
         Err(e) => return Err(e),
     }
     Ok(w::redirect(after))
@@ -183,7 +213,8 @@ pub async fn change_role(
     form: web::Form<RoleForm>,
 ) -> AppResult<HttpResponse> {
     let (_, target) = path.into_inner();
-    let role = Role::parse(&form.role).ok_or_else(|| AppError::BadRequest("Unknown role.".into()))?;
+    let role =
+        Role::parse(&form.role).ok_or_else(|| AppError::BadRequest("Unknown role.".into()))?;
     let after = format!("/w/{}/members", admin.workspace.slug);
     membership_action(&ctx, &admin, "Role changed.", &after, move |c, t, actor| {
         queries::change_role(c, t, actor, target, role, &meta)
@@ -199,9 +230,13 @@ pub async fn remove(
 ) -> AppResult<HttpResponse> {
     let (_, target) = path.into_inner();
     let after = format!("/w/{}/members", admin.workspace.slug);
-    membership_action(&ctx, &admin, "Member removed.", &after, move |c, t, actor| {
-        queries::remove(c, t, actor, target, &meta)
-    })
+    membership_action(
+        &ctx,
+        &admin,
+        "Member removed.",
+        &after,
+        move |c, t, actor| queries::remove(c, t, actor, target, &meta),
+    )
     .await
 }
 
@@ -213,16 +248,25 @@ pub async fn transfer(
 ) -> AppResult<HttpResponse> {
     let (_, target) = path.into_inner();
     let after = format!("/w/{}/members", owner.workspace.slug);
-    membership_action(&ctx, &owner, "Ownership transferred; you are now an admin.", &after, move |c, t, actor| {
-        let mine = queries::membership_of(c, t, actor.user)?;
-        queries::transfer_ownership(c, t, actor, mine, target, &meta)
-    })
+    membership_action(
+        &ctx,
+        &owner,
+        "Ownership transferred; you are now an admin.",
+        &after,
+        move |c, t, actor| {
+            let mine = queries::membership_of(c, t, actor.user)?;
+            queries::transfer_ownership(c, t, actor, mine, target, &meta)
+        },
+    )
     .await
 }
 
 pub async fn leave(ctx: Ctx, member: Member, meta: RequestMeta) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let actor = Actor { user: member.user_id(), role: member.role };
+    let actor = Actor {
+        user: member.user_id(),
+        role: member.role,
+    };
     let done = web::block(move || {
         m.conn()?.write(|c, t| {
             let mine = queries::membership_of(c, t, actor.user)?;
@@ -232,12 +276,18 @@ pub async fn leave(ctx: Ctx, member: Member, meta: RequestMeta) -> AppResult<Htt
     .await?;
     match done {
         Ok(()) => {
-            Flash::success(&ctx.session, format!("You left “{}”.", member.workspace.name));
+            Flash::success(
+                &ctx.session,
+                format!("You left “{}”.", member.workspace.name),
+            );
             Ok(w::redirect("/"))
         }
         Err(AppError::Conflict(msg)) => {
             Flash::error(&ctx.session, msg);
-            Ok(w::redirect(&format!("/w/{}/members", member.workspace.slug)))
+            Ok(w::redirect(&format!(
+                "/w/{}/members",
+                member.workspace.slug
+            )))
         }
         Err(e) => Err(e),
     }
@@ -275,12 +325,14 @@ pub async fn invitation(
     let (inv, already_member) = web::block(move || -> AppResult<_> {
         let inv = invitations::view(&pool, &t)?;
         let already = match uid {
-            Some(uid) => crate::db::TenantConn::open(&pool, &crate::db::TenantScope::verified(inv.tenant))?
-                .read(|c, tenant| match queries::membership_of(c, tenant, uid) {
+            Some(uid) => {
+                crate::db::TenantConn::open(&pool, &crate::db::TenantScope::verified(inv.tenant))?
+                    .read(|c, tenant| match queries::membership_of(c, tenant, uid) {
                     Ok(_) => Ok(true),
                     Err(AppError::NotFound) => Ok(false),
                     Err(e) => Err(e),
-                })?,
+                })?
+            }
             None => false,
         };
         Ok((inv, already))
@@ -291,7 +343,13 @@ pub async fn invitation(
         None => ctx.anon("Invitation"),
     };
     let signed_in_as = user.0.map(|u| u.user.email);
-    w::ok(&InvitationPage { page, inv, token, signed_in_as, already_member })
+    w::ok(&InvitationPage {
+        page,
+        inv,
+        token,
+        signed_in_as,
+        already_member,
+    })
 }
 
 pub async fn accept(

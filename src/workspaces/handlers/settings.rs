@@ -42,16 +42,25 @@ fn page(ctx: &Ctx, admin: &WorkspaceAdmin, form: SettingsForm, errors: FormError
 }
 
 pub async fn show(ctx: Ctx, admin: WorkspaceAdmin) -> AppResult<HttpResponse> {
-    let form = SettingsForm { name: admin.workspace.name.clone(), slug: admin.workspace.slug.clone() };
+    let form = SettingsForm {
+        name: admin.workspace.name.clone(),
+        slug: admin.workspace.slug.clone(),
+    };
     w::ok(&page(&ctx, &admin, form, FormErrors::default()))
 }
 
-pub async fn update(ctx: Ctx, admin: WorkspaceAdmin, meta: RequestMeta, form: web::Form<SettingsForm>) -> AppResult<HttpResponse> {
+pub async fn update(
+    ctx: Ctx,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    form: web::Form<SettingsForm>,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let (m, f) = (admin.0.clone(), form.clone());
     let updated = web::block(move || {
         let (uid, ws) = (m.user_id(), m.workspace.clone());
-        m.conn()?.write(|c, _| queries::update_settings(c, &ws, uid, &f.name, &f.slug, &meta))
+        m.conn()?
+            .write(|c, _| queries::update_settings(c, &ws, uid, &f.name, &f.slug, &meta))
     })
     .await??;
     match updated {
@@ -67,9 +76,16 @@ pub async fn deactivate(ctx: Ctx, owner: Owner, meta: RequestMeta) -> AppResult<
     let m = owner.0.clone();
     web::block(move || {
         let uid = m.user_id();
-        m.conn()?.write(|c, t| queries::set_status(c, t, uid, false, &meta))
+        m.conn()?
+            .write(|c, t| queries::set_status(c, t, uid, false, &meta))
     })
     .await??;
-    Flash::success(&ctx.session, format!("“{}” is deactivated. A superadmin can reactivate it.", owner.workspace.name));
+    Flash::success(
+        &ctx.session,
+        format!(
+            "“{}” is deactivated. A superadmin can reactivate it.",
+            owner.workspace.name
+        ),
+    );
     Ok(w::redirect("/"))
 }

@@ -49,7 +49,12 @@ pub struct AddMemberForm {
     pub email: String,
 }
 
-async fn render_list(ctx: &Ctx, member: &Member, form: TeamForm, error: Option<String>) -> AppResult<HttpResponse> {
+async fn render_list(
+    ctx: &Ctx,
+    member: &Member,
+    form: TeamForm,
+    error: Option<String>,
+) -> AppResult<HttpResponse> {
     let m = member.clone();
     let teams = web::block(move || m.conn()?.read(teams::list)).await??;
     let page = TeamsPage {
@@ -71,28 +76,55 @@ pub async fn list(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     render_list(&ctx, &member, TeamForm::default(), None).await
 }
 
-pub async fn create(ctx: Ctx, editor: Editor, meta: RequestMeta, form: web::Form<TeamForm>) -> AppResult<HttpResponse> {
+pub async fn create(
+    ctx: Ctx,
+    editor: Editor,
+    meta: RequestMeta,
+    form: web::Form<TeamForm>,
+) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let (m, f) = (editor.0.clone(), form.clone());
     let created = web::block(move || {
         let uid = m.user_id();
-        m.conn()?.write(|c, t| teams::create(c, t, uid, &f.name, &f.description, &meta))
+        m.conn()?
+            .write(|c, t| teams::create(c, t, uid, &f.name, &f.description, &meta))
     })
     .await??;
     match created {
         Ok(id) => {
-            Flash::success(&ctx.session, format!("Team “{}” created.", form.name.trim()));
-            Ok(w::redirect(&format!("/w/{}/teams/{id}", editor.workspace.slug)))
+            Flash::success(
+                &ctx.session,
+                format!("Team “{}” created.", form.name.trim()),
+            );
+            Ok(w::redirect(&format!(
+                "/w/{}/teams/{id}",
+                editor.workspace.slug
+            )))
         }
         Err(e) => render_list(&ctx, &editor, form, Some(e)).await,
     }
 }
 
-async fn render_team(ctx: &Ctx, member: &Member, id: TeamId, email: String, error: Option<String>) -> AppResult<HttpResponse> {
+async fn render_team(
+    ctx: &Ctx,
+    member: &Member,
+    id: TeamId,
+    email: String,
+    error: Option<String>,
+) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let (team, members) = web::block(move || m.conn()?.read(|c, t| Ok((teams::find(c, t, id)?, teams::members(c, t, id)?)))).await??;
+    let (team, members) = web::block(move || {
+        m.conn()?
+            .read(|c, t| Ok((teams::find(c, t, id)?, teams::members(c, t, id)?)))
+    })
+    .await??;
     let page = TeamPage {
-        page: ctx.workspace(&team.name, &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace(
+            &team.name,
+            &member.user.user,
+            &member.workspace,
+            member.role,
+        ),
         slug: member.workspace.slug.clone(),
         team,
         members,
@@ -108,7 +140,11 @@ async fn render_team(ctx: &Ctx, member: &Member, id: TeamId, email: String, erro
     }
 }
 
-pub async fn show(ctx: Ctx, member: Member, path: web::Path<(String, TeamId)>) -> AppResult<HttpResponse> {
+pub async fn show(
+    ctx: Ctx,
+    member: Member,
+    path: web::Path<(String, TeamId)>,
+) -> AppResult<HttpResponse> {
     render_team(&ctx, &member, path.into_inner().1, String::new(), None).await
 }
 
@@ -124,13 +160,17 @@ pub async fn add_member(
     let (m, e) = (editor.0.clone(), email.clone());
     let added = web::block(move || {
         let uid = m.user_id();
-        m.conn()?.write(|c, t| teams::add_member(c, t, uid, id, &e, &meta))
+        m.conn()?
+            .write(|c, t| teams::add_member(c, t, uid, id, &e, &meta))
     })
     .await??;
     match added {
         Ok(()) => {
             Flash::success(&ctx.session, format!("{} added to the team.", email.trim()));
-            Ok(w::redirect(&format!("/w/{}/teams/{id}", editor.workspace.slug)))
+            Ok(w::redirect(&format!(
+                "/w/{}/teams/{id}",
+                editor.workspace.slug
+            )))
         }
         Err(err) => render_team(&ctx, &editor, id, email, Some(err)).await,
     }
@@ -146,14 +186,23 @@ pub async fn remove_member(
     let m = editor.0.clone();
     web::block(move || {
         let uid = m.user_id();
-        m.conn()?.write(|c, t| teams::remove_member(c, t, uid, id, user, &meta))
+        m.conn()?
+            .write(|c, t| teams::remove_member(c, t, uid, id, user, &meta))
     })
     .await??;
     Flash::success(&ctx.session, "Removed from the team.");
-    Ok(w::redirect(&format!("/w/{}/teams/{id}", editor.workspace.slug)))
+    Ok(w::redirect(&format!(
+        "/w/{}/teams/{id}",
+        editor.workspace.slug
+    )))
 }
 
-pub async fn delete(ctx: Ctx, admin: WorkspaceAdmin, meta: RequestMeta, path: web::Path<(String, TeamId)>) -> AppResult<HttpResponse> {
+pub async fn delete(
+    ctx: Ctx,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    path: web::Path<(String, TeamId)>,
+) -> AppResult<HttpResponse> {
     let id = path.into_inner().1;
     let m = admin.0.clone();
     web::block(move || {
