@@ -475,3 +475,41 @@ async fn a_disabled_account_is_signed_out_and_cannot_sign_in() {
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[actix_web::test]
+async fn an_idle_session_expires_and_so_does_an_old_one() {
+    let app = TestApp::new().await;
+    let mut ann = app.user("ann@example.com", "Ann").await;
+    // Idle for longer than the idle lifetime (7 days by default).
+    app.raw_exec("UPDATE user_sessions SET last_seen_at = '2020-01-01T00:00:00.000000Z'");
+    assert_eq!(ann.get("/account").await.status, StatusCode::SEE_OTHER);
+    let mut ann = app.browser();
+    ann.login("ann@example.com", PASSWORD).await;
+    assert_eq!(ann.get("/account").await.status, StatusCode::OK);
+    // Past the absolute lifetime, however active.
+    app.raw_exec("UPDATE user_sessions SET expires_at = '2020-01-01T00:00:00.000000Z'");
+    assert_eq!(ann.get("/account").await.status, StatusCode::SEE_OTHER);
+}
+
+#[actix_web::test]
+async fn a_hundred_failures_in_an_hour_lock_the_account_for_the_hour() {
+    let app = TestApp::new().await;
+    app.create_account("ann@example.com", "Ann", false);
+    // 100 failures spread over the last hour, none in the last minute.
+    let values: Vec<String> = (0..100)
+        .map(|i| {
+            let at = chrono::Utc::now() - chrono::Duration::minutes(2 + (i % 50));
+            format!(
+                "('{}', 'ann@example.com', '10.0.0.{}', {}, '{}')",
+                uuid::Uuid::now_v7(),
+                i % 200,
+                if app.backend() == atrium::db::Backend::Postgres { "false" } else { "0" },
+                atrium::db::UtcTime(at).to_db_text()
+            )
+        })
+        .collect();
+    app.raw_exec(&format!("INSERT INTO login_attempts (id, email, ip, succeeded, created_at) VALUES {}", values.join(",")));
+    let res = app.browser().post("/login", &[("email", "ann@example.com"), ("password", PASSWORD)]).await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.contains("in the last hour"));
+}
