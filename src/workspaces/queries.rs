@@ -192,9 +192,14 @@ pub fn mine(conn: &mut DbConn, user: UserId) -> AppResult<Vec<MyWorkspace>> {
     })
 }
 
-/// Members of the tenant, owners first, then by name.
-pub fn members(c: &mut DbConn, tenant: TenantId, limit: Option<i64>) -> AppResult<Vec<MemberRow>> {
-    let mut q = memberships::table
+/// Members of the tenant, owners first, then by name: `limit` rows from `offset`.
+pub fn members(
+    c: &mut DbConn,
+    tenant: TenantId,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<MemberRow>> {
+    let rows: Vec<(MembershipId, UserId, String, String, String, UtcTime)> = memberships::table
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(tenant))
         .select((
@@ -205,13 +210,15 @@ pub fn members(c: &mut DbConn, tenant: TenantId, limit: Option<i64>) -> AppResul
             memberships::role,
             memberships::created_at,
         ))
-        .order((users::name.asc(), users::email.asc()))
-        .into_boxed();
-    if let Some(n) = limit {
-        q = q.limit(n);
-    }
-    let rows: Vec<(MembershipId, UserId, String, String, String, UtcTime)> = q.load(c)?;
-    let mut out: Vec<MemberRow> = rows
+        .order((
+            memberships::role.eq("owner").desc(),
+            users::name.asc(),
+            users::email.asc(),
+        ))
+        .limit(limit)
+        .offset(offset)
+        .load(c)?;
+    Ok(rows
         .into_iter()
         .map(
             |(membership_id, user_id, name, email, role, joined)| MemberRow {
@@ -223,9 +230,7 @@ pub fn members(c: &mut DbConn, tenant: TenantId, limit: Option<i64>) -> AppResul
                 joined,
             },
         )
-        .collect();
-    out.sort_by_key(|m| !m.is_owner());
-    Ok(out)
+        .collect())
 }
 
 pub fn member_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {

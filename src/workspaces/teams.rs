@@ -9,6 +9,7 @@ use crate::db::{DbConn, Id, TenantId, UtcTime};
 use crate::error::{is_unique_violation, AppError, AppResult};
 use crate::schema::{memberships, team_members, teams, users};
 use crate::web::extract::RequestMeta;
+use crate::web::{PageParams, Paginated};
 
 crate::typed_id!(
     /// `teams.id`.
@@ -41,18 +42,32 @@ pub struct TeamMemberRow {
     pub email: String,
 }
 
-pub fn list(c: &mut DbConn, tenant: TenantId) -> AppResult<Vec<TeamRow>> {
-    let all: Vec<Team> = teams::table
+/// One page of the tenant's teams, by name, with member counts.
+pub fn list(
+    c: &mut DbConn,
+    tenant: TenantId,
+    params: PageParams,
+    per_page: i64,
+) -> AppResult<Paginated<TeamRow>> {
+    let total: i64 = teams::table
+        .filter(teams::tenant_id.eq(tenant))
+        .count()
+        .get_result(c)?;
+    let page: Vec<Team> = teams::table
         .filter(teams::tenant_id.eq(tenant))
         .order(teams::name.asc())
+        .limit(per_page)
+        .offset(params.offset(per_page))
         .select(Team::as_select())
         .load(c)?;
+    let ids: Vec<TeamId> = page.iter().map(|t| t.id).collect();
     let counts: Vec<(TeamId, i64)> = team_members::table
         .filter(team_members::tenant_id.eq(tenant))
+        .filter(team_members::team_id.eq_any(ids))
         .group_by(team_members::team_id)
         .select((team_members::team_id, diesel::dsl::count_star()))
         .load(c)?;
-    Ok(all
+    let items = page
         .into_iter()
         .map(|team| {
             let members = counts
@@ -61,7 +76,8 @@ pub fn list(c: &mut DbConn, tenant: TenantId) -> AppResult<Vec<TeamRow>> {
                 .map_or(0, |(_, n)| *n);
             TeamRow { team, members }
         })
-        .collect())
+        .collect();
+    Ok(Paginated::new(items, params, per_page, total))
 }
 
 pub fn find(c: &mut DbConn, tenant: TenantId, id: TeamId) -> AppResult<Team> {

@@ -503,13 +503,26 @@ async fn a_hundred_failures_in_an_hour_lock_the_account_for_the_hour() {
                 "('{}', 'ann@example.com', '10.0.0.{}', {}, '{}')",
                 uuid::Uuid::now_v7(),
                 i % 200,
-                if app.backend() == atrium::db::Backend::Postgres { "false" } else { "0" },
+                if app.backend() == atrium::db::Backend::Postgres {
+                    "false"
+                } else {
+                    "0"
+                },
                 atrium::db::UtcTime(at).to_db_text()
             )
         })
         .collect();
-    app.raw_exec(&format!("INSERT INTO login_attempts (id, email, ip, succeeded, created_at) VALUES {}", values.join(",")));
-    let res = app.browser().post("/login", &[("email", "ann@example.com"), ("password", PASSWORD)]).await;
+    app.raw_exec(&format!(
+        "INSERT INTO login_attempts (id, email, ip, succeeded, created_at) VALUES {}",
+        values.join(",")
+    ));
+    let res = app
+        .browser()
+        .post(
+            "/login",
+            &[("email", "ann@example.com"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(res.contains("in the last hour"));
 }

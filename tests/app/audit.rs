@@ -104,6 +104,13 @@ async fn the_log_filters_paginates_and_exports_csv() {
         assert_eq!(r.status, StatusCode::SEE_OTHER);
     }
     ann.invite(&slug, "bob@example.com", "member").await;
+    // The teams list pages too.
+    let teams = ann.get(&format!("/w/{slug}/teams")).await;
+    assert!(
+        teams.contains("1–50 of 60") && teams.contains("Team 49") && !teams.contains("Team 50")
+    );
+    let teams2 = ann.get(&format!("/w/{slug}/teams?page=2")).await;
+    assert!(teams2.contains("51–60 of 60") && teams2.contains("Team 59"));
     let page = ann.get(&format!("/w/{slug}/audit")).await;
     assert!(
         page.contains("1–50 of 62"),

@@ -120,7 +120,7 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
         m.conn()?.read(|c, t| {
             Ok((
                 queries::member_count(c, t)?,
-                queries::members(c, t, Some(8))?,
+                queries::members(c, t, 8, 0)?,
                 crate::audit::queries::recent(c, t, 10)?,
             ))
         })

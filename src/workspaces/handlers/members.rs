@@ -8,7 +8,9 @@ use crate::accounts::CurrentUser;
 use crate::error::{AppError, AppResult};
 use crate::jobs::email::Email;
 use crate::web::extract::RequestMeta;
-use crate::web::{self as w, Ctx, Flash, MaybeUser, Member, Owner, PageCtx, WorkspaceAdmin};
+use crate::web::{
+    self as w, Ctx, Flash, MaybeUser, Member, Owner, PageCtx, PageParams, Paginated, WorkspaceAdmin,
+};
 use crate::workspaces::invitations::{self, InvitationId, InvitationView, PendingInvitation};
 use crate::workspaces::models::{MemberRow, MembershipId, Role};
 use crate::workspaces::queries::{self, Actor};
@@ -21,7 +23,7 @@ const INVITE_LINK_KEY: &str = "invite_link";
 struct MembersPage {
     page: PageCtx,
     slug: String,
-    members: Vec<MemberRow>,
+    members: Paginated<MemberRow>,
     invitations: Vec<PendingInvitation>,
     me: crate::accounts::UserId,
     my_role: Role,
@@ -47,9 +49,12 @@ pub struct RoleForm {
     pub role: String,
 }
 
+const PER_PAGE: i64 = 50;
+
 async fn render_members(
     ctx: &Ctx,
     member: &Member,
+    params: PageParams,
     form: InviteForm,
     invite_error: Option<String>,
 ) -> AppResult<HttpResponse> {
@@ -62,7 +67,9 @@ async fn render_members(
             } else {
                 Vec::new()
             };
-            Ok((queries::members(c, t, None)?, invitations))
+            let total = queries::member_count(c, t)?;
+            let rows = queries::members(c, t, PER_PAGE, params.offset(PER_PAGE))?;
+            Ok((Paginated::new(rows, params, PER_PAGE, total), invitations))
         })
     })
     .await??;
@@ -99,8 +106,8 @@ async fn render_members(
     }
 }
 
-pub async fn list(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
-    render_members(&ctx, &member, InviteForm::default(), None).await
+pub async fn list(ctx: Ctx, member: Member, q: web::Query<PageParams>) -> AppResult<HttpResponse> {
+    render_members(&ctx, &member, q.into_inner(), InviteForm::default(), None).await
 }
 
 pub async fn invite(
@@ -112,7 +119,14 @@ pub async fn invite(
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
     let Some(role) = Role::parse(&form.role) else {
-        return render_members(&ctx, &admin, form, Some("Choose a role.".into())).await;
+        return render_members(
+            &ctx,
+            &admin,
+            PageParams::default(),
+            form,
+            Some("Choose a role.".into()),
+        )
+        .await;
     };
     let m = admin.0.clone();
     let (email, base, smtp) = (
@@ -159,7 +173,9 @@ pub async fn invite(
             );
             Ok(w::redirect(&format!("/w/{}/members", admin.workspace.slug)))
         }
-        Err(message) => render_members(&ctx, &admin, form, Some(message)).await,
+        Err(message) => {
+            render_members(&ctx, &admin, PageParams::default(), form, Some(message)).await
+        }
     }
 }
 

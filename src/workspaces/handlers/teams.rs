@@ -7,7 +7,9 @@ use serde::Deserialize;
 use crate::accounts::UserId;
 use crate::error::AppResult;
 use crate::web::extract::RequestMeta;
-use crate::web::{self as w, Ctx, Editor, Flash, Member, PageCtx, WorkspaceAdmin};
+use crate::web::{
+    self as w, Ctx, Editor, Flash, Member, PageCtx, PageParams, Paginated, WorkspaceAdmin,
+};
 use crate::workspaces::teams::{self, Team, TeamId, TeamMemberRow, TeamRow};
 use crate::workspaces::Role;
 
@@ -16,7 +18,7 @@ use crate::workspaces::Role;
 struct TeamsPage {
     page: PageCtx,
     slug: String,
-    teams: Vec<TeamRow>,
+    teams: Paginated<TeamRow>,
     can_edit: bool,
     form: TeamForm,
     error: Option<String>,
@@ -49,14 +51,18 @@ pub struct AddMemberForm {
     pub email: String,
 }
 
+const PER_PAGE: i64 = 50;
+
 async fn render_list(
     ctx: &Ctx,
     member: &Member,
+    params: PageParams,
     form: TeamForm,
     error: Option<String>,
 ) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let teams = web::block(move || m.conn()?.read(teams::list)).await??;
+    let teams =
+        web::block(move || m.conn()?.read(|c, t| teams::list(c, t, params, PER_PAGE))).await??;
     let page = TeamsPage {
         page: ctx.workspace("Teams", &member.user.user, &member.workspace, member.role),
         slug: member.workspace.slug.clone(),
@@ -72,8 +78,8 @@ async fn render_list(
     }
 }
 
-pub async fn list(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
-    render_list(&ctx, &member, TeamForm::default(), None).await
+pub async fn list(ctx: Ctx, member: Member, q: web::Query<PageParams>) -> AppResult<HttpResponse> {
+    render_list(&ctx, &member, q.into_inner(), TeamForm::default(), None).await
 }
 
 pub async fn create(
@@ -101,7 +107,7 @@ pub async fn create(
                 editor.workspace.slug
             )))
         }
-        Err(e) => render_list(&ctx, &editor, form, Some(e)).await,
+        Err(e) => render_list(&ctx, &editor, PageParams::default(), form, Some(e)).await,
     }
 }
 
