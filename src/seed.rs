@@ -65,6 +65,8 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
     if exists {
         return Ok("The demo workspace already exists: /w/acme/".into());
     }
+    // Workspace creation takes its own connection from the pool.
+    drop(conn);
     let ws = queries::create(pool, owner, "Acme Marketing", "acme", &shell_meta())
         .map_err(|e| AppError::internal(format!("{e:?}")))?;
     let mut tc = TenantConn::open(pool, &TenantScope::verified(ws.id))?;
