@@ -203,26 +203,54 @@ impl FromRequest for Member {
             if let Some(m) = req.extensions().get::<Member>() {
                 return Ok(m.clone());
             }
-            let user = load_user(&req)
-                .await?
-                .ok_or_else(|| AppError::LoginRequired {
-                    next: next_url(&req),
-                })?;
             let slug = req
                 .match_info()
                 .get("slug")
                 .ok_or(AppError::NotFound)?
                 .to_string();
-            if !crate::workspaces::valid_slug(&slug) {
-                return Err(AppError::NotFound);
-            }
-            let pool = state(&req)?.pool.clone();
-            let user_id = user.user.id;
-            let pool2 = pool.clone();
-            let (workspace, role) =
-                web::block(move || crate::workspaces::access::membership(&pool2, &slug, user_id))
-                    .await??
-                    .ok_or(AppError::NotFound)?;
+            let login = || AppError::LoginRequired {
+                next: next_url(&req),
+            };
+            let st = state(&req)?;
+            let pool = st.pool.clone();
+            let cached = req.extensions().get::<CurrentUser>().cloned();
+            let (user, found) = match cached {
+                Some(user) => {
+                    if !crate::workspaces::valid_slug(&slug) {
+                        return Err(AppError::NotFound);
+                    }
+                    let (p, uid) = (pool.clone(), user.user.id);
+                    let found =
+                        web::block(move || crate::workspaces::access::membership(&p, &slug, uid))
+                            .await??;
+                    (user, found)
+                }
+                None => {
+                    let session = req.get_session();
+                    let token = session
+                        .get::<String>(SESSION_KEY)
+                        .ok()
+                        .flatten()
+                        .ok_or_else(login)?;
+                    if !crate::workspaces::valid_slug(&slug) {
+                        // Still tell a signed-out visitor to sign in, not "not found".
+                        load_user(&req).await?.ok_or_else(login)?;
+                        return Err(AppError::NotFound);
+                    }
+                    let (p, lifetimes) = (pool.clone(), st.lifetimes());
+                    let (user, found) = web::block(move || {
+                        crate::workspaces::access::user_and_membership(&p, &token, lifetimes, &slug)
+                    })
+                    .await??;
+                    let Some(user) = user else {
+                        session.purge();
+                        return Err(login());
+                    };
+                    req.extensions_mut().insert(user.clone());
+                    (user, found)
+                }
+            };
+            let (workspace, role) = found.ok_or(AppError::NotFound)?;
             let scope = TenantScope::verified(workspace.id);
             let member = Member {
                 user,

@@ -44,9 +44,13 @@ impl Flash {
 
     /// Removes and returns the pending messages.
     pub fn take(session: &Session) -> Vec<Flash> {
-        session
-            .remove_as::<Vec<Flash>>(KEY)
-            .and_then(Result::ok)
-            .unwrap_or_default()
+        // Removing marks the session changed (a new Set-Cookie): only when there is something.
+        match session.get::<Vec<Flash>>(KEY) {
+            Ok(Some(all)) => {
+                session.remove(KEY);
+                all
+            }
+            _ => Vec::new(),
+        }
     }
 }

@@ -4,8 +4,10 @@
 use diesel::prelude::*;
 
 use super::models::{Membership, Role, Workspace};
+use crate::accounts::sessions::Lifetimes;
+use crate::accounts::CurrentUser;
 use crate::accounts::UserId;
-use crate::db::{Pool, TenantConn, TenantScope};
+use crate::db::{Pool, PooledConn, TenantConn, TenantScope};
 use crate::error::AppResult;
 use crate::schema::{memberships, tenants};
 
@@ -26,7 +28,30 @@ pub fn membership(
     slug: &str,
     user_id: UserId,
 ) -> AppResult<Option<(Workspace, Role)>> {
+    membership_on(pool.get()?, slug, user_id)
+}
+
+/// The session's user and their membership, on one pooled connection (the
+/// hot path of every workspace page). `None` user: not signed in.
+pub fn user_and_membership(
+    pool: &Pool,
+    token: &str,
+    lifetimes: Lifetimes,
+    slug: &str,
+) -> AppResult<(Option<CurrentUser>, Option<(Workspace, Role)>)> {
     let mut pooled = pool.get()?;
+    let Some(user) = crate::accounts::sessions::authenticate(&mut pooled, token, lifetimes)? else {
+        return Ok((None, None));
+    };
+    let found = membership_on(pooled, slug, user.user.id)?;
+    Ok((Some(user), found))
+}
+
+fn membership_on(
+    mut pooled: PooledConn,
+    slug: &str,
+    user_id: UserId,
+) -> AppResult<Option<(Workspace, Role)>> {
     let Some(ws) = active_by_slug(&mut pooled, slug)? else {
         return Ok(None);
     };

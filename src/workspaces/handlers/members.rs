@@ -73,12 +73,12 @@ async fn render_members(
         })
     })
     .await??;
-    let invite_link = if admin {
-        ctx.session
-            .remove_as::<String>(INVITE_LINK_KEY)
-            .and_then(Result::ok)
-    } else {
-        None
+    let invite_link = match ctx.session.get::<String>(INVITE_LINK_KEY) {
+        Ok(Some(link)) if admin => {
+            ctx.session.remove(INVITE_LINK_KEY);
+            Some(link)
+        }
+        _ => None,
     };
     let page = MembersPage {
         page: ctx.workspace("Members", &member.user.user, &member.workspace, member.role),
