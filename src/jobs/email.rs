@@ -5,9 +5,6 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use super::Job;
-use crate::config::Config;
-
 /// An email to send.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Email {
@@ -184,14 +181,15 @@ pub fn send(url: &str, from: &str, email: &Email) -> Result<(), String> {
 }
 
 /// The `email.send` job.
-pub fn run(config: &Config, job: &Job) -> Result<(), String> {
-    let email: Email =
-        serde_json::from_value(job.payload.0.clone()).map_err(|e| format!("bad payload: {e}"))?;
-    let url = config
+pub fn run(ctx: &super::worker::JobCtx) -> Result<(), String> {
+    let email: Email = serde_json::from_value(ctx.job.payload.0.clone())
+        .map_err(|e| format!("bad payload: {e}"))?;
+    let url = ctx
+        .config
         .smtp_url
         .as_deref()
         .ok_or("ATRIUM_SMTP_URL is not set")?;
-    send(url, &config.smtp_from, &email)
+    send(url, &ctx.config.smtp_from, &email)
 }
 
 #[cfg(test)]

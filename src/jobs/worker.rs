@@ -9,12 +9,41 @@ use crate::config::Config;
 use crate::db::{Pool, TenantConn, TenantScope};
 use crate::error::AppResult;
 
+/// What a job handler gets: the job, configuration, and its tenant's
+/// connection on demand (so that slow work holds no connection).
+pub struct JobCtx<'a> {
+    pub pool: &'a Pool,
+    pub config: &'a Config,
+    pub job: &'a Job,
+    scope: TenantScope,
+}
+
+impl JobCtx<'_> {
+    /// A connection scoped to the job's tenant.
+    pub fn conn(&self) -> AppResult<TenantConn> {
+        TenantConn::open(self.pool, &self.scope)
+    }
+
+    /// Reports progress (shown by the job page's progress bar).
+    pub fn progress(&self, done: i64, total: i64) -> AppResult<()> {
+        let id = self.job.id;
+        self.conn()?
+            .write(|c, t| super::progress(c, t, id, done, total))
+    }
+}
+
 /// Runs one claimed job in its tenant and records the outcome.
 fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
     let scope = TenantScope::verified(job.tenant_id);
-    // Slow work (an SMTP conversation) holds no database connection.
+    let ctx = JobCtx {
+        pool,
+        config,
+        job: &job,
+        scope,
+    };
+    // Each kind's handler; an error message is kept on the job and retried.
     let outcome = match job.kind.as_str() {
-        "email.send" => super::email::run(config, &job).map_err(|e| e.to_string()),
+        "email.send" => super::email::run(&ctx),
         other => Err(super::unknown_kind(other).to_string()),
     };
     if let Err(e) = &outcome {
