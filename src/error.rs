@@ -13,6 +13,9 @@ pub enum AppError {
     Forbidden(String),
     /// Not signed in: redirect to the login page, then back to `next`.
     LoginRequired { next: String },
+    /// The workspace has a new address: 301 to this local path (a renamed
+    /// workspace's old slug, answered to its members only).
+    Moved(String),
     /// CSRF token or Origin missing or wrong.
     Csrf,
     /// Input that can't be accepted and has no form to re-render it in.
@@ -58,6 +61,11 @@ impl AppError {
             AppError::LoginRequired { .. } => {
                 (StatusCode::SEE_OTHER, "Sign in", "Please sign in.".to_string())
             }
+            AppError::Moved(_) => (
+                StatusCode::MOVED_PERMANENTLY,
+                "Moved",
+                "This workspace has a new address.".to_string(),
+            ),
             AppError::Csrf => (
                 StatusCode::FORBIDDEN,
                 "Form expired",
@@ -111,6 +119,16 @@ impl ResponseError for AppError {
             return HttpResponse::SeeOther()
                 .insert_header(("Location", target.clone()))
                 .insert_header(("HX-Redirect", target))
+                .finish();
+        }
+        if let AppError::Moved(to) = self {
+            return HttpResponse::MovedPermanently()
+                .insert_header(("Location", to.clone()))
+                .insert_header(("HX-Redirect", to.clone()))
+                // Browsers keep a 301 forever unless told otherwise, and this one
+                // depends on who asks (members only) and may change (a workspace
+                // can take an old address back): never store it.
+                .insert_header(("Cache-Control", "no-store"))
                 .finish();
         }
         let info = self.info();

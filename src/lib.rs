@@ -7,6 +7,7 @@ pub mod audit;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod exports;
 pub mod jobs;
 pub mod router;
 pub mod schema;
@@ -14,7 +15,7 @@ pub mod seed;
 pub mod web;
 pub mod workspaces;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
 use actix_session::config::{CookieContentSecurity, PersistentSession};
@@ -27,6 +28,7 @@ use actix_web::middleware::from_fn;
 use actix_web::{web as aw, App};
 
 use crate::accounts::sessions::Lifetimes;
+use crate::admin::settings::InstanceSettings;
 use crate::config::Config;
 use crate::db::{Backend, Pool};
 use crate::error::AppError;
@@ -37,23 +39,56 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub backend: Backend,
     pub started: Instant,
+    /// Instance settings, refreshed from the database every few seconds by
+    /// `serve` (so every server follows an admin's change) and at once on save.
+    settings: RwLock<InstanceSettings>,
 }
 
 impl AppState {
+    /// The state for `pool`; reads the instance settings once (blocking).
     pub fn new(pool: Pool, config: Config) -> Self {
         let backend = Backend::from_url(&config.database_url);
-        AppState {
+        let settings = InstanceSettings::defaults(&config);
+        let state = AppState {
             pool,
             config: Arc::new(config),
             backend,
             started: Instant::now(),
+            settings: RwLock::new(settings),
+        };
+        if let Err(e) = state.refresh_settings() {
+            tracing::warn!(error = %e, "instance settings not loaded; using defaults");
+        }
+        state
+    }
+
+    /// The instance settings in force on this server (a cached copy).
+    pub fn settings(&self) -> InstanceSettings {
+        match self.settings.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    /// Re-reads the settings from the database (blocking).
+    pub fn refresh_settings(&self) -> Result<(), AppError> {
+        let fresh = admin::settings::load(&mut *self.pool.get()?, &self.config)?;
+        self.set_settings(fresh);
+        Ok(())
+    }
+
+    pub fn set_settings(&self, fresh: InstanceSettings) {
+        match self.settings.write() {
+            Ok(mut s) => *s = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
         }
     }
 
     pub fn lifetimes(&self) -> Lifetimes {
+        let s = self.settings();
         Lifetimes {
-            idle: chrono::Duration::minutes(self.config.session_idle_minutes),
-            absolute: chrono::Duration::hours(self.config.session_absolute_hours),
+            idle: chrono::Duration::minutes(s.session_idle_minutes),
+            absolute: chrono::Duration::hours(s.session_absolute_hours),
         }
     }
 }

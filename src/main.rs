@@ -220,6 +220,18 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let backend = Backend::from_url(&url);
     let state = web::Data::new(AppState::new(pool.clone(), config));
     let stop = Arc::new(AtomicBool::new(false));
+    // Every server follows a superadmin's settings change within seconds.
+    let refresher = {
+        let (state, stop) = (state.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                if let Err(e) = state.refresh_settings() {
+                    tracing::warn!(error = %e, "could not refresh instance settings");
+                }
+            }
+        })
+    };
     let workers =
         atrium::jobs::worker::start(pool, state.config.clone(), args.job_workers, stop.clone());
     let bind = args.bind.clone();
@@ -242,6 +254,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         server.run().await
     });
     stop.store(true, Ordering::Relaxed);
+    let _ = refresher.join();
     for w in workers {
         let _ = w.join();
     }

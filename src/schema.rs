@@ -160,10 +160,59 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::db::sql::*;
+    plans (id) {
+        id -> Uuid,
+        name -> Text,
+        seat_limit -> Integer,
+        storage_limit_mb -> Integer,
+        max_upload_mb -> Integer,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    password_resets (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Text,
+        created_by -> Nullable<Uuid>,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+// Global, like `tenants`: an old address is looked up before any tenant is
+// known (the slug is what names the tenant), so it has no row wall.
+diesel::table! {
+    use crate::db::sql::*;
+    slug_redirects (old_slug) {
+        old_slug -> Text,
+        tenant_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    workspace_links (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        platform -> Text,
+        url -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> tenants (tenant_id));
 diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invitations -> tenants (tenant_id));
+diesel::joinable!(slug_redirects -> tenants (tenant_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -177,4 +226,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     jobs,
     instance_settings,
+    slug_redirects,
+    workspace_links,
+    plans,
+    password_resets,
 );

@@ -324,7 +324,7 @@ fn attempt_login(
 ) -> AppResult<LoginOutcome> {
     let email = models::normalize_email(email);
     let mut conn = state.pool.get()?;
-    let limits = crate::admin::settings::throttle_limits(&mut conn)?;
+    let limits = state.settings().throttle;
     if let Some(message) = throttle::check(&mut conn, &email, &meta.ip, limits)? {
         write_tx(&mut conn, |c| {
             audit::record(

@@ -5,6 +5,7 @@ pub mod forms;
 pub mod handlers;
 pub mod models;
 pub mod passwords;
+pub mod reset;
 pub mod sessions;
 pub mod throttle;
 
@@ -21,6 +22,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login", web::get().to(login_form))
         .route("/login", web::post().to(login))
         .route("/logout", web::post().to(logout))
+        .route("/reset/{token}", web::get().to(reset::form))
+        .route("/reset/{token}", web::post().to(reset::submit))
         .route("/account", web::get().to(profile))
         .route("/account", web::post().to(update_profile))
         .route("/account/password", web::post().to(change_password))

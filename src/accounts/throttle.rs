@@ -8,7 +8,7 @@ use crate::error::AppResult;
 use crate::schema::login_attempts;
 
 /// Limits on failed logins.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     pub per_account_minute: i64,
     pub per_account_hour: i64,

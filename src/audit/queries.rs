@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::accounts::UserId;
 use crate::db::{DbConn, Id, TenantId, UtcTime};
 use crate::error::AppResult;
-use crate::schema::{audit_events, users};
+use crate::schema::{audit_events, tenants, users};
 use crate::web::{PageParams, Paginated};
 
 /// One stored event.
@@ -73,6 +73,15 @@ pub struct AuditFilter {
     /// Last day, `YYYY-MM-DD` (inclusive).
     #[serde(default)]
     pub to: String,
+    /// `info`, `warning` or `critical` (admin log).
+    #[serde(default)]
+    pub severity: String,
+    /// A workspace's slug (admin log).
+    #[serde(default)]
+    pub workspace: String,
+    /// `security`: only `auth.*` and `security.*` events (admin log).
+    #[serde(default)]
+    pub preset: String,
     #[serde(default)]
     pub page: Option<i64>,
 }
@@ -125,6 +134,22 @@ fn scoped(tenant: Option<TenantId>, f: &AuditFilter) -> Boxed<'static> {
             .filter(users::email.like(pattern).escape('\\'))
             .select(users::id.nullable());
         q = q.filter(audit_events::actor_id.eq_any(ids));
+    }
+    if matches!(f.severity.as_str(), "info" | "warning" | "critical") {
+        q = q.filter(audit_events::severity.eq(f.severity.clone()));
+    }
+    if f.preset == "security" {
+        q = q.filter(
+            audit_events::action
+                .like("auth.%")
+                .or(audit_events::action.like("security.%")),
+        );
+    }
+    if !f.workspace.trim().is_empty() {
+        let ids = tenants::table
+            .filter(tenants::slug.eq(f.workspace.trim().to_lowercase()))
+            .select(tenants::id.nullable());
+        q = q.filter(audit_events::tenant_id.eq_any(ids));
     }
     if let Some(d) = AuditFilter::day(&f.from) {
         q = q.filter(
@@ -195,6 +220,20 @@ pub fn page(
 /// The most recent events of a workspace (dashboard).
 pub fn recent(conn: &mut DbConn, tenant: TenantId, n: i64) -> AppResult<Vec<AuditRow>> {
     load_with_actors(conn, scoped(Some(tenant), &AuditFilter::default()).limit(n))
+}
+
+/// The most recent events by or about a user, across workspaces (admin pages).
+pub fn for_user(conn: &mut DbConn, user: UserId, n: i64) -> AppResult<Vec<AuditRow>> {
+    let q = audit_events::table
+        .filter(
+            audit_events::actor_id
+                .eq(user)
+                .or(audit_events::resource_type
+                    .eq("user")
+                    .and(audit_events::resource_id.eq(user.to_string()))),
+        )
+        .into_boxed();
+    load_with_actors(conn, q.limit(n))
 }
 
 /// Events after `after` (exclusive), oldest cursor first page at a time, for streaming exports.

@@ -78,6 +78,13 @@ impl std::fmt::Display for Id {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Id {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = String::deserialize(d)?;
+        s.parse().map_err(serde::de::Error::custom)
+    }
+}
+
 impl std::str::FromStr for Id {
     type Err = uuid::Error;
     fn from_str(s: &str) -> Result<Self, Self::Err> {

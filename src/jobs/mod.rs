@@ -62,9 +62,16 @@ impl Job {
         }
     }
 
+    /// Where to download what the job made, once it is done (exports only).
+    pub fn download_url(&self, slug: &str) -> Option<String> {
+        (self.kind == crate::exports::KIND && self.status == "done")
+            .then(|| format!("/w/{slug}/export/{}.zip", self.id))
+    }
+
     pub fn label(&self) -> &str {
         match self.kind.as_str() {
             "email.send" => "Sending email",
+            crate::exports::KIND => "Exporting workspace data",
             other => other,
         }
     }

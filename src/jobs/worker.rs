@@ -44,6 +44,7 @@ fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
     // Each kind's handler; an error message is kept on the job and retried.
     let outcome = match job.kind.as_str() {
         "email.send" => super::email::run(&ctx),
+        "workspace.export" => crate::exports::run(&ctx),
         other => Err(super::unknown_kind(other).to_string()),
     };
     if let Err(e) = &outcome {

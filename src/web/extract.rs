@@ -13,6 +13,7 @@ use futures_util::future::LocalBoxFuture;
 use crate::accounts::CurrentUser;
 use crate::db::{Pool, TenantConn, TenantScope};
 use crate::error::AppError;
+use crate::workspaces::access::Access;
 use crate::workspaces::{Role, Workspace};
 use crate::AppState;
 
@@ -83,6 +84,31 @@ fn next_url(req: &HttpRequest) -> String {
     } else {
         "/".into()
     }
+}
+
+/// The answer for a member who asked for a renamed workspace by its old
+/// slug: the same URL (path and query) with the new slug. Only a GET or HEAD is
+/// redirected; a form posted to the old address is refused rather than replayed.
+fn moved(req: &HttpRequest, old_slug: &str, new_slug: &str) -> AppError {
+    if !matches!(
+        *req.method(),
+        actix_web::http::Method::GET | actix_web::http::Method::HEAD
+    ) {
+        return AppError::NotFound;
+    }
+    let path = req.uri().path();
+    // The scope matched `/w/{slug}`, so the raw path starts with it unless the
+    // slug was percent-encoded; then the dashboard is a fine place to land.
+    let rest = match path.strip_prefix(&format!("/w/{old_slug}")) {
+        Some(r) if r.is_empty() || r.starts_with('/') => r,
+        _ => "/",
+    };
+    let mut to = format!("/w/{new_slug}{rest}");
+    if let Some(q) = req.uri().query() {
+        to.push('?');
+        to.push_str(q);
+    }
+    AppError::Moved(to)
 }
 
 /// The signed-in user, or `None`.
@@ -169,7 +195,8 @@ impl FromRequest for Superadmin {
 }
 
 /// A member of the workspace named by `{slug}` in the path, with any role.
-/// Not a member, or the workspace is inactive: 404.
+/// Not a member, or the workspace is inactive: 404. A member asking for an old
+/// slug of the workspace: 301 to its current address.
 #[derive(Debug, Clone)]
 pub struct Member {
     pub user: CurrentUser,
@@ -213,6 +240,7 @@ impl FromRequest for Member {
             };
             let st = state(&req)?;
             let pool = st.pool.clone();
+            let asked = slug.clone();
             let cached = req.extensions().get::<CurrentUser>().cloned();
             let (user, found) = match cached {
                 Some(user) => {
@@ -250,7 +278,11 @@ impl FromRequest for Member {
                     (user, found)
                 }
             };
-            let (workspace, role) = found.ok_or(AppError::NotFound)?;
+            let (workspace, role) = match found {
+                Access::Member(workspace, role) => (workspace, role),
+                Access::Moved(current) => return Err(moved(&req, &asked, &current)),
+                Access::Denied => return Err(AppError::NotFound),
+            };
             let scope = TenantScope::verified(workspace.id);
             let member = Member {
                 user,

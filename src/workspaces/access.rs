@@ -1,5 +1,6 @@
 //! How a request becomes a member of a workspace: slug → workspace, then the
-//! user's membership inside that workspace's tenant transaction.
+//! user's membership inside that workspace's tenant transaction. An old slug
+//! of a renamed workspace resolves too, but only for that workspace's members.
 
 use diesel::prelude::*;
 
@@ -11,6 +12,18 @@ use crate::db::{Pool, PooledConn, TenantConn, TenantScope};
 use crate::error::AppResult;
 use crate::schema::{memberships, tenants};
 
+/// What a slug in the path means to a signed-in user.
+#[derive(Debug, Clone)]
+pub enum Access {
+    /// The user is a member of the active workspace with this slug.
+    Member(Workspace, Role),
+    /// The slug is an old address of an active workspace the user belongs to;
+    /// this is its current slug.
+    Moved(String),
+    /// No such workspace, inactive, or not a member: the user learns nothing.
+    Denied,
+}
+
 /// An active workspace by slug.
 pub fn active_by_slug(conn: &mut crate::db::DbConn, slug: &str) -> AppResult<Option<Workspace>> {
     Ok(tenants::table
@@ -21,42 +34,50 @@ pub fn active_by_slug(conn: &mut crate::db::DbConn, slug: &str) -> AppResult<Opt
         .optional()?)
 }
 
-/// The workspace and the user's role in it, or `None` when the workspace does
-/// not exist, is inactive, or the user is not a member.
-pub fn membership(
-    pool: &Pool,
-    slug: &str,
-    user_id: UserId,
-) -> AppResult<Option<(Workspace, Role)>> {
+/// What `slug` means to `user_id` (see [`Access`]).
+pub fn membership(pool: &Pool, slug: &str, user_id: UserId) -> AppResult<Access> {
     membership_on(pool.get()?, slug, user_id)
 }
 
-/// The session's user and their membership, on one pooled connection (the
-/// hot path of every workspace page). `None` user: not signed in.
+/// The session's user and what the slug means to them, on one pooled
+/// connection (the hot path of every workspace page). `None` user: not signed in.
 pub fn user_and_membership(
     pool: &Pool,
     token: &str,
     lifetimes: Lifetimes,
     slug: &str,
-) -> AppResult<(Option<CurrentUser>, Option<(Workspace, Role)>)> {
+) -> AppResult<(Option<CurrentUser>, Access)> {
     let mut pooled = pool.get()?;
     let Some(user) = crate::accounts::sessions::authenticate(&mut pooled, token, lifetimes)? else {
-        return Ok((None, None));
+        return Ok((None, Access::Denied));
     };
     let found = membership_on(pooled, slug, user.user.id)?;
     Ok((Some(user), found))
 }
 
-fn membership_on(
-    mut pooled: PooledConn,
-    slug: &str,
-    user_id: UserId,
-) -> AppResult<Option<(Workspace, Role)>> {
-    let Some(ws) = active_by_slug(&mut pooled, slug)? else {
-        return Ok(None);
+fn membership_on(mut pooled: PooledConn, slug: &str, user_id: UserId) -> AppResult<Access> {
+    if let Some(ws) = active_by_slug(&mut pooled, slug)? {
+        return Ok(match role_in(pooled, &ws, user_id)? {
+            Some(role) => Access::Member(ws, role),
+            None => Access::Denied,
+        });
+    }
+    // Only a slug that names no live workspace costs this second lookup, so
+    // the hot path stays one query plus the membership.
+    let Some(ws) = super::profile::redirected(&mut pooled, slug)? else {
+        return Ok(Access::Denied);
     };
-    // The membership query runs inside the tenant's own transaction, so the
-    // row wall applies to it as to everything else.
+    // The new address is told only to the workspace's own members: to anyone
+    // else an old slug is as unknown as one that never existed.
+    Ok(match role_in(pooled, &ws, user_id)? {
+        Some(_) => Access::Moved(ws.slug),
+        None => Access::Denied,
+    })
+}
+
+/// The user's role in `ws`, read inside the tenant's own transaction so that
+/// the row wall applies to it as to everything else.
+fn role_in(pooled: PooledConn, ws: &Workspace, user_id: UserId) -> AppResult<Option<Role>> {
     let mut conn = TenantConn::from_pooled(pooled, &TenantScope::verified(ws.id));
     let m: Option<Membership> = conn.read(|c, tenant| {
         Ok(memberships::table
@@ -66,8 +87,5 @@ fn membership_on(
             .first(c)
             .optional()?)
     })?;
-    Ok(m.map(|m| {
-        let role = m.role();
-        (ws, role)
-    }))
+    Ok(m.map(|m| m.role()))
 }

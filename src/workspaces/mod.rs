@@ -1,10 +1,11 @@
 //! Workspaces: creation, the dashboard, members and roles, invitations, teams,
-//! and workspace settings.
+//! and workspace settings (name, address, logo, social links).
 
 pub mod access;
 pub mod handlers;
 pub mod invitations;
 pub mod models;
+pub mod profile;
 pub mod queries;
 pub mod teams;
 
@@ -57,11 +58,27 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("/settings", web::get().to(settings::show))
                 .route("/settings", web::post().to(settings::update))
                 .route("/settings/deactivate", web::post().to(settings::deactivate))
+                .route("/settings/logo", web::post().to(profile::upload_logo))
+                .route(
+                    "/settings/logo/remove",
+                    web::post().to(profile::remove_logo),
+                )
+                .route("/settings/links", web::post().to(profile::add_link))
+                .route(
+                    "/settings/links/{link_id}/remove",
+                    web::post().to(profile::remove_link),
+                )
+                .route("/logo", web::get().to(profile::logo))
                 .route("/audit", web::get().to(crate::audit::handlers::list))
                 .route(
                     "/audit.csv",
                     web::get().to(crate::audit::handlers::export_csv),
                 )
-                .route("/jobs/{job_id}", web::get().to(crate::jobs::handlers::show)),
+                .route("/jobs/{job_id}", web::get().to(crate::jobs::handlers::show))
+                .route("/export", web::post().to(crate::exports::handlers::create))
+                .route(
+                    "/export/{job_id}.zip",
+                    web::get().to(crate::exports::handlers::download),
+                ),
         );
 }

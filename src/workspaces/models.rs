@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::accounts::UserId;
 use crate::db::{Id, Json, TenantId, UtcTime};
-use crate::schema::{memberships, tenants};
+use crate::schema::{memberships, tenants, workspace_links};
 
 /// A workspace.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -26,6 +26,19 @@ pub struct Workspace {
 impl Workspace {
     pub fn is_active(&self) -> bool {
         self.status == "active"
+    }
+
+    /// The logo's URL for an `<img>`, when there is a logo. The `v` parameter
+    /// changes with every update, so a browser's cached copy (five minutes)
+    /// never hides a new logo.
+    pub fn logo_src(&self) -> Option<String> {
+        self.logo_path.as_ref().map(|_| {
+            format!(
+                "/w/{}/logo?v={}",
+                self.slug,
+                self.updated_at.0.timestamp_millis()
+            )
+        })
     }
 }
 
@@ -137,6 +150,89 @@ pub struct MyWorkspace {
     pub name: String,
     pub slug: String,
     pub role: Role,
+}
+
+/// A social network a workspace can link to (one link per platform).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    Twitter,
+    Facebook,
+    Linkedin,
+    Instagram,
+    Youtube,
+}
+
+impl Platform {
+    pub const ALL: [Platform; 5] = [
+        Platform::Twitter,
+        Platform::Facebook,
+        Platform::Linkedin,
+        Platform::Instagram,
+        Platform::Youtube,
+    ];
+
+    /// The stored value (`workspace_links.platform`) and the form value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Platform::Twitter => "twitter",
+            Platform::Facebook => "facebook",
+            Platform::Linkedin => "linkedin",
+            Platform::Instagram => "instagram",
+            Platform::Youtube => "youtube",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Platform::Twitter => "X (Twitter)",
+            Platform::Facebook => "Facebook",
+            Platform::Linkedin => "LinkedIn",
+            Platform::Instagram => "Instagram",
+            Platform::Youtube => "YouTube",
+        }
+    }
+
+    /// Hosts a link to this platform may use (each also with `www.`).
+    pub fn hosts(self) -> &'static [&'static str] {
+        match self {
+            Platform::Twitter => &["twitter.com", "x.com"],
+            Platform::Facebook => &["facebook.com"],
+            Platform::Linkedin => &["linkedin.com"],
+            Platform::Instagram => &["instagram.com"],
+            Platform::Youtube => &["youtube.com", "youtu.be"],
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Platform> {
+        Platform::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+crate::typed_id!(
+    /// `workspace_links.id`.
+    WorkspaceLinkId
+);
+
+/// A social link of a workspace.
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = workspace_links)]
+pub struct WorkspaceLink {
+    pub tenant_id: TenantId,
+    pub id: WorkspaceLinkId,
+    pub platform: String,
+    pub url: String,
+    pub created_at: UtcTime,
+}
+
+impl WorkspaceLink {
+    /// The platform's display name (the raw value if the database holds an
+    /// unknown one, which its CHECK constraint prevents).
+    pub fn label(&self) -> &str {
+        match Platform::parse(&self.platform) {
+            Some(p) => p.label(),
+            None => &self.platform,
+        }
+    }
 }
 
 pub fn new_id() -> Id {

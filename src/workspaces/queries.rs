@@ -39,11 +39,24 @@ pub fn validate_slug(slug: &str) -> Option<String> {
     }
 }
 
+/// True when a workspace uses `slug`, or used it and still redirects from it.
 fn slug_taken(conn: &mut DbConn, slug: &str) -> AppResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
+    let live: bool = diesel::select(diesel::dsl::exists(
         tenants::table.filter(tenants::slug.eq(slug)),
     ))
-    .get_result(conn)?)
+    .get_result(conn)?;
+    Ok(live || super::profile::redirect_owner(conn, slug)?.is_some())
+}
+
+/// Like [`slug_taken`], but a workspace may take its own old address back.
+fn slug_taken_by_other(conn: &mut DbConn, slug: &str, tenant: TenantId) -> AppResult<bool> {
+    let live: bool = diesel::select(diesel::dsl::exists(
+        tenants::table
+            .filter(tenants::slug.eq(slug))
+            .filter(tenants::id.ne(tenant)),
+    ))
+    .get_result(conn)?;
+    Ok(live || super::profile::redirect_owner(conn, slug)?.is_some_and(|owner| owner != tenant))
 }
 
 /// A free slug based on `base` (appending -2, -3, … when taken).
@@ -384,7 +397,8 @@ pub fn membership_of(c: &mut DbConn, tenant: TenantId, user: UserId) -> AppResul
         .first(c)?)
 }
 
-/// Renames a workspace or changes its address.
+/// Renames a workspace or changes its address. The old address then
+/// redirects to the new one (see `profile::record_slug_change`).
 pub fn update_settings(
     c: &mut DbConn,
     ws: &Workspace,
@@ -400,19 +414,32 @@ pub fn update_settings(
     let slug = slug.trim().to_lowercase();
     if let Some(e) = validate_slug(&slug) {
         errors.push(("slug", e));
-    } else if slug != ws.slug && slug_taken(c, &slug)? {
+    } else if slug != ws.slug && slug_taken_by_other(c, &slug, ws.id)? {
         errors.push(("slug", "That address is taken; choose another.".into()));
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    diesel::update(tenants::table.find(ws.id))
+    let updated = diesel::update(tenants::table.find(ws.id))
         .set((
             tenants::name.eq(name.trim()),
             tenants::slug.eq(&slug),
             tenants::updated_at.eq(UtcTime::now()),
         ))
-        .execute(c)?;
+        .execute(c);
+    match updated {
+        // Another workspace took the slug between the check and the update.
+        Err(e) if is_unique_violation(&e) => {
+            return Ok(Err(vec![(
+                "slug",
+                "That address is taken; choose another.".to_string(),
+            )]))
+        }
+        other => other?,
+    };
+    if slug != ws.slug {
+        super::profile::record_slug_change(c, ws.id, &ws.slug, &slug)?;
+    }
     audit::record(
         c,
         NewEvent::tenant(ws.id, "workspace.update")

@@ -408,7 +408,17 @@ async fn invite_only_instances_refuse_open_sign_up_but_accept_invitees() {
     let app = TestApp::new().await;
     let mut root = app.superadmin("root@example.com").await;
     let res = root
-        .post("/admin/settings", &[("signup_mode", "invite_only")])
+        .post(
+            "/admin/settings",
+            &[
+                ("signup_mode", "invite_only"),
+                ("session_idle_minutes", "10080"),
+                ("session_absolute_hours", "720"),
+                ("per_account_minute", "5"),
+                ("per_account_hour", "100"),
+                ("per_ip_minute", "30"),
+            ],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     let slug = app.workspace(&mut root, "Acme").await;

@@ -318,7 +318,7 @@ async fn superadmin_cross_tenant_reads_are_audited() {
     let mut root = app.superadmin("root@example.com").await;
     let mut ann = app.user("ann@example.com", "Ann").await;
     app.workspace(&mut ann, "Acme").await;
-    assert!(root.get("/admin").await.contains("Acme"));
+    assert!(root.get("/admin/workspaces").await.contains("Acme"));
     let n = app.raw_count(
         "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'admin.cross_tenant_access'",
     );

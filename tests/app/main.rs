@@ -5,9 +5,12 @@
 mod common;
 
 mod accounts;
+mod admin;
 mod audit;
+mod exports;
 mod isolation;
 mod jobs;
 mod roles;
 mod schema;
+mod settings;
 mod workspaces;

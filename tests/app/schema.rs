@@ -11,14 +11,20 @@ use crate::common::TestApp;
 use atrium::db::{Backend, DbConn};
 
 /// Tables shared by every workspace (Citus reference tables), and the audit
-/// log whose tenant is optional (global events).
+/// log whose tenant is optional (global events). `slug_redirects` is global
+/// like `tenants`: an old address is resolved before any tenant is known, so
+/// it can't sit behind the row wall (it only says which workspace a slug
+/// used to name, and the app tells that only to the workspace's members).
 const GLOBAL: &[&str] = &[
     "users",
     "tenants",
+    "slug_redirects",
     "user_sessions",
     "login_attempts",
     "audit_events",
     "instance_settings",
+    "plans",
+    "password_resets",
 ];
 
 #[derive(QueryableByName)]

@@ -321,10 +321,10 @@ async fn settings_rename_the_workspace_and_change_its_address() {
         .await;
     assert_eq!(res.location(), "/w/acme-inc/settings");
     assert!(ann.get("/w/acme-inc/").await.contains("Acme Inc"));
-    assert_eq!(
-        ann.get(&format!("/w/{slug}/")).await.status,
-        StatusCode::NOT_FOUND
-    );
+    // The old address now sends members to the new one (tests/app/settings.rs).
+    let old = ann.get(&format!("/w/{slug}/")).await;
+    assert_eq!(old.status, StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(old.location(), "/w/acme-inc/");
 }
 
 #[actix_web::test]
@@ -342,13 +342,13 @@ async fn a_deactivated_workspace_disappears_until_a_superadmin_reactivates_it() 
     );
     assert!(!ann.get("/").await.contains(&format!("/w/{slug}/")));
     let mut root = app.superadmin("root@example.com").await;
-    let admin = root.get("/admin").await;
-    assert!(admin.contains("badge-inactive"));
+    let admin = root.get("/admin/workspaces?status=inactive").await;
+    assert!(admin.contains("badge-inactive") && admin.contains("of 1"));
     let id = admin
         .body
-        .split("/admin/workspaces/")
+        .split("href=\"/admin/workspaces/")
         .nth(1)
-        .and_then(|s| s.split('/').next())
+        .and_then(|s| s.split('"').next())
         .expect("id")
         .to_string();
     let res = root

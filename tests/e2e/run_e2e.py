@@ -493,10 +493,51 @@ def scenario_csp(ctx):
     check(not problems, "CSP violations in the console:\n  " + "\n  ".join(problems))
 
 
+def scenario_admin_deactivates(ctx):
+    """A superadmin finds Carol by search and deactivates her; Carol's open
+    browser session is signed out on its next click."""
+    c = ctx.browser("carol")  # signed in since the isolation scenario
+    c.get("/")
+    check("/login" not in c.path(), f"carol should still be signed in:\n{c.page_summary()}")
+    r = ctx.browser("root")
+    log("  root signs in")
+    r.get("/login")
+    form = r.wait_css('form[action="/login"]', "login form")
+    form.find_element(By.NAME, "email").send_keys("root@e2e.test")
+    form.find_element(By.NAME, "password").send_keys(ROOT_PASSWORD)
+    r.submit_and_wait(form.find_element(By.CSS_SELECTOR, 'button[type="submit"]'), "root signs in")
+    log("  root searches for carol")
+    r.get("/admin/users")
+    search = r.wait_css('input[name="q"]', "user search box")
+    search.send_keys("carol")
+    # htmx swaps the table in place as the query is typed.
+    try:
+        WebDriverWait(r.d, WAIT).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, "#list tr[data-email]")) == 1
+            and d.find_elements(By.CSS_SELECTOR, f'#list tr[data-email="{CAROL[1]}"]'))
+    except TimeoutException:
+        raise StepFailed(f"[root] search did not narrow the list to carol\n{r.page_summary()}")
+    link = r.find(f'#list tr[data-email="{CAROL[1]}"] a')
+    r.click_and_wait_new_document(link, "open carol's page")
+    r.wait_path(r"/admin/users/[0-9a-f-]{36}", "open carol's page")
+    log("  root deactivates carol")
+    form = r.wait_css('form[action$="/action"] input[name="action"][value="deactivate"]', "deactivate form")
+    btn = form.find_element(By.XPATH, "..").find_element(By.CSS_SELECTOR, 'button[type="submit"]')
+    # The form asks for confirmation in the browser (data-confirm): accept it.
+    r.d.execute_script("window.confirm = function () { return true; };")
+    r.submit_and_wait(btn, "deactivate carol", r"/admin/users/[0-9a-f-]{36}")
+    check("deactivated" in r.text(), f"carol's page does not say deactivated:\n{r.page_summary()}")
+    log("  carol clicks")
+    link = c.wait_css('a[href="/account"]', "carol's account link")
+    c.click_and_wait_new_document(link, "carol clicks her account link")
+    c.wait_path(r"/login(\?.*)?", "carol is sent to sign in")
+
+
 SCENARIOS = [
     ("core flow", scenario_core_flow),
     ("isolation", scenario_isolation),
     ("CSP holds", scenario_csp),
+    ("admin deactivates a user", scenario_admin_deactivates),
 ]
 
 

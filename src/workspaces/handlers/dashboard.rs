@@ -9,8 +9,8 @@ use crate::audit::AuditRow;
 use crate::error::AppResult;
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Flash, FormErrors, MaybeUser, Member, PageCtx};
-use crate::workspaces::models::{MemberRow, MyWorkspace};
-use crate::workspaces::queries;
+use crate::workspaces::models::{MemberRow, MyWorkspace, WorkspaceLink};
+use crate::workspaces::{profile, queries};
 use crate::AppState;
 
 #[derive(Template)]
@@ -45,6 +45,8 @@ struct DashboardPage {
     members: Vec<MemberRow>,
     activity: Vec<AuditRow>,
     tiles: Vec<Tile>,
+    logo_src: Option<String>,
+    links: Vec<WorkspaceLink>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -116,12 +118,13 @@ pub async fn redirect_to_dashboard(member: Member) -> AppResult<HttpResponse> {
 
 pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let (member_count, members, activity) = web::block(move || {
+    let (member_count, members, activity, links) = web::block(move || {
         m.conn()?.read(|c, t| {
             Ok((
                 queries::member_count(c, t)?,
                 queries::members(c, t, 8, 0)?,
                 crate::audit::queries::recent(c, t, 10)?,
+                profile::links(c, t)?,
             ))
         })
     })
@@ -148,7 +151,7 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
         tiles.push(Tile {
             title: "Settings",
             href: format!("/w/{slug}/settings"),
-            text: "Name, address, workspace status".into(),
+            text: "Name, address, logo, links, status".into(),
         });
     }
     let page = ctx.workspace(
@@ -165,5 +168,7 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
         members,
         activity,
         tiles,
+        logo_src: member.workspace.logo_src(),
+        links,
     })
 }

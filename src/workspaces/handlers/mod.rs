@@ -2,5 +2,6 @@
 
 pub mod dashboard;
 pub mod members;
+pub mod profile;
 pub mod settings;
 pub mod teams;

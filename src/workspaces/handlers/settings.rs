@@ -1,4 +1,5 @@
-//! Workspace settings: name, address (slug), deactivation.
+//! Workspace settings: name, address (slug), deactivation, and the page that
+//! also carries the logo and social-link forms (their handlers: `profile`).
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
@@ -7,20 +8,30 @@ use serde::Deserialize;
 use crate::error::AppResult;
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Flash, FormErrors, Owner, PageCtx, WorkspaceAdmin};
-use crate::workspaces::queries;
+use crate::workspaces::models::{Platform, WorkspaceLink};
+use crate::workspaces::{profile, queries};
 
 #[derive(Template)]
 #[template(path = "workspaces/settings.html")]
 struct SettingsPage {
     page: PageCtx,
     slug: String,
+    ws_name: String,
     form: SettingsForm,
     errors: FormErrors,
     is_owner: bool,
     plan: String,
     seat_limit: i32,
+    logo_src: Option<String>,
+    logo_error: Option<String>,
+    max_logo_mib: usize,
+    links: Vec<WorkspaceLink>,
+    link_form: LinkForm,
+    link_errors: FormErrors,
+    platforms: [Platform; 5],
 }
 
+/// The general form: name and address.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct SettingsForm {
     #[serde(default)]
@@ -29,24 +40,68 @@ pub struct SettingsForm {
     pub slug: String,
 }
 
-fn page(ctx: &Ctx, admin: &WorkspaceAdmin, form: SettingsForm, errors: FormErrors) -> SettingsPage {
-    SettingsPage {
-        page: ctx.workspace("Settings", &admin.user.user, &admin.workspace, admin.role),
-        slug: admin.workspace.slug.clone(),
-        form,
-        errors,
+/// The social-link form.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct LinkForm {
+    #[serde(default)]
+    pub platform: String,
+    #[serde(default)]
+    pub url: String,
+}
+
+/// What one rendering of the settings page shows in its forms: typed values
+/// and messages. `Default` is the page as first opened.
+#[derive(Debug, Default)]
+pub struct Forms {
+    /// `None`: the workspace's current name and address.
+    pub general: Option<SettingsForm>,
+    pub errors: FormErrors,
+    pub logo_error: Option<String>,
+    pub link: LinkForm,
+    pub link_errors: FormErrors,
+}
+
+impl Forms {
+    fn has_errors(&self) -> bool {
+        !self.errors.is_empty() || self.logo_error.is_some() || !self.link_errors.is_empty()
+    }
+}
+
+/// Renders the settings page: 200, or 422 when a form has messages.
+pub async fn render(ctx: &Ctx, admin: &WorkspaceAdmin, forms: Forms) -> AppResult<HttpResponse> {
+    let m = admin.0.clone();
+    let links = web::block(move || m.conn()?.read(profile::links)).await??;
+    let ws = &admin.workspace;
+    let invalid = forms.has_errors();
+    let page = SettingsPage {
+        page: ctx.workspace("Settings", &admin.user.user, ws, admin.role),
+        slug: ws.slug.clone(),
+        ws_name: ws.name.clone(),
+        form: forms.general.unwrap_or_else(|| SettingsForm {
+            name: ws.name.clone(),
+            slug: ws.slug.clone(),
+        }),
+        errors: forms.errors,
         is_owner: admin.role == crate::workspaces::Role::Owner,
-        plan: admin.workspace.plan.clone(),
-        seat_limit: admin.workspace.seat_limit,
+        plan: ws.plan.clone(),
+        seat_limit: ws.seat_limit,
+        logo_src: ws.logo_src(),
+        logo_error: forms.logo_error,
+        max_logo_mib: profile::MAX_LOGO_BYTES / (1024 * 1024),
+        links,
+        link_form: forms.link,
+        link_errors: forms.link_errors,
+        platforms: Platform::ALL,
+    };
+    if invalid {
+        w::invalid(&page)
+    } else {
+        w::ok(&page)
     }
 }
 
 pub async fn show(ctx: Ctx, admin: WorkspaceAdmin) -> AppResult<HttpResponse> {
-    let form = SettingsForm {
-        name: admin.workspace.name.clone(),
-        slug: admin.workspace.slug.clone(),
-    };
-    w::ok(&page(&ctx, &admin, form, FormErrors::default()))
+    render(&ctx, &admin, Forms::default()).await
 }
 
 pub async fn update(
@@ -68,7 +123,14 @@ pub async fn update(
             Flash::success(&ctx.session, "Settings saved.");
             Ok(w::redirect(&format!("/w/{}/settings", ws.slug)))
         }
-        Err(errors) => w::invalid(&page(&ctx, &admin, form, errors.into())),
+        Err(errors) => {
+            let forms = Forms {
+                general: Some(form),
+                errors: errors.into(),
+                ..Forms::default()
+            };
+            render(&ctx, &admin, forms).await
+        }
     }
 }
 

@@ -1,0 +1,2 @@
+DROP TABLE workspace_links;
+DROP TABLE slug_redirects;

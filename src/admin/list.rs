@@ -1,0 +1,279 @@
+//! The admin list machinery, in the Django-admin shape: each resource has one
+//! scoped query, and its list page, detail page, bulk actions and CSV export
+//! all start from it. This module holds what they share: the query-string
+//! state (search, filters, sort, page), sort links, bulk selections, and
+//! streamed CSV.
+
+use std::collections::BTreeMap;
+
+use actix_web::{web, HttpResponse};
+use futures_util::stream;
+
+use crate::db::{AdminConn, DbConn, Id, Pool};
+use crate::error::{AppError, AppResult};
+use crate::web::{url_encode, PageParams, Paginated};
+
+/// Rows per admin page.
+pub const PER_PAGE: i64 = 50;
+/// Rows per CSV chunk (memory stays flat however long the export).
+pub const CSV_CHUNK: i64 = 1000;
+
+/// Search, filters, sort and page from a list's query string.
+#[derive(Debug, Clone, Default)]
+pub struct ListParams {
+    pub q: String,
+    pub sort: String,
+    pub desc: bool,
+    pub page: i64,
+    pub filters: BTreeMap<String, String>,
+}
+
+impl ListParams {
+    /// Parses `?q=…&sort=…&dir=…&page=…&<filter>=…` (unknown keys become filters;
+    /// each resource only reads the ones it knows).
+    pub fn parse(query: &str) -> Self {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        Self::from_pairs(pairs)
+    }
+
+    pub fn from_pairs(pairs: Vec<(String, String)>) -> Self {
+        let mut p = ListParams {
+            page: 1,
+            ..Default::default()
+        };
+        for (k, v) in pairs {
+            let v = v.trim().to_string();
+            match k.as_str() {
+                "q" => p.q = v,
+                "sort" => p.sort = v,
+                "dir" => p.desc = v == "desc",
+                "page" => p.page = v.parse().unwrap_or(1).max(1),
+                "csrf_token" | "action" | "ids" | "scope" | "confirm" => {}
+                _ if !v.is_empty() => {
+                    p.filters.insert(k, v);
+                }
+                _ => {}
+            }
+        }
+        p
+    }
+
+    pub fn filter(&self, key: &str) -> &str {
+        self.filters.get(key).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn page_params(&self) -> PageParams {
+        PageParams::new(Some(self.page))
+    }
+
+    /// The sort column if it is one of `allowed`, else the first (the default).
+    pub fn sort_or<'a>(&self, allowed: &[&'a str]) -> &'a str {
+        allowed
+            .iter()
+            .find(|s| **s == self.sort)
+            .copied()
+            .unwrap_or(allowed[0])
+    }
+
+    /// Search and filters as query pairs (no sort, no page).
+    pub fn filter_pairs(&self) -> Vec<(String, String)> {
+        let mut pairs = Vec::new();
+        if !self.q.is_empty() {
+            pairs.push(("q".to_string(), self.q.clone()));
+        }
+        for (k, v) in &self.filters {
+            pairs.push((k.clone(), v.clone()));
+        }
+        pairs
+    }
+
+    fn encode(pairs: &[(String, String)]) -> String {
+        pairs
+            .iter()
+            .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+
+    /// The query string of the current filter (for CSV links and bulk forms).
+    pub fn filter_query(&self) -> String {
+        Self::encode(&self.filter_pairs())
+    }
+
+    /// Pager links keep filters and sort: `?{base}page=N`.
+    pub fn base_query(&self) -> String {
+        let mut pairs = self.filter_pairs();
+        if !self.sort.is_empty() {
+            pairs.push(("sort".into(), self.sort.clone()));
+            pairs.push(("dir".into(), if self.desc { "desc" } else { "asc" }.into()));
+        }
+        let q = Self::encode(&pairs);
+        if q.is_empty() {
+            q
+        } else {
+            format!("{q}&")
+        }
+    }
+
+    /// Link for a column header: sorts by `col`, flipping the direction when it
+    /// is already the sort column.
+    pub fn sort_link(&self, col: &str) -> String {
+        let mut pairs = self.filter_pairs();
+        let desc = if self.sort == col { !self.desc } else { false };
+        pairs.push(("sort".into(), col.into()));
+        pairs.push(("dir".into(), if desc { "desc" } else { "asc" }.into()));
+        format!("?{}", Self::encode(&pairs))
+    }
+
+    /// CSS class for a column header's sort state.
+    pub fn sort_class(&self, col: &str) -> &'static str {
+        match (self.sort == col, self.desc) {
+            (true, true) => "sort desc",
+            (true, false) => "sort asc",
+            _ => "sort",
+        }
+    }
+
+    /// True when any search or filter is set.
+    pub fn is_filtered(&self) -> bool {
+        !self.q.is_empty() || !self.filters.is_empty()
+    }
+}
+
+/// A resource of the admin: its one scoped query, seen through these functions.
+pub trait Resource {
+    type Row: Send + 'static;
+    /// Matching rows, counted.
+    fn count(c: &mut DbConn, p: &ListParams) -> AppResult<i64>;
+    /// One page of matching rows, in the list's order.
+    fn rows(c: &mut DbConn, p: &ListParams, limit: i64, offset: i64) -> AppResult<Vec<Self::Row>>;
+    /// The ids of every matching row (bulk actions over "all matching").
+    fn matching_ids(c: &mut DbConn, p: &ListParams) -> AppResult<Vec<Id>>;
+    /// Which of `ids` exist (bulk actions over selected rows).
+    fn existing_ids(c: &mut DbConn, ids: &[Id]) -> AppResult<Vec<Id>>;
+    fn csv_header() -> &'static [&'static str];
+    fn csv_row(row: &Self::Row) -> String;
+}
+
+/// One page of a resource's list.
+pub fn page<R: Resource>(c: &mut DbConn, p: &ListParams) -> AppResult<Paginated<R::Row>> {
+    let params = p.page_params();
+    let total = R::count(c, p)?;
+    let rows = R::rows(c, p, PER_PAGE, params.offset(PER_PAGE))?;
+    let mut page = Paginated::new(rows, params, PER_PAGE, total);
+    page.base_query = p.base_query();
+    Ok(page)
+}
+
+/// Streams a resource's matching rows as CSV, a chunk at a time, each chunk
+/// read through an `AdminConn` (cross-tenant reads are superadmin-only).
+pub fn csv_response<R: Resource + 'static>(
+    pool: Pool,
+    p: ListParams,
+    filename: &str,
+) -> HttpResponse {
+    let header = crate::web::csv_line(R::csv_header());
+    let body = stream::unfold(
+        (Some(header), 0i64, false),
+        move |(header, offset, done)| {
+            let (pool, p) = (pool.clone(), p.clone());
+            async move {
+                if let Some(h) = header {
+                    return Some((Ok::<_, AppError>(web::Bytes::from(h)), (None, offset, done)));
+                }
+                if done {
+                    return None;
+                }
+                let chunk = web::block(move || {
+                    let mut conn = AdminConn::system(&pool)?;
+                    conn.read(|c| R::rows(c, &p, CSV_CHUNK, offset))
+                })
+                .await;
+                let rows = match chunk {
+                    Ok(Ok(rows)) => rows,
+                    Ok(Err(e)) => return Some((Err(e), (None, offset, true))),
+                    Err(e) => return Some((Err(e.into()), (None, offset, true))),
+                };
+                if rows.is_empty() {
+                    return None;
+                }
+                let finished = (rows.len() as i64) < CSV_CHUNK;
+                let text: String = rows.iter().map(R::csv_row).collect();
+                Some((
+                    Ok(web::Bytes::from(text)),
+                    (None, offset + CSV_CHUNK, finished),
+                ))
+            }
+        },
+    );
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(body)
+}
+
+/// A bulk action request: which action, and either the selected ids or every
+/// row matching the filter that came with the form.
+#[derive(Debug, Clone)]
+pub struct Bulk {
+    pub action: String,
+    pub all_matching: bool,
+    pub ids: Vec<Id>,
+    pub confirmed: bool,
+    pub params: ListParams,
+}
+
+impl Bulk {
+    /// Reads a bulk form (repeated `ids` fields, `scope=all`, `confirm=1`, and
+    /// the list's filter fields).
+    pub fn parse(pairs: Vec<(String, String)>) -> Self {
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(x, _)| x == k)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        let ids = pairs
+            .iter()
+            .filter(|(k, _)| k == "ids")
+            .filter_map(|(_, v)| v.parse().ok())
+            .collect();
+        Bulk {
+            action: get("action"),
+            all_matching: get("scope") == "all",
+            ids,
+            confirmed: get("confirm") == "1",
+            params: ListParams::from_pairs(pairs.clone()),
+        }
+    }
+
+    /// The rows this request acts on, resolved through the resource's query.
+    pub fn targets<R: Resource>(&self, c: &mut DbConn) -> AppResult<Vec<Id>> {
+        if self.all_matching {
+            return R::matching_ids(c, &self.params);
+        }
+        // Selected ids still pass through the scoped query: an id that doesn't
+        // exist (deleted, or never did) is dropped.
+        R::existing_ids(c, &self.ids)
+    }
+
+    /// Hidden fields that carry the request onto the confirmation page.
+    pub fn hidden_fields(&self) -> Vec<(String, String)> {
+        let mut f = vec![("action".to_string(), self.action.clone())];
+        if self.all_matching {
+            f.push(("scope".into(), "all".into()));
+            f.extend(self.params.filter_pairs());
+        } else {
+            f.extend(
+                self.ids
+                    .iter()
+                    .map(|id| ("ids".to_string(), id.to_string())),
+            );
+        }
+        f
+    }
+}
