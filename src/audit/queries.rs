@@ -177,6 +177,10 @@ fn load_with_actors(conn: &mut DbConn, q: Boxed<'static>) -> AppResult<Vec<Audit
         .order((audit_events::created_at.desc(), audit_events::id.desc()))
         .select(AuditEvent::as_select())
         .load(conn)?;
+    attach_actors(conn, events)
+}
+
+fn attach_actors(conn: &mut DbConn, events: Vec<AuditEvent>) -> AppResult<Vec<AuditRow>> {
     let mut actor_ids: Vec<UserId> = events.iter().filter_map(|e| e.actor_id).collect();
     actor_ids.sort();
     actor_ids.dedup();
@@ -219,7 +223,15 @@ pub fn page(
 
 /// The most recent events of a workspace (dashboard).
 pub fn recent(conn: &mut DbConn, tenant: TenantId, n: i64) -> AppResult<Vec<AuditRow>> {
-    load_with_actors(conn, scoped(Some(tenant), &AuditFilter::default()).limit(n))
+    // Not the boxed filter query: this one runs on every dashboard view, and a
+    // fixed query keeps its prepared statement cached.
+    let events = audit_events::table
+        .filter(audit_events::tenant_id.eq(tenant))
+        .order((audit_events::created_at.desc(), audit_events::id.desc()))
+        .limit(n)
+        .select(AuditEvent::as_select())
+        .load(conn)?;
+    attach_actors(conn, events)
 }
 
 /// The most recent events by or about a user, across workspaces (admin pages).

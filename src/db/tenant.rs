@@ -75,13 +75,19 @@ impl TenantConn {
         }
     }
 
-    /// Runs `f` in a read transaction scoped to the tenant.
+    /// Runs `f` scoped to the tenant, for reading: in a transaction on
+    /// Postgres (that is where the tenant is set for row-level security); on
+    /// SQLite, with no RLS to feed, without one (two statements fewer per
+    /// page view; each query still sees a consistent snapshot).
     pub fn read<T>(
         &mut self,
         f: impl FnOnce(&mut DbConn, TenantId) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
-        let begin = self.begin_sql(false);
         let tenant = self.tenant;
+        if self.conn.backend() == Backend::Sqlite {
+            return f(&mut self.conn, tenant);
+        }
+        let begin = self.begin_sql(false);
         transaction_with(&mut self.conn, &begin, |c| f(c, tenant))
     }
 
