@@ -25,6 +25,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route("", web::get().to(dashboard::redirect_to_dashboard))
                 .route("/", web::get().to(dashboard::dashboard))
                 .route("/members", web::get().to(members::list))
+                .route("/members.csv", web::get().to(members::export_csv))
+                .route("/members/bulk", web::post().to(members::bulk))
                 .route("/invitations", web::post().to(members::invite))
                 .route(
                     "/invitations/{invitation_id}/revoke",

@@ -86,6 +86,8 @@ async fn another_workspaces_member_gets_404_and_no_data_on_every_route() {
         format!("/w/{acme}"),
         format!("/w/{acme}/"),
         format!("/w/{acme}/members"),
+        format!("/w/{acme}/members?q=bob"),
+        format!("/w/{acme}/members.csv"),
         format!("/w/{acme}/teams"),
         t.team_url.clone(),
         format!("/w/{acme}/settings"),
@@ -123,6 +125,10 @@ async fn another_workspaces_member_gets_404_and_no_data_on_every_route() {
         (format!("/w/{acme}/members/{}/remove", t.bob_mid), vec![]),
         (format!("/w/{acme}/members/{}/transfer", t.bob_mid), vec![]),
         (format!("/w/{acme}/leave"), vec![]),
+        (
+            format!("/w/{acme}/members/bulk"),
+            vec![("action", "remove"), ("scope", "all"), ("confirm", "1")],
+        ),
         (
             format!("/w/{acme}/teams"),
             vec![("name", "Intruders"), ("description", "")],

@@ -395,3 +395,91 @@ pub fn row<'a>(body: &'a str, email: &str) -> &'a str {
         .map_or(body.len(), |e| start + e);
     &body[start..end]
 }
+
+#[actix_web::test]
+async fn the_members_list_searches_sorts_exports_and_acts_in_bulk() {
+    let app = TestApp::new().await;
+    let mut ann = app.user("ann@example.com", "Ann").await;
+    let slug = app.workspace(&mut ann, "Acme").await;
+    for (email, role) in [
+        ("vic@example.com", "viewer"),
+        ("vera@example.com", "viewer"),
+        ("max@example.com", "member"),
+    ] {
+        app.member(&mut ann, &slug, email, role).await;
+    }
+    let found = ann.hx_get(&format!("/w/{slug}/members?q=VE")).await;
+    assert!(
+        !found.contains("<html")
+            && found.contains("vera@example.com")
+            && !found.contains("vic@example.com")
+    );
+    let viewers = ann
+        .get(&format!(
+            "/w/{slug}/members?role=viewer&sort=email&dir=desc"
+        ))
+        .await;
+    let (vic, vera) = (
+        viewers.body.find("vic@example.com").expect("vic"),
+        viewers.body.find("vera@example.com").expect("vera"),
+    );
+    assert!(vic < vera, "descending by email");
+    assert!(!viewers.contains("max@example.com") && viewers.contains("Apply to all 2 matching"));
+    let csv = ann.get(&format!("/w/{slug}/members.csv?role=viewer")).await;
+    assert_eq!(csv.body.lines().count(), 3, "header + two viewers");
+    // Bulk over all matching role=viewer: confirmation first, then exactly those two.
+    let form = [
+        ("action", "role:member"),
+        ("scope", "all"),
+        ("role", "viewer"),
+    ];
+    let confirm = ann.post(&format!("/w/{slug}/members/bulk"), &form).await;
+    assert!(confirm.contains("<strong>2</strong> row(s) will change"));
+    let mut go = form.to_vec();
+    go.push(("confirm", "1"));
+    assert_eq!(
+        ann.post(&format!("/w/{slug}/members/bulk"), &go)
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let page = ann.get(&format!("/w/{slug}/members")).await;
+    for email in ["vic@example.com", "vera@example.com", "max@example.com"] {
+        assert!(row(&page.body, email).contains("badge-member"), "{email}");
+    }
+    assert!(
+        row(&page.body, "ann@example.com").contains("badge-owner"),
+        "your own row is never included"
+    );
+    // Selected rows: remove one.
+    let max = membership_id(&page.body, "max@example.com");
+    let res = ann
+        .post(
+            &format!("/w/{slug}/members/bulk"),
+            &[
+                ("action", "remove"),
+                ("scope", "selected"),
+                ("ids", &max),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert!(!ann
+        .get(&format!("/w/{slug}/members"))
+        .await
+        .contains("max@example.com"));
+    // A member (not admin) can't export or act in bulk.
+    let mut vic = app.browser();
+    vic.login("vic@example.com", crate::common::PASSWORD).await;
+    assert_eq!(
+        vic.get(&format!("/w/{slug}/members.csv")).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        vic.post(&format!("/w/{slug}/members/bulk"), &go)
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -1,15 +1,16 @@
 //! Members, roles and invitations.
 
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::CurrentUser;
+use crate::admin::list::{Bulk, ListParams};
 use crate::error::{AppError, AppResult};
 use crate::jobs::email::Email;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, Ctx, Flash, MaybeUser, Member, Owner, PageCtx, PageParams, Paginated, WorkspaceAdmin,
+    self as w, Ctx, Flash, HxRequest, MaybeUser, Member, Owner, PageCtx, Paginated, WorkspaceAdmin,
 };
 use crate::workspaces::invitations::{self, InvitationId, InvitationView, PendingInvitation};
 use crate::workspaces::models::{MemberRow, MembershipId, Role};
@@ -24,6 +25,8 @@ struct MembersPage {
     page: PageCtx,
     slug: String,
     members: Paginated<MemberRow>,
+    p: ListParams,
+    seats_used: i64,
     invitations: Vec<PendingInvitation>,
     me: crate::accounts::UserId,
     my_role: Role,
@@ -54,22 +57,26 @@ const PER_PAGE: i64 = 50;
 async fn render_members(
     ctx: &Ctx,
     member: &Member,
-    params: PageParams,
+    params: ListParams,
     form: InviteForm,
     invite_error: Option<String>,
 ) -> AppResult<HttpResponse> {
     let m = member.clone();
     let admin = member.role.at_least(Role::Admin);
-    let (members, invitations) = web::block(move || {
+    let p = params.clone();
+    let (members, invitations, seats_used) = web::block(move || {
         m.conn()?.read(|c, t| {
             let invitations = if admin {
                 invitations::pending(c, t)?
             } else {
                 Vec::new()
             };
-            let total = queries::member_count(c, t)?;
-            let rows = queries::members(c, t, PER_PAGE, params.offset(PER_PAGE))?;
-            Ok((Paginated::new(rows, params, PER_PAGE, total), invitations))
+            let total = queries::member_search_count(c, t, &p)?;
+            let rows =
+                queries::member_search(c, t, &p, PER_PAGE, p.page_params().offset(PER_PAGE))?;
+            let mut page = Paginated::new(rows, p.page_params(), PER_PAGE, total);
+            page.base_query = p.base_query();
+            Ok((page, invitations, queries::seats_used(c, t)?))
         })
     })
     .await??;
@@ -84,6 +91,8 @@ async fn render_members(
         page: ctx.workspace("Members", &member.user.user, &member.workspace, member.role),
         slug: member.workspace.slug.clone(),
         members,
+        p: params,
+        seats_used,
         invitations,
         me: member.user_id(),
         my_role: member.role,
@@ -106,8 +115,181 @@ async fn render_members(
     }
 }
 
-pub async fn list(ctx: Ctx, member: Member, q: web::Query<PageParams>) -> AppResult<HttpResponse> {
-    render_members(&ctx, &member, q.into_inner(), InviteForm::default(), None).await
+pub async fn list(
+    ctx: Ctx,
+    member: Member,
+    hx: HxRequest,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    let params = ListParams::parse(req.query_string());
+    if hx.0 {
+        let m = member.clone();
+        let p = params.clone();
+        let members = web::block(move || {
+            m.conn()?.read(|c, t| {
+                let total = queries::member_search_count(c, t, &p)?;
+                let rows =
+                    queries::member_search(c, t, &p, PER_PAGE, p.page_params().offset(PER_PAGE))?;
+                let mut page = Paginated::new(rows, p.page_params(), PER_PAGE, total);
+                page.base_query = p.base_query();
+                Ok(page)
+            })
+        })
+        .await??;
+        return w::ok(&MembersTable {
+            page: ctx.workspace("Members", &member.user.user, &member.workspace, member.role),
+            slug: member.workspace.slug.clone(),
+            members,
+            me: member.user_id(),
+            my_role: member.role,
+            roles: Role::ALL.to_vec(),
+            p: params,
+        });
+    }
+    render_members(&ctx, &member, params, InviteForm::default(), None).await
+}
+
+#[derive(Template)]
+#[template(path = "workspaces/_members_table.html")]
+struct MembersTable {
+    page: PageCtx,
+    slug: String,
+    members: Paginated<MemberRow>,
+    me: crate::accounts::UserId,
+    my_role: Role,
+    roles: Vec<Role>,
+    p: ListParams,
+}
+
+/// `GET /w/{slug}/members.csv`: the members matching the list's filter.
+pub async fn export_csv(admin: WorkspaceAdmin, req: HttpRequest) -> AppResult<HttpResponse> {
+    let p = ListParams::parse(req.query_string());
+    let m = admin.0.clone();
+    let rows = web::block(move || {
+        m.conn()?
+            .read(|c, t| queries::member_search(c, t, &p, i64::MAX, 0))
+    })
+    .await??;
+    let mut body = w::csv_line(&["name", "email", "role", "joined"]);
+    for r in &rows {
+        body.push_str(&w::csv_line(&[
+            &r.name,
+            &r.email,
+            r.role.as_str(),
+            &r.joined.to_db_text(),
+        ]));
+    }
+    let name = format!(
+        "members-{}-{}.csv",
+        admin.workspace.slug,
+        chrono::Utc::now().format("%Y%m%d")
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body))
+}
+
+#[derive(Template)]
+#[template(path = "workspaces/confirm.html")]
+struct ConfirmPage {
+    page: PageCtx,
+    action_url: String,
+    back_url: String,
+    question: String,
+    count: usize,
+    fields: Vec<(String, String)>,
+}
+
+/// `POST /w/{slug}/members/bulk`: remove, or change the role of, the selected
+/// members or every member matching the filter — after a confirmation page
+/// that says how many. Your own membership is left out; the owner rules apply.
+pub async fn bulk(
+    ctx: Ctx,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    form: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let bulk = Bulk::parse(form.into_inner());
+    let slug = admin.workspace.slug.clone();
+    let back = format!("/w/{slug}/members?{}", bulk.params.filter_query());
+    let action = match bulk.action.as_str() {
+        "remove" => None,
+        other => match other.strip_prefix("role:").and_then(Role::parse) {
+            Some(role) => Some(role),
+            None => {
+                Flash::error(&ctx.session, "Choose an action for the selected members.");
+                return Ok(w::redirect(&back));
+            }
+        },
+    };
+    let m = admin.0.clone();
+    let actor = Actor {
+        user: admin.user_id(),
+        role: admin.role,
+    };
+    let b = bulk.clone();
+    let outcome = web::block(move || {
+        m.conn()?.write(|c, t| {
+            let mine = queries::membership_of(c, t, actor.user)?;
+            let targets: Vec<MembershipId> = queries::member_targets(c, t, &b)?
+                .into_iter()
+                .filter(|id| *id != mine)
+                .collect();
+            if !b.confirmed {
+                return Ok((targets.len(), false));
+            }
+            for id in &targets {
+                match action {
+                    None => queries::remove(c, t, actor, *id, &meta)?,
+                    Some(role) => queries::change_role(c, t, actor, *id, role, &meta)?,
+                }
+            }
+            Ok((targets.len(), true))
+        })
+    })
+    .await?;
+    match outcome {
+        Ok((0, _)) => {
+            Flash::error(
+                &ctx.session,
+                "No members were selected (your own membership is never included).",
+            );
+            Ok(w::redirect(&back))
+        }
+        Ok((n, true)) => {
+            Flash::success(&ctx.session, format!("{n} member(s) updated."));
+            Ok(w::redirect(&back))
+        }
+        Ok((n, false)) => {
+            let what = match action {
+                None => "Remove".to_string(),
+                Some(role) => format!("Make {}", role.label()),
+            };
+            let which = if bulk.all_matching {
+                "every member matching the filter"
+            } else {
+                "the selected members"
+            };
+            w::ok(&ConfirmPage {
+                page: ctx.workspace("Confirm", &admin.user.user, &admin.workspace, admin.role),
+                action_url: format!("/w/{slug}/members/bulk"),
+                back_url: back,
+                question: format!("{what}: {which}?"),
+                count: n,
+                fields: bulk.hidden_fields(),
+            })
+        }
+        // One transaction: a refused change (e.g. the last owner) changes nothing.
+        Err(AppError::Conflict(msg)) | Err(AppError::Forbidden(msg)) => {
+            Flash::error(&ctx.session, format!("Nothing changed: {msg}"));
+            Ok(w::redirect(&back))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn invite(
@@ -122,7 +304,7 @@ pub async fn invite(
         return render_members(
             &ctx,
             &admin,
-            PageParams::default(),
+            ListParams::default(),
             form,
             Some("Choose a role.".into()),
         )
@@ -174,7 +356,7 @@ pub async fn invite(
             Ok(w::redirect(&format!("/w/{}/members", admin.workspace.slug)))
         }
         Err(message) => {
-            render_members(&ctx, &admin, PageParams::default(), form, Some(message)).await
+            render_members(&ctx, &admin, ListParams::default(), form, Some(message)).await
         }
     }
 }
