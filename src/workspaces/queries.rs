@@ -122,7 +122,7 @@ pub fn create(
                 tenants::slug.eq(&slug),
                 tenants::status.eq("active"),
                 tenants::plan.eq(DEFAULT_PLAN),
-                tenants::seat_limit.eq(DEFAULT_SEATS),
+                tenants::seat_limit.eq(default_seats(c)?),
                 tenants::settings.eq(Json(serde_json::json!({}))),
                 tenants::created_at.eq(now),
                 tenants::updated_at.eq(now),
@@ -153,6 +153,16 @@ pub fn create(
             .first(c)?))
     });
     result.unwrap_or_else(|e| Err(internal(e)))
+}
+
+/// Seats of the default plan in the catalogue (or the built-in default).
+fn default_seats(c: &mut DbConn) -> AppResult<i32> {
+    Ok(crate::schema::plans::table
+        .filter(crate::schema::plans::name.eq(DEFAULT_PLAN))
+        .select(crate::schema::plans::seat_limit)
+        .first(c)
+        .optional()?
+        .unwrap_or(DEFAULT_SEATS))
 }
 
 /// Inserts a membership (inside a tenant transaction).
