@@ -215,6 +215,22 @@ pub fn csv_response<R: Resource + 'static>(
         .streaming(body)
 }
 
+/// The confirmation page of a bulk action: what will happen, to how many rows,
+/// and the request again as hidden fields with `confirm=1`. A real page, so
+/// bulk actions work without JavaScript.
+#[derive(askama::Template)]
+#[template(path = "partials/confirm.html")]
+pub struct ConfirmPage {
+    pub page: crate::web::PageCtx,
+    /// Show the superadmin area's navigation.
+    pub admin_nav: bool,
+    pub action_url: String,
+    pub back_url: String,
+    pub question: String,
+    pub count: usize,
+    pub fields: Vec<(String, String)>,
+}
+
 /// A bulk action request: which action, and either the selected ids or every
 /// row matching the filter that came with the form.
 #[derive(Debug, Clone)]

@@ -6,7 +6,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::list::{self, Bulk, ListParams, Resource};
+use super::list::{self, Bulk, ConfirmPage, ListParams, Resource};
 use super::workspaces::lower;
 use crate::accounts::sessions::{self, UserSession};
 use crate::accounts::{models, User, UserId};
@@ -465,17 +465,6 @@ pub async fn force_reset(
     Ok(w::redirect(&format!("/admin/users/{id}")))
 }
 
-#[derive(Template)]
-#[template(path = "admin/confirm.html")]
-struct ConfirmPage {
-    page: PageCtx,
-    action_url: &'static str,
-    back_url: String,
-    question: String,
-    count: usize,
-    fields: Vec<(String, String)>,
-}
-
 /// `POST /admin/users/bulk`: confirmation with a count, then the change.
 pub async fn bulk(
     ctx: Ctx,
@@ -528,8 +517,9 @@ pub async fn bulk(
                 _ => "Sign out everywhere",
             };
             w::ok(&ConfirmPage {
+                admin_nav: true,
                 page: ctx.user("Confirm · Admin", &admin.user),
-                action_url: "/admin/users/bulk",
+                action_url: "/admin/users/bulk".into(),
                 back_url: back,
                 question: format!("{verb}: {which}?"),
                 count: n,

@@ -5,7 +5,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::list::{self, Bulk, ListParams, Resource};
+use super::list::{self, Bulk, ConfirmPage, ListParams, Resource};
 use crate::audit::{queries::AuditRow, NewEvent};
 use crate::db::{AdminConn, DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
@@ -423,17 +423,6 @@ pub async fn set_status(
     Ok(w::redirect(&format!("/admin/workspaces/{tenant}")))
 }
 
-#[derive(Template)]
-#[template(path = "admin/confirm.html")]
-struct ConfirmPage {
-    page: PageCtx,
-    action_url: &'static str,
-    back_url: String,
-    question: String,
-    count: usize,
-    fields: Vec<(String, String)>,
-}
-
 /// `POST /admin/workspaces/bulk`: first a confirmation page that says how many
 /// workspaces will change, then (with `confirm=1`) the change itself.
 pub async fn bulk(
@@ -502,8 +491,9 @@ pub async fn bulk(
                 "the selected workspaces"
             };
             w::ok(&ConfirmPage {
+                admin_nav: true,
                 page: ctx.user("Confirm · Admin", &admin.user),
-                action_url: "/admin/workspaces/bulk",
+                action_url: "/admin/workspaces/bulk".into(),
                 back_url: back,
                 question: format!("{verb} {which}?"),
                 count: n,

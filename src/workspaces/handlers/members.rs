@@ -5,7 +5,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::accounts::CurrentUser;
-use crate::admin::list::{Bulk, ListParams};
+use crate::admin::list::{Bulk, ConfirmPage, ListParams};
 use crate::error::{AppError, AppResult};
 use crate::jobs::email::Email;
 use crate::web::extract::RequestMeta;
@@ -193,17 +193,6 @@ pub async fn export_csv(admin: WorkspaceAdmin, req: HttpRequest) -> AppResult<Ht
         .body(body))
 }
 
-#[derive(Template)]
-#[template(path = "workspaces/confirm.html")]
-struct ConfirmPage {
-    page: PageCtx,
-    action_url: String,
-    back_url: String,
-    question: String,
-    count: usize,
-    fields: Vec<(String, String)>,
-}
-
 /// `POST /w/{slug}/members/bulk`: remove, or change the role of, the selected
 /// members or every member matching the filter — after a confirmation page
 /// that says how many. Your own membership is left out; the owner rules apply.
@@ -275,6 +264,7 @@ pub async fn bulk(
                 "the selected members"
             };
             w::ok(&ConfirmPage {
+                admin_nav: false,
                 page: ctx.workspace("Confirm", &admin.user.user, &admin.workspace, admin.role),
                 action_url: format!("/w/{slug}/members/bulk"),
                 back_url: back,
