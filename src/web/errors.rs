@@ -9,8 +9,10 @@ use actix_web::{Error, HttpMessage, HttpResponse};
 use askama::Template;
 
 use super::logging::RequestId;
-use super::page::PageCtx;
+use super::page::{PageCtx, UserNav};
+use crate::accounts::CurrentUser;
 use crate::error::{AppError, ErrorInfo};
+use actix_session::SessionExt;
 
 #[derive(Template)]
 #[template(path = "errors/error.html")]
@@ -28,14 +30,20 @@ struct ErrorFragment<'a> {
 }
 
 /// Renders the error page for `info`.
-fn render(info: &ErrorInfo, request_id: &str, htmx: bool) -> HttpResponse {
+fn render(
+    info: &ErrorInfo,
+    request_id: &str,
+    htmx: bool,
+    user: Option<UserNav>,
+    csrf: String,
+) -> HttpResponse {
     let html = if htmx {
         ErrorFragment { info, request_id }.render()
     } else {
         let page = PageCtx {
             title: info.title.to_string(),
-            csrf: String::new(),
-            user: None,
+            csrf,
+            user,
             workspace: None,
             flashes: Vec::new(),
             v: super::assets::VERSION,
@@ -105,5 +113,21 @@ pub async fn render_errors(
         .map(|r| r.0.clone())
         .unwrap_or_default();
     let (req, _) = res.into_parts();
-    Ok(ServiceResponse::new(req, render(&info, &request_id, htmx)).map_into_right_body())
+    // The sign-out form on the page needs the session's token.
+    let csrf = if htmx {
+        String::new()
+    } else {
+        super::csrf::token(&req.get_session())
+    };
+    // The signed-in user, when an extractor got that far: the page keeps its
+    // navigation (no extra database work here).
+    let user = req.extensions().get::<CurrentUser>().map(|u| UserNav {
+        name: u.user.name.clone(),
+        email: u.user.email.clone(),
+        is_superadmin: u.user.is_superadmin,
+    });
+    Ok(
+        ServiceResponse::new(req, render(&info, &request_id, htmx, user, csrf))
+            .map_into_right_body(),
+    )
 }

@@ -536,3 +536,15 @@ async fn a_hundred_failures_in_an_hour_lock_the_account_for_the_hour() {
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(res.contains("in the last hour"));
 }
+
+#[actix_web::test]
+async fn an_error_page_keeps_the_signed_in_users_navigation() {
+    let app = TestApp::new().await;
+    let mut ann = app.user("ann@example.com", "Ann Example").await;
+    let res = ann.get("/w/nowhere/").await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(res.contains("Ann Example") && res.contains("Sign out"));
+    // Its sign-out form works (it carries the session's CSRF token).
+    let out = ann.post("/logout", &[]).await;
+    assert_eq!(out.location(), "/login");
+}
