@@ -1,6 +1,7 @@
 //! Accounts: users, passwords, server-side sessions, login throttling, and the
 //! pages to sign up, sign in, sign out and manage one's own account.
 
+pub mod account;
 pub mod forms;
 pub mod handlers;
 pub mod models;
@@ -24,16 +25,19 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/logout", web::post().to(logout))
         .route("/reset/{token}", web::get().to(reset::form))
         .route("/reset/{token}", web::post().to(reset::submit))
-        .route("/account", web::get().to(profile))
-        .route("/account", web::post().to(update_profile))
-        .route("/account/password", web::post().to(change_password))
-        .route("/account/sessions", web::get().to(list_sessions))
+        .route("/account", web::get().to(account::profile))
+        .route("/account", web::post().to(account::update_profile))
+        .route(
+            "/account/password",
+            web::post().to(account::change_password),
+        )
+        .route("/account/sessions", web::get().to(account::list_sessions))
         .route(
             "/account/sessions/revoke-others",
-            web::post().to(revoke_other_sessions),
+            web::post().to(account::revoke_other_sessions),
         )
         .route(
             "/account/sessions/{session_id}/revoke",
-            web::post().to(revoke_session),
+            web::post().to(account::revoke_session),
         );
 }

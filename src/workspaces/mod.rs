@@ -4,6 +4,7 @@
 pub mod access;
 pub mod handlers;
 pub mod invitations;
+pub mod member_list;
 pub mod models;
 pub mod profile;
 pub mod queries;

@@ -13,6 +13,7 @@ use crate::web::{
     self as w, Ctx, Flash, HxRequest, MaybeUser, Member, Owner, PageCtx, Paginated, WorkspaceAdmin,
 };
 use crate::workspaces::invitations::{self, InvitationId, InvitationView, PendingInvitation};
+use crate::workspaces::member_list;
 use crate::workspaces::models::{MemberRow, MembershipId, Role};
 use crate::workspaces::queries::{self, Actor};
 use crate::AppState;
@@ -71,9 +72,9 @@ async fn render_members(
             } else {
                 Vec::new()
             };
-            let total = queries::member_search_count(c, t, &p)?;
+            let total = member_list::member_search_count(c, t, &p)?;
             let rows =
-                queries::member_search(c, t, &p, PER_PAGE, p.page_params().offset(PER_PAGE))?;
+                member_list::member_search(c, t, &p, PER_PAGE, p.page_params().offset(PER_PAGE))?;
             let mut page = Paginated::new(rows, p.page_params(), PER_PAGE, total);
             page.base_query = p.base_query();
             Ok((page, invitations, queries::seats_used(c, t)?))
@@ -127,9 +128,14 @@ pub async fn list(
         let p = params.clone();
         let members = web::block(move || {
             m.conn()?.read(|c, t| {
-                let total = queries::member_search_count(c, t, &p)?;
-                let rows =
-                    queries::member_search(c, t, &p, PER_PAGE, p.page_params().offset(PER_PAGE))?;
+                let total = member_list::member_search_count(c, t, &p)?;
+                let rows = member_list::member_search(
+                    c,
+                    t,
+                    &p,
+                    PER_PAGE,
+                    p.page_params().offset(PER_PAGE),
+                )?;
                 let mut page = Paginated::new(rows, p.page_params(), PER_PAGE, total);
                 page.base_query = p.base_query();
                 Ok(page)
@@ -167,7 +173,7 @@ pub async fn export_csv(admin: WorkspaceAdmin, req: HttpRequest) -> AppResult<Ht
     let m = admin.0.clone();
     let rows = web::block(move || {
         m.conn()?
-            .read(|c, t| queries::member_search(c, t, &p, i64::MAX, 0))
+            .read(|c, t| member_list::member_search(c, t, &p, i64::MAX, 0))
     })
     .await??;
     let mut body = w::csv_line(&["name", "email", "role", "joined"]);
@@ -224,7 +230,7 @@ pub async fn bulk(
     let outcome = web::block(move || {
         m.conn()?.write(|c, t| {
             let mine = queries::membership_of(c, t, actor.user)?;
-            let targets: Vec<MembershipId> = queries::member_targets(c, t, &b)?
+            let targets: Vec<MembershipId> = member_list::member_targets(c, t, &b)?
                 .into_iter()
                 .filter(|id| *id != mine)
                 .collect();
