@@ -15,12 +15,9 @@ const CHUNK_BYTES: usize = 64 * 1024;
 
 /// `POST /w/{slug}/export`: queues the export, then shows its job page.
 pub async fn create(ctx: Ctx, admin: WorkspaceAdmin, meta: RequestMeta) -> AppResult<HttpResponse> {
-    let m = admin.0.clone();
-    let id = web::block(move || {
-        let uid = m.user_id();
-        m.conn()?.write(|c, t| start(c, t, uid, &meta))
-    })
-    .await??;
+    let id = admin
+        .write(move |c, t, uid| start(c, t, uid, &meta))
+        .await?;
     Flash::success(
         &ctx.session,
         "The export has started. Its download link appears here when it is ready.",

@@ -219,6 +219,26 @@ impl Member {
     pub fn user_id(&self) -> crate::accounts::UserId {
         self.user.user.id
     }
+
+    /// Runs `f` in a write transaction of this workspace on the blocking pool,
+    /// with the acting user's id: the shape of most workspace changes.
+    pub async fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(
+                &mut crate::db::DbConn,
+                crate::db::TenantId,
+                crate::accounts::UserId,
+            ) -> Result<T, AppError>
+            + Send
+            + 'static,
+    ) -> Result<T, AppError> {
+        let m = self.clone();
+        web::block(move || {
+            let uid = m.user_id();
+            m.conn()?.write(|c, t| f(c, t, uid))
+        })
+        .await?
+    }
 }
 
 impl FromRequest for Member {

@@ -364,13 +364,9 @@ pub async fn revoke_invitation(
     path: web::Path<(String, InvitationId)>,
 ) -> AppResult<HttpResponse> {
     let (_, id) = path.into_inner();
-    let m = admin.0.clone();
-    web::block(move || {
-        let uid = m.user_id();
-        m.conn()?
-            .write(|c, t| invitations::revoke(c, t, uid, id, &meta))
-    })
-    .await??;
+    admin
+        .write(move |c, t, uid| invitations::revoke(c, t, uid, id, &meta))
+        .await?;
     Flash::success(&ctx.session, "Invitation withdrawn.");
     Ok(w::redirect(&format!("/w/{}/members", admin.workspace.slug)))
 }

@@ -138,13 +138,10 @@ pub async fn add_link(
     form: web::Form<LinkForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    let (m, f) = (admin.0.clone(), form.clone());
-    let added = web::block(move || {
-        let uid = m.user_id();
-        m.conn()?
-            .write(|c, t| profile::add_link(c, t, uid, &f.platform, &f.url, &meta))
-    })
-    .await??;
+    let f = form.clone();
+    let added = admin
+        .write(move |c, t, uid| profile::add_link(c, t, uid, &f.platform, &f.url, &meta))
+        .await?;
     match added {
         Ok(link) => {
             Flash::success(&ctx.session, format!("{} link saved.", link.label()));
@@ -172,13 +169,9 @@ pub async fn remove_link(
     path: web::Path<(String, WorkspaceLinkId)>,
 ) -> AppResult<HttpResponse> {
     let (_, id) = path.into_inner();
-    let m = admin.0.clone();
-    web::block(move || {
-        let uid = m.user_id();
-        m.conn()?
-            .write(|c, t| profile::remove_link(c, t, uid, id, &meta))
-    })
-    .await??;
+    admin
+        .write(move |c, t, uid| profile::remove_link(c, t, uid, id, &meta))
+        .await?;
     Flash::success(&ctx.session, "Link removed.");
     Ok(w::redirect(&format!(
         "/w/{}/settings",

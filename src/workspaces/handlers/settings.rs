@@ -135,13 +135,9 @@ pub async fn update(
 }
 
 pub async fn deactivate(ctx: Ctx, owner: Owner, meta: RequestMeta) -> AppResult<HttpResponse> {
-    let m = owner.0.clone();
-    web::block(move || {
-        let uid = m.user_id();
-        m.conn()?
-            .write(|c, t| queries::set_status(c, t, uid, false, &meta))
-    })
-    .await??;
+    owner
+        .write(move |c, t, uid| queries::set_status(c, t, uid, false, &meta))
+        .await?;
     Flash::success(
         &ctx.session,
         format!(

@@ -89,13 +89,10 @@ pub async fn create(
     form: web::Form<TeamForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    let (m, f) = (editor.0.clone(), form.clone());
-    let created = web::block(move || {
-        let uid = m.user_id();
-        m.conn()?
-            .write(|c, t| teams::create(c, t, uid, &f.name, &f.description, &meta))
-    })
-    .await??;
+    let f = form.clone();
+    let created = editor
+        .write(move |c, t, uid| teams::create(c, t, uid, &f.name, &f.description, &meta))
+        .await?;
     match created {
         Ok(id) => {
             Flash::success(
@@ -163,13 +160,10 @@ pub async fn add_member(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner().1;
     let email = form.into_inner().email;
-    let (m, e) = (editor.0.clone(), email.clone());
-    let added = web::block(move || {
-        let uid = m.user_id();
-        m.conn()?
-            .write(|c, t| teams::add_member(c, t, uid, id, &e, &meta))
-    })
-    .await??;
+    let e = email.clone();
+    let added = editor
+        .write(move |c, t, uid| teams::add_member(c, t, uid, id, &e, &meta))
+        .await?;
     match added {
         Ok(()) => {
             Flash::success(&ctx.session, format!("{} added to the team.", email.trim()));
@@ -189,13 +183,9 @@ pub async fn remove_member(
     path: web::Path<(String, TeamId, UserId)>,
 ) -> AppResult<HttpResponse> {
     let (_, id, user) = path.into_inner();
-    let m = editor.0.clone();
-    web::block(move || {
-        let uid = m.user_id();
-        m.conn()?
-            .write(|c, t| teams::remove_member(c, t, uid, id, user, &meta))
-    })
-    .await??;
+    editor
+        .write(move |c, t, uid| teams::remove_member(c, t, uid, id, user, &meta))
+        .await?;
     Flash::success(&ctx.session, "Removed from the team.");
     Ok(w::redirect(&format!(
         "/w/{}/teams/{id}",
@@ -210,12 +200,9 @@ pub async fn delete(
     path: web::Path<(String, TeamId)>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner().1;
-    let m = admin.0.clone();
-    web::block(move || {
-        let uid = m.user_id();
-        m.conn()?.write(|c, t| teams::delete(c, t, uid, id, &meta))
-    })
-    .await??;
+    admin
+        .write(move |c, t, uid| teams::delete(c, t, uid, id, &meta))
+        .await?;
     Flash::success(&ctx.session, "Team deleted.");
     Ok(w::redirect(&format!("/w/{}/teams", admin.workspace.slug)))
 }
