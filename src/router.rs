@@ -14,6 +14,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     crate::accounts::routes(cfg);
     // Superadmins.
     crate::admin::routes(cfg);
+    // Workspace modules, mounted before the `/w/{slug}` scope that would
+    // otherwise take their paths.
+    crate::naming::routes(cfg);
     // Members of a workspace: /w/{slug}/…, plus home, new workspace, invitations.
     crate::workspaces::routes(cfg);
 }

@@ -208,6 +208,296 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::db::sql::*;
+    naming_platforms (id) {
+        id -> Uuid,
+        platform_type -> Text,
+        name -> Text,
+        slug -> Text,
+        icon_name -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_fields (id) {
+        id -> Uuid,
+        platform_id -> Uuid,
+        next_field_id -> Nullable<Uuid>,
+        name -> Text,
+        field_level -> Integer,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_dimensions (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        kind -> Text,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_dimension_values (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        dimension_id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        value -> Text,
+        label -> Text,
+        utm -> Text,
+        description -> Text,
+        valid_from -> Nullable<Date>,
+        valid_until -> Nullable<Date>,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_rules (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        platform_id -> Uuid,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        status -> Text,
+        is_default -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_rule_details (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        rule_id -> Uuid,
+        field_id -> Uuid,
+        dimension_id -> Uuid,
+        prefix -> Text,
+        suffix -> Text,
+        delimiter -> Text,
+        dimension_order -> Integer,
+        is_required -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_submissions (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        rule_id -> Uuid,
+        selected_parent_string_id -> Nullable<Uuid>,
+        starting_field_id -> Uuid,
+        name -> Text,
+        slug -> Text,
+        description -> Text,
+        status -> Text,
+        review_comment -> Text,
+        reviewed_by -> Nullable<Uuid>,
+        reviewed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_strings (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        parent_id -> Nullable<Uuid>,
+        field_id -> Uuid,
+        submission_id -> Uuid,
+        rule_id -> Uuid,
+        value -> Text,
+        is_auto_generated -> Bool,
+        generation_metadata -> Jsonb,
+        version -> Integer,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_string_details (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        string_id -> Uuid,
+        dimension_id -> Uuid,
+        dimension_value_id -> Nullable<Uuid>,
+        dimension_value_freetext -> Nullable<Text>,
+        is_inherited -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_string_modifications (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        string_id -> Uuid,
+        version -> Integer,
+        field_updates -> Jsonb,
+        string_value -> Text,
+        original_values -> Jsonb,
+        modified_by -> Uuid,
+        modified_at -> Timestamptz,
+        change_type -> Text,
+        batch_id -> Nullable<Uuid>,
+        parent_version_id -> Nullable<Uuid>,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_string_inheritance_updates (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        parent_modification_id -> Uuid,
+        child_string_id -> Uuid,
+        inherited_fields -> Jsonb,
+        applied_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_string_update_batches (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        rule_id -> Uuid,
+        field_id -> Uuid,
+        initiated_by -> Uuid,
+        initiated_at -> Timestamptz,
+        completed_at -> Nullable<Timestamptz>,
+        status -> Text,
+        total_strings -> Integer,
+        processed_strings -> Integer,
+        failed_strings -> Integer,
+        backup_id -> Nullable<Uuid>,
+        metadata -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_string_backups (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        backup_id -> Uuid,
+        string_id -> Uuid,
+        value -> Text,
+        version -> Integer,
+        details -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_propagation_jobs (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        batch_id -> Uuid,
+        triggered_by -> Nullable<Uuid>,
+        status -> Text,
+        started_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        total_strings -> Integer,
+        processed_strings -> Integer,
+        failed_strings -> Integer,
+        max_depth -> Integer,
+        processing_method -> Text,
+        metadata -> Jsonb,
+        error_message -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_propagation_errors (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        job_id -> Uuid,
+        string_id -> Nullable<Uuid>,
+        string_detail_id -> Nullable<Uuid>,
+        error_type -> Text,
+        error_message -> Text,
+        error_code -> Nullable<Text>,
+        stack_trace -> Nullable<Text>,
+        context_data -> Jsonb,
+        retry_count -> Integer,
+        is_retryable -> Bool,
+        resolved -> Bool,
+        resolved_at -> Nullable<Timestamptz>,
+        resolved_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    naming_propagation_settings (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        user_id -> Uuid,
+        settings -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> tenants (tenant_id));
 diesel::joinable!(user_sessions -> users (user_id));
@@ -230,4 +520,27 @@ diesel::allow_tables_to_appear_in_same_query!(
     workspace_links,
     plans,
     password_resets,
+    naming_platforms,
+    naming_fields,
+    naming_dimensions,
+    naming_dimension_values,
+    naming_rules,
+    naming_rule_details,
+    naming_submissions,
+    naming_strings,
+    naming_string_details,
+    naming_string_modifications,
+    naming_string_inheritance_updates,
+    naming_string_update_batches,
+    naming_string_backups,
+    naming_propagation_jobs,
+    naming_propagation_errors,
+    naming_propagation_settings,
 );
+
+// Tenant tables have composite keys, so their joins spell out `.on(…)`;
+// only joins into the global catalogue can be declared.
+diesel::joinable!(naming_fields -> naming_platforms (platform_id));
+diesel::joinable!(naming_rules -> naming_platforms (platform_id));
+diesel::joinable!(naming_rule_details -> naming_fields (field_id));
+diesel::joinable!(naming_strings -> naming_fields (field_id));

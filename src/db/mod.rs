@@ -190,3 +190,24 @@ pub fn database_size(conn: &mut DbConn) -> Result<i64, AppError> {
     };
     Ok(diesel::sql_query(q).get_result::<Size>(conn)?.size)
 }
+
+/// Inserts rows in multi-row statements of `chunk` rows (MultiConnection
+/// has no multi-row `VALUES`, so this goes to the backend's own connection).
+/// Mind the bind limits: rows × columns per chunk stays under 32,766.
+#[macro_export]
+macro_rules! insert_many {
+    ($conn:expr, $table:expr, $rows:expr, $chunk:expr) => {{
+        let mut n = 0usize;
+        for part in $rows.chunks($chunk) {
+            n += match &mut *$conn {
+                $crate::db::DbConn::Pg(c) => {
+                    diesel::RunQueryDsl::execute(diesel::insert_into($table).values(part), c)?
+                }
+                $crate::db::DbConn::Sqlite(c) => {
+                    diesel::RunQueryDsl::execute(diesel::insert_into($table).values(part), c)?
+                }
+            };
+        }
+        n
+    }};
+}

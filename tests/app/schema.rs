@@ -25,6 +25,8 @@ const GLOBAL: &[&str] = &[
     "instance_settings",
     "plans",
     "password_resets",
+    "naming_platforms",
+    "naming_fields",
 ];
 
 #[derive(QueryableByName)]

@@ -141,6 +141,11 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
             href: format!("/w/{slug}/teams"),
             text: "Group members into teams".into(),
         },
+        Tile {
+            title: "Naming",
+            href: format!("/w/{slug}/naming/"),
+            text: "Naming conventions, rules and generated names".into(),
+        },
     ];
     if member.role.at_least(crate::workspaces::Role::Admin) {
         tiles.push(Tile {

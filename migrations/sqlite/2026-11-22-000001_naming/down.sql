@@ -1,0 +1,16 @@
+DROP TABLE naming_propagation_settings;
+DROP TABLE naming_propagation_errors;
+DROP TABLE naming_propagation_jobs;
+DROP TABLE naming_string_backups;
+DROP TABLE naming_string_update_batches;
+DROP TABLE naming_string_inheritance_updates;
+DROP TABLE naming_string_modifications;
+DROP TABLE naming_string_details;
+DROP TABLE naming_strings;
+DROP TABLE naming_submissions;
+DROP TABLE naming_rule_details;
+DROP TABLE naming_rules;
+DROP TABLE naming_dimension_values;
+DROP TABLE naming_dimensions;
+DROP TABLE naming_fields;
+DROP TABLE naming_platforms;

@@ -1,0 +1,1 @@
+//! Naming: batch (to be built).

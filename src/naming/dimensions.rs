@@ -1,0 +1,1 @@
+//! Naming: dimensions (to be built).

@@ -1,0 +1,703 @@
+//! Generating strings: a submission picks a rule, a starting field and
+//! (optionally) a parent string, and values for each dimension of each level.
+//! Generation makes one string per field level from the starting field down,
+//! each child linked to its parent; several values chosen for a dimension make
+//! one string per combination (a campaign with two ad sets, …). Children
+//! inherit the values of dimensions they share with their parent.
+//!
+//! `plan` works everything out without writing (the live preview uses it);
+//! `generate` plans and, when nothing is wrong, writes the submission, the
+//! strings, their details and each string's first version in one transaction.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde_json::json;
+
+use crate::accounts::models::UserId;
+use crate::audit::{self, NewEvent};
+use crate::db::{DbConn, Json, TenantId, UtcTime};
+use crate::error::{is_unique_violation, AppError, AppResult};
+use crate::naming::catalogue;
+use crate::naming::core;
+use crate::naming::models::*;
+use crate::naming::parts::{usable, RuleParts};
+use crate::schema::{
+    naming_rules, naming_string_details, naming_string_modifications, naming_strings,
+    naming_submissions,
+};
+use crate::web::extract::RequestMeta;
+
+/// Most strings one submission may generate (combinations multiply fast).
+pub const MAX_STRINGS: usize = 10_000;
+
+/// What the submission form sends.
+#[derive(Debug, Clone, Default)]
+pub struct GenerateRequest {
+    pub rule: RuleId,
+    pub starting_field: FieldId,
+    pub parent_string: Option<StringId>,
+    pub name: String,
+    pub description: String,
+    /// Chosen values per (field, dimension): value ids for LIST dimensions
+    /// (several make one string per combination), the text for TEXT ones.
+    pub choices: HashMap<(FieldId, DimensionId), Vec<String>>,
+    /// Submit for approval at once (else the submission stays a draft).
+    pub submit: bool,
+}
+
+/// Something that stops generation, said next to the control it concerns.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Problem {
+    pub field: Option<FieldId>,
+    pub dimension: Option<DimensionId>,
+    pub message: String,
+    /// The string a collision is with.
+    pub existing: Option<StringId>,
+}
+
+impl Problem {
+    fn general(message: impl Into<String>) -> Problem {
+        Problem {
+            field: None,
+            dimension: None,
+            message: message.into(),
+            existing: None,
+        }
+    }
+}
+
+/// One part of a planned string: a listed value or free text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlannedDetail {
+    pub dimension: DimensionId,
+    pub dimension_name: String,
+    pub value: Option<DimensionValueId>,
+    pub text: Option<String>,
+    /// The value as it appears in the name.
+    pub shown: String,
+    pub inherited: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlannedParent {
+    None,
+    Existing(StringId),
+    /// An earlier string of the same plan.
+    Index(usize),
+}
+
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub field: FieldId,
+    pub level: i32,
+    pub parent: PlannedParent,
+    pub value: String,
+    pub details: Vec<PlannedDetail>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub rule: Rule,
+    pub fields: Vec<Field>,
+    pub strings: Vec<Planned>,
+}
+
+/// The values a string has, by dimension: what its children inherit.
+type Inherited = Vec<PlannedDetail>;
+
+/// Works out what a submission would generate, or every problem with it.
+pub fn plan(
+    c: &mut DbConn,
+    t: TenantId,
+    req: &GenerateRequest,
+    today: NaiveDate,
+) -> AppResult<Result<Plan, Vec<Problem>>> {
+    let mut problems = Vec::new();
+    let rule: Rule = naming_rules::table
+        .filter(naming_rules::tenant_id.eq(t))
+        .filter(naming_rules::id.eq(req.rule))
+        .select(Rule::as_select())
+        .first(c)
+        .optional()?
+        .ok_or(AppError::NotFound)?;
+    if rule.status != "ACTIVE" {
+        problems.push(Problem::general(
+            "This rule is inactive: activate it before generating names with it.",
+        ));
+    }
+    let name = req.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        problems.push(Problem::general(
+            "Give the submission a name of 1 to 100 characters.",
+        ));
+    } else if naming_submissions::table
+        .filter(naming_submissions::tenant_id.eq(t))
+        .filter(naming_submissions::name.eq(name))
+        .count()
+        .get_result::<i64>(c)?
+        > 0
+    {
+        problems.push(Problem::general(format!(
+            "A submission named “{name}” already exists: choose another name."
+        )));
+    }
+    let fields = match catalogue::field(c, req.starting_field) {
+        Ok(f) if f.platform_id == rule.platform_id => catalogue::chain_from(c, f.id)?,
+        Ok(_) | Err(AppError::NotFound) => {
+            problems.push(Problem::general(
+                "Choose a starting field of the rule's platform.",
+            ));
+            return Ok(Err(problems));
+        }
+        Err(e) => return Err(e),
+    };
+    let parts = RuleParts::load(c, t, rule.id)?;
+
+    // The parent string: same rule, one level above the starting field.
+    let mut start: Inherited = Vec::new();
+    let root_parent = match req.parent_string {
+        None => PlannedParent::None,
+        Some(pid) => {
+            let parent: Option<NamingString> = naming_strings::table
+                .filter(naming_strings::tenant_id.eq(t))
+                .filter(naming_strings::id.eq(pid))
+                .select(NamingString::as_select())
+                .first(c)
+                .optional()?;
+            let parent_field = match &parent {
+                Some(p) => Some(catalogue::field(c, p.field_id)?),
+                None => None,
+            };
+            match (parent, parent_field) {
+                (Some(p), Some(pf))
+                    if p.rule_id == rule.id && pf.next_field_id == Some(req.starting_field) =>
+                {
+                    start = details_of(c, t, p.id, &parts)?;
+                    PlannedParent::Existing(p.id)
+                }
+                _ => {
+                    problems.push(Problem::general(
+                        "The parent string must be of this rule and one level above the starting field.",
+                    ));
+                    PlannedParent::None
+                }
+            }
+        }
+    };
+
+    let mut strings: Vec<Planned> = Vec::new();
+    let mut parents: Vec<(PlannedParent, Inherited)> = vec![(root_parent, start)];
+    for field in &fields {
+        let field_parts = parts.field(field.id);
+        if field_parts.is_empty() {
+            problems.push(Problem {
+                field: Some(field.id),
+                dimension: None,
+                message: format!("The rule has no dimensions for {}.", field.name),
+                existing: None,
+            });
+            continue;
+        }
+        let core_parts = parts.core_parts(field.id, today);
+        // This level's own choices (dimensions not inherited), resolved once.
+        let mut own: HashMap<DimensionId, Vec<PlannedDetail>> = HashMap::new();
+        for p in field_parts {
+            let d = &p.dimension;
+            let raw = req
+                .choices
+                .get(&(field.id, d.id))
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            let mut chosen = Vec::new();
+            if d.kind == "TEXT" {
+                if let Some(text) = raw.iter().map(|s| s.trim()).find(|s| !s.is_empty()) {
+                    chosen.push(PlannedDetail {
+                        dimension: d.id,
+                        dimension_name: d.name.clone(),
+                        value: None,
+                        text: Some(text.to_string()),
+                        shown: text.to_string(),
+                        inherited: false,
+                    });
+                }
+            } else {
+                let mut seen = HashSet::new();
+                for id in raw.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+                    let found = id
+                        .parse::<DimensionValueId>()
+                        .ok()
+                        .and_then(|id| parts.values(d.id).iter().find(|v| v.id == id));
+                    match found {
+                        None => problems.push(Problem {
+                            field: Some(field.id),
+                            dimension: Some(d.id),
+                            message: format!("Choose a value of {} from the list.", d.name),
+                            existing: None,
+                        }),
+                        Some(v) if !usable(v, today) => problems.push(Problem {
+                            field: Some(field.id),
+                            dimension: Some(d.id),
+                            message: format!(
+                                "“{}” of {} is inactive or outside its validity window.",
+                                v.value, d.name
+                            ),
+                            existing: None,
+                        }),
+                        Some(v) if seen.insert(v.id) => chosen.push(PlannedDetail {
+                            dimension: d.id,
+                            dimension_name: d.name.clone(),
+                            value: Some(v.id),
+                            text: None,
+                            shown: v.value.clone(),
+                            inherited: false,
+                        }),
+                        Some(_) => {}
+                    }
+                }
+            }
+            own.insert(d.id, chosen);
+        }
+
+        let mut next_parents = Vec::new();
+        for (parent, inherited) in &parents {
+            // Inherited: the parent has a value for a dimension of this field.
+            let mut fixed: Vec<PlannedDetail> = Vec::new();
+            let mut free: Vec<(&crate::naming::parts::RulePart, &Vec<PlannedDetail>)> = Vec::new();
+            for p in field_parts {
+                if let Some(d) = inherited.iter().find(|d| d.dimension == p.dimension.id) {
+                    fixed.push(PlannedDetail {
+                        inherited: true,
+                        ..d.clone()
+                    });
+                } else {
+                    let chosen = own.get(&p.dimension.id);
+                    match chosen {
+                        Some(ch) if !ch.is_empty() => free.push((p, ch)),
+                        _ if p.detail.is_required => {
+                            let problem = Problem {
+                                field: Some(field.id),
+                                dimension: Some(p.dimension.id),
+                                message: format!(
+                                    "{} is required for {}.",
+                                    p.dimension.name, field.name
+                                ),
+                                existing: None,
+                            };
+                            if !problems.contains(&problem) {
+                                problems.push(problem);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            // One string per combination of the free dimensions' choices.
+            let mut combos: Vec<Vec<PlannedDetail>> = vec![fixed];
+            for (_, choices) in &free {
+                let mut next = Vec::with_capacity(combos.len() * choices.len());
+                for combo in &combos {
+                    for ch in choices.iter() {
+                        let mut c2 = combo.clone();
+                        c2.push(ch.clone());
+                        next.push(c2);
+                    }
+                }
+                combos = next;
+                if strings.len() + combos.len() > MAX_STRINGS {
+                    problems.push(Problem::general(format!(
+                        "This would generate more than {MAX_STRINGS} names: choose fewer values."
+                    )));
+                    return Ok(Err(problems));
+                }
+            }
+            for mut details in combos {
+                // Keep the rule's order.
+                details.sort_by_key(|d| {
+                    field_parts
+                        .iter()
+                        .position(|p| p.dimension.id == d.dimension)
+                        .unwrap_or(usize::MAX)
+                });
+                if let Some(msg) = parent_value_mismatch(&details, &parts) {
+                    problems.push(Problem {
+                        field: Some(field.id),
+                        dimension: None,
+                        message: msg,
+                        existing: None,
+                    });
+                    continue;
+                }
+                let values: HashMap<String, String> = details
+                    .iter()
+                    .map(|d| (d.dimension_name.clone(), d.shown.clone()))
+                    .collect();
+                match core::compose(&core_parts, &values) {
+                    Ok(value) if value.chars().count() > 255 => problems.push(Problem {
+                        field: Some(field.id),
+                        dimension: None,
+                        message: format!("“{value}” is longer than 255 characters."),
+                        existing: None,
+                    }),
+                    Ok(value) => {
+                        let index = strings.len();
+                        strings.push(Planned {
+                            field: field.id,
+                            level: field.field_level,
+                            parent: parent.clone(),
+                            value,
+                            details: details.clone(),
+                        });
+                        next_parents.push((PlannedParent::Index(index), details));
+                    }
+                    Err(core::ComposeError::Missing { .. }) => {} // reported above
+                    Err(e) => {
+                        let problem = Problem {
+                            field: Some(field.id),
+                            dimension: None,
+                            message: format!("{e}."),
+                            existing: None,
+                        };
+                        if !problems.contains(&problem) {
+                            problems.push(problem);
+                        }
+                    }
+                }
+            }
+        }
+        parents = next_parents;
+    }
+
+    if problems.is_empty() {
+        collisions(c, t, rule.id, &fields, &strings, &mut problems)?;
+    }
+    if problems.is_empty() && strings.is_empty() {
+        problems.push(Problem::general("Nothing to generate."));
+    }
+    if problems.is_empty() {
+        Ok(Ok(Plan {
+            rule,
+            fields,
+            strings,
+        }))
+    } else {
+        Ok(Err(problems))
+    }
+}
+
+/// A value whose dimension has a parent dimension must sit under the value
+/// the string has for that parent (when the string has one).
+fn parent_value_mismatch(details: &[PlannedDetail], parts: &RuleParts) -> Option<String> {
+    for d in details {
+        let Some(vid) = d.value else { continue };
+        let Some(v) = parts.values(d.dimension).iter().find(|v| v.id == vid) else {
+            continue;
+        };
+        let Some(want) = v.parent_id else { continue };
+        let parent_dim = parts
+            .values
+            .values()
+            .flatten()
+            .find(|x| x.id == want)
+            .map(|x| x.dimension_id);
+        if let Some(pd) = parent_dim {
+            if let Some(have) = details.iter().find(|x| x.dimension == pd) {
+                if have.value != Some(want) {
+                    return Some(format!(
+                        "“{}” of {} does not belong under “{}”.",
+                        v.value, d.dimension_name, have.shown
+                    ));
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Duplicates inside the plan, and names that already exist for the rule.
+fn collisions(
+    c: &mut DbConn,
+    t: TenantId,
+    rule: RuleId,
+    fields: &[Field],
+    strings: &[Planned],
+    problems: &mut Vec<Problem>,
+) -> AppResult<()> {
+    let mut seen = HashSet::new();
+    for s in strings {
+        if !seen.insert((s.field, s.value.as_str())) {
+            problems.push(Problem {
+                field: Some(s.field),
+                dimension: None,
+                message: format!("“{}” would be generated twice.", s.value),
+                existing: None,
+            });
+        }
+    }
+    for f in fields {
+        let values: Vec<&str> = strings
+            .iter()
+            .filter(|s| s.field == f.id)
+            .map(|s| s.value.as_str())
+            .collect();
+        for chunk in values.chunks(500) {
+            let found: Vec<(StringId, String)> = naming_strings::table
+                .filter(naming_strings::tenant_id.eq(t))
+                .filter(naming_strings::rule_id.eq(rule))
+                .filter(naming_strings::field_id.eq(f.id))
+                .filter(naming_strings::value.eq_any(chunk))
+                .select((naming_strings::id, naming_strings::value))
+                .load(c)?;
+            for (id, value) in found {
+                problems.push(Problem {
+                    field: Some(f.id),
+                    dimension: None,
+                    message: format!("“{value}” already exists for {}.", f.name),
+                    existing: Some(id),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The details of an existing string, as a plan's parent would carry them
+/// (only dimensions the rule knows).
+pub fn details_of(
+    c: &mut DbConn,
+    t: TenantId,
+    string: StringId,
+    parts: &RuleParts,
+) -> AppResult<Vec<PlannedDetail>> {
+    let rows: Vec<StringDetail> = naming_string_details::table
+        .filter(naming_string_details::tenant_id.eq(t))
+        .filter(naming_string_details::string_id.eq(string))
+        .select(StringDetail::as_select())
+        .load(c)?;
+    let names: HashMap<DimensionId, String> = parts
+        .by_field
+        .values()
+        .flatten()
+        .map(|p| (p.dimension.id, p.dimension.name.clone()))
+        .collect();
+    Ok(rows
+        .into_iter()
+        .filter_map(|d| {
+            let name = names.get(&d.dimension_id)?.clone();
+            let shown = match (d.dimension_value_id, &d.dimension_value_freetext) {
+                (Some(v), _) => parts
+                    .values(d.dimension_id)
+                    .iter()
+                    .find(|x| x.id == v)?
+                    .value
+                    .clone(),
+                (None, Some(text)) => text.clone(),
+                (None, None) => return None,
+            };
+            Some(PlannedDetail {
+                dimension: d.dimension_id,
+                dimension_name: name,
+                value: d.dimension_value_id,
+                text: d.dimension_value_freetext,
+                shown,
+                inherited: d.is_inherited,
+            })
+        })
+        .collect())
+}
+
+/// The result of a submission: created, or the problems (nothing written).
+#[derive(Debug)]
+pub enum Outcome {
+    Created {
+        submission: SubmissionId,
+        strings: usize,
+    },
+    Invalid(Vec<Problem>),
+}
+
+/// Plans and writes a submission with its strings. Call inside a write
+/// transaction.
+pub fn generate(
+    c: &mut DbConn,
+    t: TenantId,
+    user: UserId,
+    req: &GenerateRequest,
+    today: NaiveDate,
+    meta: &RequestMeta,
+) -> AppResult<Outcome> {
+    let plan = match plan(c, t, req, today)? {
+        Ok(p) => p,
+        Err(problems) => return Ok(Outcome::Invalid(problems)),
+    };
+    match persist(c, t, user, req, &plan) {
+        Ok(id) => {
+            audit::record(
+                c,
+                NewEvent::tenant(t, "naming.submission.create")
+                    .actor(user)
+                    .resource("naming_submission", id)
+                    .meta(meta)
+                    .changes(json!({
+                        "name": req.name.trim(),
+                        "rule": plan.rule.name,
+                        "strings": plan.strings.len(),
+                        "status": if req.submit { "SUBMITTED" } else { "DRAFT" },
+                    })),
+            )?;
+            Ok(Outcome::Created {
+                submission: id,
+                strings: plan.strings.len(),
+            })
+        }
+        // Someone else created the same name a moment ago.
+        Err(PersistError::Unique) => Ok(Outcome::Invalid(vec![Problem::general(
+            "A name or submission like this was created a moment ago: check the strings and try again.",
+        )])),
+        Err(PersistError::App(e)) => Err(e),
+    }
+}
+
+enum PersistError {
+    Unique,
+    App(AppError),
+}
+
+impl From<diesel::result::Error> for PersistError {
+    fn from(e: diesel::result::Error) -> Self {
+        if is_unique_violation(&e) {
+            PersistError::Unique
+        } else {
+            PersistError::App(e.into())
+        }
+    }
+}
+
+impl From<AppError> for PersistError {
+    fn from(e: AppError) -> Self {
+        PersistError::App(e)
+    }
+}
+
+fn persist(
+    c: &mut DbConn,
+    t: TenantId,
+    user: UserId,
+    req: &GenerateRequest,
+    plan: &Plan,
+) -> Result<SubmissionId, PersistError> {
+    let now = UtcTime::now();
+    let id = SubmissionId::new();
+    let name = req.name.trim().to_string();
+    let slug = free_slug(c, t, &name)?;
+    diesel::insert_into(naming_submissions::table)
+        .values(Submission {
+            tenant_id: t,
+            id,
+            rule_id: plan.rule.id,
+            selected_parent_string_id: req.parent_string,
+            starting_field_id: req.starting_field,
+            name,
+            slug,
+            description: req.description.trim().to_string(),
+            status: if req.submit { "SUBMITTED" } else { "DRAFT" }.into(),
+            review_comment: String::new(),
+            reviewed_by: None,
+            reviewed_at: None,
+            created_at: now,
+            updated_at: now,
+            created_by: Some(user),
+        })
+        .execute(c)?;
+
+    let ids: Vec<StringId> = plan.strings.iter().map(|_| StringId::new()).collect();
+    let mut strings = Vec::with_capacity(ids.len());
+    let mut details = Vec::new();
+    let mut versions = Vec::with_capacity(ids.len());
+    for (i, s) in plan.strings.iter().enumerate() {
+        let parent_id = match s.parent {
+            PlannedParent::None => None,
+            PlannedParent::Existing(p) => Some(p),
+            PlannedParent::Index(j) => Some(ids[j]),
+        };
+        let inherited: Vec<&str> = s
+            .details
+            .iter()
+            .filter(|d| d.inherited)
+            .map(|d| d.dimension_name.as_str())
+            .collect();
+        strings.push(NamingString {
+            tenant_id: t,
+            id: ids[i],
+            parent_id,
+            field_id: s.field,
+            submission_id: id,
+            rule_id: plan.rule.id,
+            value: s.value.clone(),
+            is_auto_generated: true,
+            generation_metadata: Json(json!({
+                "level": s.level,
+                "inherited": inherited,
+            })),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            created_by: Some(user),
+        });
+        let mut snapshot = serde_json::Map::new();
+        for d in &s.details {
+            snapshot.insert(d.dimension_name.clone(), json!(d.shown));
+            details.push(StringDetail {
+                tenant_id: t,
+                id: StringDetailId::new(),
+                string_id: ids[i],
+                dimension_id: d.dimension,
+                dimension_value_id: d.value,
+                dimension_value_freetext: if d.value.is_some() {
+                    None
+                } else {
+                    d.text.clone()
+                },
+                is_inherited: d.inherited,
+                created_at: now,
+                updated_at: now,
+                created_by: Some(user),
+            });
+        }
+        versions.push(StringModification {
+            tenant_id: t,
+            id: ModificationId::new(),
+            string_id: ids[i],
+            version: 1,
+            field_updates: Json(serde_json::Value::Object(snapshot)),
+            string_value: s.value.clone(),
+            original_values: Json(json!({})),
+            modified_by: user,
+            modified_at: now,
+            change_type: "CREATE".into(),
+            batch_id: None,
+            parent_version_id: None,
+            metadata: Json(json!({"submission": id})),
+            created_at: now,
+            updated_at: now,
+            created_by: Some(user),
+        });
+    }
+    crate::insert_many!(c, naming_strings::table, strings, 1000);
+    crate::insert_many!(c, naming_string_details::table, details, 1000);
+    crate::insert_many!(c, naming_string_modifications::table, versions, 1000);
+    Ok(id)
+}
+
+/// A slug for a new submission, free in the workspace.
+fn free_slug(c: &mut DbConn, t: TenantId, name: &str) -> AppResult<String> {
+    super::free_slug(name, |s| {
+        Ok(naming_submissions::table
+            .filter(naming_submissions::tenant_id.eq(t))
+            .filter(naming_submissions::slug.eq(s))
+            .count()
+            .get_result::<i64>(c)?
+            > 0)
+    })
+}

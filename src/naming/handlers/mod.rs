@@ -1,0 +1,12 @@
+//! Naming pages, one file per area.
+
+pub mod batch;
+pub mod catalogue;
+pub mod dimensions;
+pub mod home;
+pub mod propagation;
+pub mod rules;
+pub mod strings;
+pub mod submissions;
+pub mod validate;
+pub mod versions;

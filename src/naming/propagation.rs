@@ -1,0 +1,1 @@
+//! Naming: propagation (to be built).

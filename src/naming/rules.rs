@@ -1,0 +1,1 @@
+//! Naming: rules (to be built).

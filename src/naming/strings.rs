@@ -1,0 +1,1 @@
+//! Naming: strings (to be built).

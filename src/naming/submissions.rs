@@ -1,0 +1,1 @@
+//! Naming: submissions (to be built).

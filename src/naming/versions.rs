@@ -1,0 +1,1 @@
+//! Naming: versions (to be built).
