@@ -87,6 +87,7 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
                     crate::workspaces::teams::add_member(c, t, owner, team, email, &shell_meta())?;
             }
         }
+        crate::naming::demo::seed(c, t, owner)?;
         Ok(())
     })?;
     Ok(format!(

@@ -187,6 +187,7 @@ pub fn plan(
         }
     };
 
+    required_choices(req, &fields, &parts, &start, &mut problems);
     let mut strings: Vec<Planned> = Vec::new();
     let mut parents: Vec<(PlannedParent, Inherited)> = vec![(root_parent, start)];
     for field in &fields {
@@ -275,21 +276,7 @@ pub fn plan(
                     let chosen = own.get(&p.dimension.id);
                     match chosen {
                         Some(ch) if !ch.is_empty() => free.push((p, ch)),
-                        _ if p.detail.is_required => {
-                            let problem = Problem {
-                                field: Some(field.id),
-                                dimension: Some(p.dimension.id),
-                                message: format!(
-                                    "{} is required for {}.",
-                                    p.dimension.name, field.name
-                                ),
-                                existing: None,
-                            };
-                            if !problems.contains(&problem) {
-                                problems.push(problem);
-                            }
-                        }
-                        _ => {}
+                        _ => {} // required and missing: reported below
                     }
                 }
             }
@@ -351,7 +338,20 @@ pub fn plan(
                         });
                         next_parents.push((PlannedParent::Index(index), details));
                     }
-                    Err(core::ComposeError::Missing { .. }) => {} // reported above
+                    Err(core::ComposeError::Missing { dimension }) => {
+                        let problem = Problem {
+                            field: Some(field.id),
+                            dimension: field_parts
+                                .iter()
+                                .find(|p| p.dimension.name == dimension)
+                                .map(|p| p.dimension.id),
+                            message: format!("{dimension} is required for {}.", field.name),
+                            existing: None,
+                        };
+                        if !problems.contains(&problem) {
+                            problems.push(problem);
+                        }
+                    }
                     Err(e) => {
                         let problem = Problem {
                             field: Some(field.id),
@@ -383,6 +383,39 @@ pub fn plan(
         }))
     } else {
         Ok(Err(problems))
+    }
+}
+
+/// Required dimensions that no level chose and none can inherit (the
+/// level above has no such dimension), for every level at once.
+fn required_choices(
+    req: &GenerateRequest,
+    fields: &[Field],
+    parts: &RuleParts,
+    start: &[PlannedDetail],
+    problems: &mut Vec<Problem>,
+) {
+    let mut above: HashSet<DimensionId> = start.iter().map(|d| d.dimension).collect();
+    for field in fields {
+        for p in parts.field(field.id) {
+            let chosen = req
+                .choices
+                .get(&(field.id, p.dimension.id))
+                .is_some_and(|v| v.iter().any(|s| !s.trim().is_empty()));
+            if p.detail.is_required && !chosen && !above.contains(&p.dimension.id) {
+                problems.push(Problem {
+                    field: Some(field.id),
+                    dimension: Some(p.dimension.id),
+                    message: format!("{} is required for {}.", p.dimension.name, field.name),
+                    existing: None,
+                });
+            }
+        }
+        above = parts
+            .field(field.id)
+            .iter()
+            .map(|p| p.dimension.id)
+            .collect();
     }
 }
 

@@ -10,6 +10,7 @@
 pub mod batch;
 pub mod catalogue;
 pub mod core;
+pub mod demo;
 pub mod dimensions;
 pub mod generate;
 pub mod handlers;

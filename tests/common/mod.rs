@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod naming;
+
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::rc::Rc;
