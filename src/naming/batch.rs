@@ -90,6 +90,17 @@ pub struct RollbackMeta {
     pub failures_more: i64,
 }
 
+impl RollbackMeta {
+    /// Strings changed since the batch, listed or only counted.
+    pub fn changed_total(&self) -> i64 {
+        self.changed_since.len() as i64 + self.changed_since_more
+    }
+
+    pub fn failures_total(&self) -> i64 {
+        self.failures.len() as i64 + self.failures_more
+    }
+}
+
 /// What a batch keeps in its `metadata` column.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct BatchMeta {
@@ -441,6 +452,58 @@ pub fn create(
 }
 
 pub use super::batch_plan::{plan_chunk, preview, Composer, Planned, Preview, Recomposed};
+pub use super::batch_rollback::rollback_outlook;
 /// Rollback: see `batch_rollback`.
 pub use super::batch_rollback::start_rollback;
 pub use super::batch_views::{changed_strings, find, list, AffectedRow, BatchView, STATUSES};
+
+/// The preview of a form: the change and what it would do, or the form's
+/// problems (including "nothing to change").
+pub fn check(
+    c: &mut DbConn,
+    t: TenantId,
+    f: &BatchForm,
+    today: NaiveDate,
+) -> AppResult<Result<(Change, Preview), FormErrors>> {
+    let (ch, parts) = match validate(c, t, f, today)? {
+        Ok(ok) => ok,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let p = preview(c, t, &ch, &parts, today)?;
+    if p.total == 0 {
+        return Ok(Err(nothing_to_change(&ch)));
+    }
+    Ok(Ok((ch, p)))
+}
+
+/// Validates the confirmed form again and starts the batch.
+pub fn start(
+    c: &mut DbConn,
+    t: TenantId,
+    user: UserId,
+    f: &BatchForm,
+    today: NaiveDate,
+    meta: &RequestMeta,
+) -> AppResult<Result<UpdateBatchId, FormErrors>> {
+    let (ch, _) = match validate(c, t, f, today)? {
+        Ok(ok) => ok,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let total = affected(c, t, &ch)?.len();
+    if total == 0 {
+        return Ok(Err(nothing_to_change(&ch)));
+    }
+    create(c, t, user, &ch, total, meta).map(Ok)
+}
+
+fn nothing_to_change(ch: &Change) -> FormErrors {
+    let mut errors = FormErrors::default();
+    errors.add(
+        "old_value",
+        format!(
+            "No string of “{}” for {} uses “{}”: there is nothing to change.",
+            ch.rule.name, ch.field.name, ch.old.value
+        ),
+    );
+    errors
+}

@@ -317,3 +317,28 @@ fn rollback_chunk(c: &mut DbConn, t: TenantId, id: UpdateBatchId) -> AppResult<S
     let total = i64::from(b.processed_strings - b.failed_strings).max(done);
     Ok(Step::Progress(done, total))
 }
+
+/// What a rollback would do now: strings it can restore, and strings
+/// changed again since the batch (left alone).
+pub fn rollback_outlook(c: &mut DbConn, t: TenantId, id: UpdateBatchId) -> AppResult<(i64, i64)> {
+    let of_batch = || {
+        naming_string_modifications::table
+            .inner_join(
+                naming_strings::table.on(naming_strings::tenant_id
+                    .eq(naming_string_modifications::tenant_id)
+                    .and(naming_strings::id.eq(naming_string_modifications::string_id))),
+            )
+            .filter(naming_string_modifications::tenant_id.eq(t))
+            .filter(naming_string_modifications::batch_id.eq(id.0))
+            .filter(naming_string_modifications::change_type.eq("BATCH"))
+    };
+    let same: i64 = of_batch()
+        .filter(naming_strings::version.eq(naming_string_modifications::version))
+        .count()
+        .get_result(c)?;
+    let changed: i64 = of_batch()
+        .filter(naming_strings::version.ne(naming_string_modifications::version))
+        .count()
+        .get_result(c)?;
+    Ok((same, changed))
+}

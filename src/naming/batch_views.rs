@@ -64,6 +64,21 @@ impl BatchView {
         matches!(self.batch.status.as_str(), "COMPLETED" | "FAILED")
             && self.batch.backup_id.is_some()
     }
+
+    /// The badge class of the status.
+    pub fn badge(&self) -> &'static str {
+        match self.batch.status.as_str() {
+            "PENDING" => "queued",
+            "RUNNING" | "ROLLING_BACK" => "running",
+            "COMPLETED" | "ROLLED_BACK" => "done",
+            _ => "failed",
+        }
+    }
+
+    /// Failures past the kept list, with their count.
+    pub fn failures_total(&self) -> i64 {
+        self.meta.failures.len() as i64 + self.meta.failures_more
+    }
 }
 
 /// Adds rule, field and initiator names to batches (three queries in all).
