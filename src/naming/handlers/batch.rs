@@ -25,7 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/batches/new", web::get().to(new))
         .route("/batches/preview", web::post().to(preview))
         .route("/batches/{batch_id}", web::get().to(show))
-        .route("/batches/{batch_id}/rollback", web::get().to(confirm_rollback))
+        .route(
+            "/batches/{batch_id}/rollback",
+            web::get().to(confirm_rollback),
+        )
         .route("/batches/{batch_id}/rollback", web::post().to(rollback));
 }
 
@@ -114,8 +117,8 @@ async fn render_form(
     preview: Option<Checked>,
 ) -> AppResult<HttpResponse> {
     let (m, f) = (admin.0.clone(), form.clone());
-    let choices = web::block(move || m.conn()?.read(|c, t| batch::choices(c, t, &f, today())))
-        .await??;
+    let choices =
+        web::block(move || m.conn()?.read(|c, t| batch::choices(c, t, &f, today()))).await??;
     let slug = admin.workspace.slug.clone();
     let invalid = !errors.is_empty();
     if hx {
@@ -127,7 +130,11 @@ async fn render_form(
             errors,
             preview,
         };
-        return if invalid { w::invalid(&frag) } else { w::ok(&frag) };
+        return if invalid {
+            w::invalid(&frag)
+        } else {
+            w::ok(&frag)
+        };
     }
     let page = NewPage {
         page: ctx.workspace(
@@ -157,7 +164,15 @@ pub async fn new(
     hx: HxRequest,
     q: web::Query<BatchForm>,
 ) -> AppResult<HttpResponse> {
-    render_form(&ctx, &admin, hx.0, q.into_inner(), FormErrors::default(), None).await
+    render_form(
+        &ctx,
+        &admin,
+        hx.0,
+        q.into_inner(),
+        FormErrors::default(),
+        None,
+    )
+    .await
 }
 
 /// `POST /batches/preview`: what the batch would change, and what it would skip.
@@ -174,7 +189,15 @@ pub async fn preview(
     match checked {
         Ok((change, preview)) => {
             let checked = Checked { change, preview };
-            render_form(&ctx, &admin, hx.0, form, FormErrors::default(), Some(checked)).await
+            render_form(
+                &ctx,
+                &admin,
+                hx.0,
+                form,
+                FormErrors::default(),
+                Some(checked),
+            )
+            .await
         }
         Err(errors) => render_form(&ctx, &admin, hx.0, form, errors, None).await,
     }
@@ -301,12 +324,8 @@ async fn render_rollback(
 ) -> AppResult<HttpResponse> {
     let m = admin.0.clone();
     let (view, (restorable, changed)) = web::block(move || {
-        m.conn()?.read(|c, t| {
-            Ok((
-                batch::find(c, t, id)?,
-                batch::rollback_outlook(c, t, id)?,
-            ))
-        })
+        m.conn()?
+            .read(|c, t| Ok((batch::find(c, t, id)?, batch::rollback_outlook(c, t, id)?)))
     })
     .await??;
     let page = RollbackPage {
