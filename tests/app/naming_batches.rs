@@ -597,3 +597,99 @@ async fn another_workspace_gets_404_on_every_batch_route_and_sees_nothing() {
         1
     );
 }
+
+#[actix_web::test]
+async fn a_batch_larger_than_a_chunk_resumes_chunk_after_chunk_to_the_end() {
+    let mut w = world().await;
+    let n = atrium::naming::batch::CHUNK + 20;
+    for i in 0..n {
+        let req = utm_links(
+            &w.demo,
+            &format!("Bulk {i}"),
+            &["fb"],
+            "cpc",
+            &format!("bulk{i}"),
+        );
+        assert!(matches!(
+            w.app.generate(&w.acme, "ann@example.com", &req),
+            Outcome::Created { .. }
+        ));
+    }
+    start_batch(&mut w).await;
+    w.app.run_jobs();
+    let total = n as i64 + 3;
+    assert_eq!(
+        count(
+            &w.app,
+            &format!(
+                "naming_string_update_batches WHERE status = 'COMPLETED' \
+                 AND total_strings = {total} AND processed_strings = {total} AND failed_strings = 1"
+            )
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &w.app,
+            "naming_strings WHERE value LIKE 'ig|cpc|bulk%' AND version = 2"
+        ),
+        n as i64
+    );
+    assert_eq!(
+        count(
+            &w.app,
+            "naming_string_modifications WHERE change_type = 'BATCH'"
+        ),
+        total - 1
+    );
+    assert_eq!(
+        count(
+            &w.app,
+            &format!(
+                "jobs WHERE kind = 'naming.batch' AND status = 'done' \
+                 AND progress_done = {total} AND progress_total = {total}"
+            )
+        ),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn an_unexpected_error_marks_the_batch_failed_with_its_message() {
+    let mut w = world().await;
+    let meta = w.app.add_value(&w.acme, w.demo.dim("Source"), "meta");
+    let mut f = fb_to_ig(&w);
+    f[4].1 = meta.to_string();
+    let res = w
+        .ann
+        .post(&format!("/w/{}/naming/batches", w.acme), &pairs(&f))
+        .await;
+    let page = res.location();
+    // The replacement value vanishes before the job runs.
+    w.app.raw_exec(&format!(
+        "DELETE FROM naming_dimension_values WHERE id = '{meta}'"
+    ));
+    w.app.run_jobs();
+    assert_eq!(
+        count(
+            &w.app,
+            "naming_string_update_batches WHERE status = 'FAILED' AND backup_id IS NULL"
+        ),
+        1
+    );
+    assert_eq!(count(&w.app, "naming_string_backups"), 0);
+    assert_eq!(count(&w.app, "naming_strings WHERE version > 1"), 0);
+    let res = w.val.get(&page).await;
+    assert!(
+        res.contains("FAILED") && res.contains("is gone"),
+        "{}",
+        res.body
+    );
+    assert_eq!(
+        count(
+            &w.app,
+            "audit_events WHERE action = 'naming.batch.finish' AND CAST(changes AS TEXT) LIKE '%FAILED%'"
+        ),
+        1
+    );
+}
