@@ -10,6 +10,7 @@ mod audit;
 mod exports;
 mod isolation;
 mod jobs;
+mod naming_batches;
 mod naming_generate;
 mod roles;
 mod schema;

@@ -109,3 +109,71 @@ pub fn meta_campaign(
         submit: true,
     }
 }
+
+/// A UTM link submission: one link per source, with one medium and a
+/// campaign name ("fb|cpc|spring", …).
+pub fn utm_links(
+    demo: &Demo,
+    name: &str,
+    sources: &[&str],
+    medium: &str,
+    campaign: &str,
+) -> GenerateRequest {
+    let link: FieldId = demo::id(demo::UTM_LINK);
+    let mut choices = HashMap::new();
+    choices.insert(
+        (link, demo.dim("Source")),
+        sources
+            .iter()
+            .map(|s| demo.value("Source", s).to_string())
+            .collect(),
+    );
+    choices.insert(
+        (link, demo.dim("Medium")),
+        vec![demo.value("Medium", medium).to_string()],
+    );
+    choices.insert(
+        (link, demo.dim("Campaign name")),
+        vec![campaign.to_string()],
+    );
+    GenerateRequest {
+        rule: demo.utm_rule,
+        starting_field: link,
+        parent_string: None,
+        name: name.to_string(),
+        description: String::new(),
+        choices,
+        submit: true,
+    }
+}
+
+impl TestApp {
+    /// Adds an active value to a dimension of the workspace at `slug`.
+    pub fn add_value(&self, slug: &str, dimension: DimensionId, value: &str) -> DimensionValueId {
+        use diesel::RunQueryDsl;
+        let id = DimensionValueId::new();
+        self.tenant_write(slug, |c, t| {
+            let now = atrium::db::UtcTime::now();
+            diesel::insert_into(atrium::schema::naming_dimension_values::table)
+                .values(DimensionValue {
+                    tenant_id: t,
+                    id,
+                    dimension_id: dimension,
+                    parent_id: None,
+                    value: value.to_string(),
+                    label: value.to_string(),
+                    utm: value.to_string(),
+                    description: String::new(),
+                    valid_from: None,
+                    valid_until: None,
+                    status: "ACTIVE".into(),
+                    created_at: now,
+                    updated_at: now,
+                    created_by: None,
+                })
+                .execute(c)?;
+            Ok(())
+        });
+        id
+    }
+}
