@@ -3,6 +3,7 @@
 //! (rule details) are edited in the rule builder (`rules::builder`).
 
 pub mod builder;
+pub mod names;
 
 use diesel::prelude::*;
 use serde_json::json;
