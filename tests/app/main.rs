@@ -10,6 +10,8 @@ mod audit;
 mod exports;
 mod isolation;
 mod jobs;
+mod naming_rules;
+mod naming_validate;
 mod roles;
 mod schema;
 mod settings;

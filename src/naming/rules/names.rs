@@ -148,13 +148,13 @@ pub struct NameResult {
 }
 
 impl NameResult {
-    /// "Channel = fb, Country = de".
+    /// "Channel = fb; Country = de".
     pub fn values_text(&self) -> String {
         self.values
             .iter()
             .map(|(d, v)| format!("{d} = {v}"))
             .collect::<Vec<_>>()
-            .join(", ")
+            .join("; ")
     }
 }
 
