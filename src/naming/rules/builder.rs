@@ -353,7 +353,6 @@ fn touch_rule(c: &mut DbConn, t: TenantId, rule: RuleId) -> AppResult<()> {
 }
 
 /// Adds a dimension at the end of a field's parts; `Err(messages)` by input.
-#[allow(clippy::too_many_arguments)]
 pub fn add_part(
     c: &mut DbConn,
     t: TenantId,
@@ -438,7 +437,6 @@ pub fn add_part(
 
 /// Saves a part's prefix, suffix, delimiter and required flag. Returns the
 /// part's field (for re-rendering its section).
-#[allow(clippy::too_many_arguments)]
 pub fn update_part(
     c: &mut DbConn,
     t: TenantId,
