@@ -12,6 +12,8 @@ mod isolation;
 mod jobs;
 mod naming_batches;
 mod naming_generate;
+mod naming_rules;
+mod naming_validate;
 mod roles;
 mod schema;
 mod settings;

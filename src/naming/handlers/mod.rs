@@ -5,6 +5,7 @@ pub mod catalogue;
 pub mod dimensions;
 pub mod home;
 pub mod propagation;
+pub mod rule_builder;
 pub mod rules;
 pub mod strings;
 pub mod submissions;
