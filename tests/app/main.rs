@@ -11,6 +11,8 @@ mod exports;
 mod isolation;
 mod jobs;
 mod naming_generate;
+mod naming_strings;
+mod naming_submissions;
 mod roles;
 mod schema;
 mod settings;

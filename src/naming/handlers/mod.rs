@@ -7,6 +7,7 @@ pub mod home;
 pub mod propagation;
 pub mod rules;
 pub mod strings;
+pub mod submission_form;
 pub mod submissions;
 pub mod validate;
 pub mod versions;
