@@ -132,6 +132,11 @@ impl StringFilter {
     }
 }
 
+diesel::define_sql_function!(
+    /// SQL `lower()`: searches ignore case on both backends (Postgres `LIKE` doesn't).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
 type Boxed = naming_strings::BoxedQuery<'static, MultiBackend>;
 
 /// A filter naming an id that can't be parsed matches nothing (not everything).
@@ -151,8 +156,8 @@ pub fn scoped(t: TenantId, f: &StringFilter) -> Boxed {
     let text = f.q.trim();
     if !text.is_empty() {
         q = q.filter(
-            naming_strings::value
-                .like(format!("%{}%", escape_like(text)))
+            lower(naming_strings::value)
+                .like(format!("%{}%", escape_like(&text.to_lowercase())))
                 .escape('\\'),
         );
     }

@@ -79,8 +79,11 @@ fn scoped(t: TenantId, f: &SubmissionFilter) -> Boxed {
     let text = f.q.trim();
     if !text.is_empty() {
         q = q.filter(
-            naming_submissions::name
-                .like(format!("%{}%", crate::audit::queries::escape_like(text)))
+            strings::lower(naming_submissions::name)
+                .like(format!(
+                    "%{}%",
+                    crate::audit::queries::escape_like(&text.to_lowercase())
+                ))
                 .escape('\\'),
         );
     }
@@ -398,7 +401,7 @@ pub fn delete(
         d
     };
     let mut by_depth: Vec<(usize, StringId)> = ids.iter().map(|i| (depth_of(*i), *i)).collect();
-    by_depth.sort_by(|a, b| b.0.cmp(&a.0));
+    by_depth.sort_by_key(|d| std::cmp::Reverse(d.0));
     let mut i = 0;
     while i < by_depth.len() {
         let depth = by_depth[i].0;
