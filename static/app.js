@@ -139,3 +139,54 @@
     }
   }, true);
 })();
+
+// naming: copy buttons
+// `data-copy-text` carries the text itself (the older `data-copy` above
+// names an input to copy from). Falls back to selecting the text.
+(function () {
+  "use strict";
+  function selectText(btn) {
+    var code = btn.parentNode && btn.parentNode.querySelector("code");
+    if (!code || !window.getSelection) return false;
+    var range = document.createRange();
+    range.selectNodeContents(code);
+    var sel = window.getSelection();
+    sel.removeAllRanges();
+    sel.addRange(range);
+    try { return document.execCommand("copy"); } catch (e) { return false; }
+  }
+  function done(btn, ok) {
+    var label = btn._copyLabel || btn.textContent;
+    btn._copyLabel = label;
+    btn.textContent = ok ? "Copied" : "Selected — press Ctrl+C";
+    clearTimeout(btn._copyTimer);
+    btn._copyTimer = setTimeout(function () { btn.textContent = label; }, 1500);
+  }
+  document.addEventListener("click", function (evt) {
+    var btn = evt.target instanceof Element && evt.target.closest("[data-copy-text]");
+    if (!btn) return;
+    evt.preventDefault();
+    var text = btn.getAttribute("data-copy-text");
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(text).then(function () { done(btn, true); },
+        function () { done(btn, selectText(btn)); });
+    } else {
+      done(btn, selectText(btn));
+    }
+  });
+  // Dependent dropdowns: the options endpoint takes the chosen parent
+  // values as `parent=…` (a select sends its own name otherwise).
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    var from = elt && elt.getAttribute && elt.getAttribute("data-options-parent");
+    if (!from) return;
+    var parent = document.querySelector(from);
+    if (!parent) return;
+    var chosen = [];
+    for (var i = 0; i < parent.options.length; i++) {
+      if (parent.options[i].selected) chosen.push(parent.options[i].value);
+    }
+    if (elt.name) delete evt.detail.parameters[elt.name];
+    evt.detail.parameters["parent"] = chosen;
+  });
+})();

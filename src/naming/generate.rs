@@ -564,7 +564,9 @@ pub fn generate(
         Ok(p) => p,
         Err(problems) => return Ok(Outcome::Invalid(problems)),
     };
-    match persist(c, t, user, req, &plan) {
+    // A savepoint: a unique violation half-way must not leave the
+    // submission row behind (nor abort the caller's Postgres transaction).
+    match c.transaction(|c| persist(c, t, user, req, &plan)) {
         Ok(id) => {
             audit::record(
                 c,

@@ -1,1 +1,538 @@
-//! Naming: strings (to be built).
+//! The strings page's queries. One scoped, filtered query (`scoped`) that the
+//! tree, the CSV and the JSON export all start from; the tree shows the
+//! matching strings with their ancestors for context, paginated by top-level
+//! string; every shown string carries its details (flagged when a value has
+//! expired since) and, for GA4 / UTM rules, the tagged URL.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::audit::queries::escape_like;
+use crate::db::{DbConn, MultiBackend, TenantId, UtcTime};
+use crate::error::AppResult;
+use crate::naming::models::*;
+use crate::schema::{
+    naming_dimensions, naming_rules, naming_string_details, naming_strings, naming_submissions,
+};
+use crate::web::{PageParams, Paginated};
+
+mod decorate;
+mod utm;
+
+pub use decorate::decorate;
+pub use utm::{encode_query_value, landing_page, utm_parameter, utm_url};
+
+/// The catalogue slug of the GA4 / UTM platform: its strings get a tagged URL.
+pub const UTM_PLATFORM: &str = "ga4-utm";
+/// The landing page of UTM links when the filter leaves it empty.
+pub const DEFAULT_LANDING: &str = "https://example.com/";
+/// Top-level strings per page of the tree.
+pub const ROOTS_PER_PAGE: i64 = 25;
+/// Rows per query when exporting or loading by id lists.
+const CHUNK: usize = 500;
+
+/// The submission statuses, in their order of the flow.
+pub const STATUSES: [&str; 4] = ["DRAFT", "SUBMITTED", "APPROVED", "REJECTED"];
+
+/// The strings page's filters (query parameters), kept as typed text so that
+/// a bad value re-renders the form instead of failing the request.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct StringFilter {
+    /// Value contains.
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub rule: String,
+    #[serde(default)]
+    pub platform: String,
+    #[serde(default)]
+    pub field: String,
+    /// A dimension value id: strings whose details use it.
+    #[serde(default)]
+    pub value: String,
+    /// The submission's status.
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub from: String,
+    #[serde(default)]
+    pub to: String,
+    /// The landing page of UTM links (not a filter: changes what is shown).
+    #[serde(default)]
+    pub landing: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+impl StringFilter {
+    pub fn day(s: &str) -> Option<NaiveDate> {
+        NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok()
+    }
+
+    /// Whether any filter narrows the strings (else the tree shows everything).
+    pub fn narrows(&self) -> bool {
+        [
+            &self.q,
+            &self.rule,
+            &self.platform,
+            &self.field,
+            &self.value,
+            &self.status,
+            &self.from,
+            &self.to,
+        ]
+        .iter()
+        .any(|s| !s.trim().is_empty())
+    }
+
+    pub fn page_params(&self) -> PageParams {
+        PageParams::new(self.page.trim().parse().ok())
+    }
+
+    /// Messages for filters that can't be read (they are then ignored).
+    pub fn errors(&self) -> Vec<String> {
+        let mut errs = Vec::new();
+        for (label, s) in [("From", &self.from), ("To", &self.to)] {
+            if !s.trim().is_empty() && Self::day(s).is_none() {
+                errs.push(format!("“{label}” must be a date like 2026-01-31."));
+            }
+        }
+        if !self.landing.trim().is_empty() && landing_page(&self.landing) != self.landing.trim() {
+            errs.push("The landing page must start with http:// or https://.".into());
+        }
+        errs
+    }
+
+    /// The landing page UTM links start from.
+    pub fn landing(&self) -> String {
+        landing_page(&self.landing)
+    }
+
+    pub fn query_pairs(&self) -> Vec<(&str, &str)> {
+        vec![
+            ("q", self.q.as_str()),
+            ("rule", self.rule.as_str()),
+            ("platform", self.platform.as_str()),
+            ("field", self.field.as_str()),
+            ("value", self.value.as_str()),
+            ("status", self.status.as_str()),
+            ("from", self.from.as_str()),
+            ("to", self.to.as_str()),
+            ("landing", self.landing.as_str()),
+        ]
+    }
+
+    /// The filters as a query string (for the export links).
+    pub fn query(&self) -> String {
+        self.query_pairs()
+            .iter()
+            .filter(|(_, v)| !v.trim().is_empty())
+            .map(|(k, v)| format!("{k}={}", crate::web::url_encode(v.trim())))
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+diesel::define_sql_function!(
+    /// SQL `lower()`: searches ignore case on both backends (Postgres `LIKE` doesn't).
+    fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text
+);
+
+type Boxed = naming_strings::BoxedQuery<'static, MultiBackend>;
+
+/// A filter naming an id that can't be parsed matches nothing (not everything).
+fn nothing(q: Boxed) -> Boxed {
+    q.filter(
+        naming_strings::value
+            .eq("")
+            .and(naming_strings::value.ne("")),
+    )
+}
+
+/// The one scoped query: the workspace's strings matching `f`.
+pub fn scoped(t: TenantId, f: &StringFilter) -> Boxed {
+    let mut q = naming_strings::table
+        .filter(naming_strings::tenant_id.eq(t))
+        .into_boxed();
+    let text = f.q.trim();
+    if !text.is_empty() {
+        q = q.filter(
+            lower(naming_strings::value)
+                .like(format!("%{}%", escape_like(&text.to_lowercase())))
+                .escape('\\'),
+        );
+    }
+    if !f.rule.trim().is_empty() {
+        q = match f.rule.trim().parse::<RuleId>() {
+            Ok(id) => q.filter(naming_strings::rule_id.eq(id)),
+            Err(_) => nothing(q),
+        };
+    }
+    if !f.platform.trim().is_empty() {
+        q = match f.platform.trim().parse::<PlatformId>() {
+            Ok(id) => q.filter(
+                naming_strings::rule_id.eq_any(
+                    naming_rules::table
+                        .filter(naming_rules::tenant_id.eq(t))
+                        .filter(naming_rules::platform_id.eq(id))
+                        .select(naming_rules::id),
+                ),
+            ),
+            Err(_) => nothing(q),
+        };
+    }
+    if !f.field.trim().is_empty() {
+        q = match f.field.trim().parse::<FieldId>() {
+            Ok(id) => q.filter(naming_strings::field_id.eq(id)),
+            Err(_) => nothing(q),
+        };
+    }
+    if !f.value.trim().is_empty() {
+        q = match f.value.trim().parse::<DimensionValueId>() {
+            Ok(id) => q.filter(
+                naming_strings::id.eq_any(
+                    naming_string_details::table
+                        .filter(naming_string_details::tenant_id.eq(t))
+                        .filter(naming_string_details::dimension_value_id.eq(id))
+                        .select(naming_string_details::string_id),
+                ),
+            ),
+            Err(_) => nothing(q),
+        };
+    }
+    let status = f.status.trim().to_uppercase();
+    if !status.is_empty() {
+        q = if STATUSES.contains(&status.as_str()) {
+            q.filter(
+                naming_strings::submission_id.eq_any(
+                    naming_submissions::table
+                        .filter(naming_submissions::tenant_id.eq(t))
+                        .filter(naming_submissions::status.eq(status))
+                        .select(naming_submissions::id),
+                ),
+            )
+        } else {
+            nothing(q)
+        };
+    }
+    if let Some(d) = StringFilter::day(&f.from) {
+        q = q.filter(
+            naming_strings::created_at.ge(UtcTime(d.and_time(chrono::NaiveTime::MIN).and_utc())),
+        );
+    }
+    if let Some(d) = StringFilter::day(&f.to) {
+        let next = d.succ_opt().unwrap_or(d);
+        q = q.filter(
+            naming_strings::created_at.lt(UtcTime(next.and_time(chrono::NaiveTime::MIN).and_utc())),
+        );
+    }
+    q
+}
+
+/// One part of a shown string.
+#[derive(Debug, Clone)]
+pub struct DetailView {
+    pub dimension: String,
+    pub slug: String,
+    /// As it appears in the name.
+    pub shown: String,
+    /// The value's utm code (LIST), or the free text (TEXT).
+    pub utm: String,
+    pub inherited: bool,
+    /// A listed value that is now inactive or outside its validity window.
+    pub expired: bool,
+}
+
+/// A string as the tree, the submission page and the exports show it.
+#[derive(Debug, Clone)]
+pub struct Node {
+    pub s: NamingString,
+    /// Depth in the shown tree (0 = top).
+    pub depth: usize,
+    /// Matches the filters (else shown as an ancestor, for context).
+    pub matched: bool,
+    pub field: String,
+    pub level: i32,
+    /// Whether the field has a level below (an "add children" link).
+    pub has_next: bool,
+    pub rule: String,
+    pub platform: String,
+    pub platform_slug: String,
+    pub status: String,
+    pub submission: String,
+    pub details: Vec<DetailView>,
+    pub utm_url: Option<String>,
+}
+
+impl Node {
+    /// "⚠ uses expired value fr" notes.
+    pub fn warnings(&self) -> Vec<String> {
+        self.details
+            .iter()
+            .filter(|d| d.expired)
+            .map(|d| format!("uses expired value {}", d.shown))
+            .collect()
+    }
+
+    /// The status in lower case, for the badge's class.
+    pub fn status_class(&self) -> String {
+        self.status.to_lowercase()
+    }
+
+    pub fn created(&self) -> String {
+        self.s.created_at.0.format("%Y-%m-%d %H:%M").to_string()
+    }
+}
+
+/// One page of the tree: the shown strings in tree order, and the pager over
+/// top-level strings.
+pub struct Tree {
+    pub nodes: Vec<Node>,
+    pub roots: Paginated<StringId>,
+    /// How many strings match the filters (not counting context ancestors).
+    pub matching: i64,
+}
+
+type Link = (StringId, Option<StringId>, UtcTime);
+
+/// The tree page for `f`. Without filters: top-level strings page by page
+/// with all their descendants (one query per level). With filters: every
+/// matching string and its ancestors, paginated by their top-level strings.
+pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> AppResult<Tree> {
+    let params = f.page_params();
+    let landing = f.landing();
+    if !f.narrows() {
+        let total: i64 = naming_strings::table
+            .filter(naming_strings::tenant_id.eq(t))
+            .filter(naming_strings::parent_id.is_null())
+            .count()
+            .get_result(c)?;
+        let matching: i64 = naming_strings::table
+            .filter(naming_strings::tenant_id.eq(t))
+            .count()
+            .get_result(c)?;
+        let roots: Vec<NamingString> = naming_strings::table
+            .filter(naming_strings::tenant_id.eq(t))
+            .filter(naming_strings::parent_id.is_null())
+            .order((naming_strings::created_at.desc(), naming_strings::id.desc()))
+            .limit(per_page)
+            .offset(params.offset(per_page))
+            .select(NamingString::as_select())
+            .load(c)?;
+        let root_ids: Vec<StringId> = roots.iter().map(|s| s.id).collect();
+        let mut all = roots;
+        let mut level: Vec<StringId> = root_ids.clone();
+        for _ in 0..20 {
+            if level.is_empty() {
+                break;
+            }
+            let mut next = Vec::new();
+            for chunk in level.chunks(CHUNK) {
+                next.extend(
+                    naming_strings::table
+                        .filter(naming_strings::tenant_id.eq(t))
+                        .filter(naming_strings::parent_id.eq_any(chunk))
+                        .select(NamingString::as_select())
+                        .load(c)?,
+                );
+            }
+            level = next.iter().map(|s| s.id).collect();
+            all.extend(next);
+        }
+        let nodes = decorate(c, t, all, &landing)?;
+        return Ok(Tree {
+            nodes: in_tree_order(nodes, &root_ids, None),
+            roots: Paginated::new(root_ids, params, per_page, total),
+            matching,
+        });
+    }
+
+    // Matches, then their ancestors one level at a time.
+    let matched: Vec<Link> = scoped(t, f)
+        .select((
+            naming_strings::id,
+            naming_strings::parent_id,
+            naming_strings::created_at,
+        ))
+        .load(c)?;
+    let matched_ids: HashSet<StringId> = matched.iter().map(|l| l.0).collect();
+    let mut known: HashMap<StringId, (Option<StringId>, UtcTime)> =
+        matched.iter().map(|(i, p, at)| (*i, (*p, *at))).collect();
+    for _ in 0..20 {
+        let missing: Vec<StringId> = known
+            .values()
+            .filter_map(|(p, _)| *p)
+            .filter(|p| !known.contains_key(p))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        if missing.is_empty() {
+            break;
+        }
+        for chunk in missing.chunks(CHUNK) {
+            let up: Vec<Link> = naming_strings::table
+                .filter(naming_strings::tenant_id.eq(t))
+                .filter(naming_strings::id.eq_any(chunk))
+                .select((
+                    naming_strings::id,
+                    naming_strings::parent_id,
+                    naming_strings::created_at,
+                ))
+                .load(c)?;
+            for (i, p, at) in up {
+                known.insert(i, (p, at));
+            }
+        }
+    }
+    let root_of = |mut id: StringId| {
+        for _ in 0..25 {
+            match known.get(&id).and_then(|(p, _)| *p) {
+                Some(p) if known.contains_key(&p) => id = p,
+                _ => break,
+            }
+        }
+        id
+    };
+    let mut roots: Vec<(UtcTime, StringId)> = known
+        .keys()
+        .map(|id| root_of(*id))
+        .collect::<HashSet<_>>()
+        .into_iter()
+        .filter_map(|r| known.get(&r).map(|(_, at)| (*at, r)))
+        .collect();
+    roots.sort_by(|a, b| b.cmp(a));
+    let total = roots.len() as i64;
+    let page_roots: Vec<StringId> = roots
+        .into_iter()
+        .skip(params.offset(per_page).max(0) as usize)
+        .take(per_page.max(1) as usize)
+        .map(|(_, r)| r)
+        .collect();
+    let wanted: HashSet<StringId> = page_roots.iter().copied().collect();
+    let shown: Vec<StringId> = known
+        .keys()
+        .filter(|id| wanted.contains(&root_of(**id)))
+        .copied()
+        .collect();
+    let rows = load_by_ids(c, t, &shown)?;
+    let nodes = decorate(c, t, rows, &landing)?;
+    Ok(Tree {
+        nodes: in_tree_order(nodes, &page_roots, Some(&matched_ids)),
+        roots: Paginated::new(page_roots, params, per_page, total),
+        matching: matched_ids.len() as i64,
+    })
+}
+
+fn load_by_ids(c: &mut DbConn, t: TenantId, ids: &[StringId]) -> AppResult<Vec<NamingString>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(
+            naming_strings::table
+                .filter(naming_strings::tenant_id.eq(t))
+                .filter(naming_strings::id.eq_any(chunk))
+                .select(NamingString::as_select())
+                .load(c)?,
+        );
+    }
+    Ok(out)
+}
+
+/// Orders nodes depth-first from `roots` (children by creation, then value)
+/// and sets their depth; strings whose parent isn't shown start a tree of
+/// their own (after the given roots).
+pub fn in_tree_order(
+    nodes: Vec<Node>,
+    roots: &[StringId],
+    matched: Option<&HashSet<StringId>>,
+) -> Vec<Node> {
+    let ids: HashSet<StringId> = nodes.iter().map(|n| n.s.id).collect();
+    let mut children: HashMap<Option<StringId>, Vec<Node>> = HashMap::new();
+    let mut tops: Vec<Node> = Vec::new();
+    for mut n in nodes {
+        n.matched = matched.is_none_or(|m| m.contains(&n.s.id));
+        match n.s.parent_id {
+            Some(p) if ids.contains(&p) => children.entry(Some(p)).or_default().push(n),
+            _ => tops.push(n),
+        }
+    }
+    for list in children.values_mut() {
+        list.sort_by(|a, b| (a.s.created_at, &a.s.value).cmp(&(b.s.created_at, &b.s.value)));
+    }
+    tops.sort_by_key(|n| {
+        roots
+            .iter()
+            .position(|r| *r == n.s.id)
+            .unwrap_or(usize::MAX)
+    });
+    let mut out = Vec::new();
+    let mut stack: Vec<(Node, usize)> = tops.into_iter().rev().map(|n| (n, 0)).collect();
+    while let Some((mut n, depth)) = stack.pop() {
+        n.depth = depth;
+        if let Some(kids) = children.remove(&Some(n.s.id)) {
+            for k in kids.into_iter().rev() {
+                stack.push((k, depth + 1));
+            }
+        }
+        out.push(n);
+    }
+    out
+}
+
+/// Every string matching `f`, a chunk at a time (ordered by id), decorated.
+/// `each` sees each chunk; memory stays bounded by the chunk size.
+pub fn export(
+    c: &mut DbConn,
+    t: TenantId,
+    f: &StringFilter,
+    mut each: impl FnMut(Vec<Node>) -> AppResult<()>,
+) -> AppResult<()> {
+    let landing = f.landing();
+    let mut after: Option<StringId> = None;
+    loop {
+        let mut q = scoped(t, f);
+        if let Some(a) = after {
+            q = q.filter(naming_strings::id.gt(a));
+        }
+        let rows: Vec<NamingString> = q
+            .order(naming_strings::id.asc())
+            .limit(CHUNK as i64)
+            .select(NamingString::as_select())
+            .load(c)?;
+        let done = rows.len() < CHUNK;
+        after = rows.last().map(|s| s.id);
+        if !rows.is_empty() {
+            each(decorate(c, t, rows, &landing)?)?;
+        }
+        if done {
+            return Ok(());
+        }
+    }
+}
+
+/// The names of the dimensions the matching strings use, sorted: the CSV's
+/// dimension columns.
+pub fn export_dimensions(c: &mut DbConn, t: TenantId, f: &StringFilter) -> AppResult<Vec<String>> {
+    let ids: Vec<StringId> = scoped(t, f).select(naming_strings::id).load(c)?;
+    let mut dims: HashSet<DimensionId> = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        dims.extend(
+            naming_string_details::table
+                .filter(naming_string_details::tenant_id.eq(t))
+                .filter(naming_string_details::string_id.eq_any(chunk))
+                .select(naming_string_details::dimension_id)
+                .distinct()
+                .load::<DimensionId>(c)?,
+        );
+    }
+    let dims: Vec<DimensionId> = dims.into_iter().collect();
+    let mut names: Vec<String> = naming_dimensions::table
+        .filter(naming_dimensions::tenant_id.eq(t))
+        .filter(naming_dimensions::id.eq_any(dims))
+        .select(naming_dimensions::name)
+        .load(c)?;
+    names.sort();
+    Ok(names)
+}

@@ -14,6 +14,8 @@ mod naming_batches;
 mod naming_generate;
 mod naming_rules;
 mod naming_validate;
+mod naming_strings;
+mod naming_submissions;
 mod roles;
 mod schema;
 mod settings;

@@ -177,3 +177,125 @@ impl TestApp {
         id
     }
 }
+
+/// The new-submission form's fields for a Meta Ads campaign per country
+/// (with `region`, when given), an ad set per audience, an ad per creative.
+pub fn meta_form(
+    demo: &Demo,
+    name: &str,
+    countries: &[&str],
+    campaign: &str,
+    audiences: &[&str],
+    creative: &str,
+) -> Vec<(String, String)> {
+    let campaign_f = demo::META_CAMPAIGN;
+    let ad_set = demo::META_AD_SET;
+    let ad = demo::META_AD;
+    let v = |field: &str, dim: &str| format!("v.{field}.{}", demo.dim(dim));
+    let mut out = vec![
+        ("rule".to_string(), demo.meta_rule.to_string()),
+        ("field".to_string(), campaign_f.to_string()),
+        ("name".to_string(), name.to_string()),
+        ("description".to_string(), "From the form".to_string()),
+        ("action".to_string(), "submit".to_string()),
+    ];
+    for c in countries {
+        out.push((
+            v(campaign_f, "Country"),
+            demo.value("Country", c).to_string(),
+        ));
+    }
+    out.push((
+        v(campaign_f, "Objective"),
+        demo.value("Objective", "aw").to_string(),
+    ));
+    out.push((v(campaign_f, "Campaign name"), campaign.to_string()));
+    for a in audiences {
+        out.push((v(ad_set, "Audience"), demo.value("Audience", a).to_string()));
+    }
+    out.push((v(ad, "Creative"), creative.to_string()));
+    out
+}
+
+/// A UTM link submission: one link per (source, medium) pair.
+pub fn utm_request(
+    demo: &Demo,
+    name: &str,
+    sources: &[&str],
+    mediums: &[&str],
+    campaign: &str,
+) -> GenerateRequest {
+    let link: FieldId = demo::id(demo::UTM_LINK);
+    let mut choices = HashMap::new();
+    choices.insert(
+        (link, demo.dim("Source")),
+        sources
+            .iter()
+            .map(|s| demo.value("Source", s).to_string())
+            .collect(),
+    );
+    choices.insert(
+        (link, demo.dim("Medium")),
+        mediums
+            .iter()
+            .map(|s| demo.value("Medium", s).to_string())
+            .collect(),
+    );
+    choices.insert(
+        (link, demo.dim("Campaign name")),
+        vec![campaign.to_string()],
+    );
+    GenerateRequest {
+        rule: demo.utm_rule,
+        starting_field: link,
+        parent_string: None,
+        name: name.to_string(),
+        description: String::new(),
+        choices,
+        submit: false,
+    }
+}
+
+/// `pairs` as the `&[(&str, &str)]` that `Browser::post` takes.
+pub fn as_form(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect()
+}
+
+impl TestApp {
+    /// One text column of the first row of `sql` (`… AS s`), read as the
+    /// database owner (past row-level security on Postgres).
+    pub fn raw_text(&self, sql: &str) -> String {
+        use diesel::prelude::*;
+        #[derive(QueryableByName)]
+        struct S {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            s: String,
+        }
+        let row: S = match self.db.superuser_conn() {
+            Some(mut pg) => diesel::sql_query(sql)
+                .get_result(&mut pg)
+                .expect("raw text"),
+            None => diesel::sql_query(sql)
+                .get_result(&mut *self.pool().get().expect("conn"))
+                .expect("raw text"),
+        };
+        row.s
+    }
+
+    /// The id of the string with `value`.
+    pub fn string_id(&self, value: &str) -> String {
+        self.raw_text(&format!(
+            "SELECT CAST(id AS TEXT) AS s FROM naming_strings WHERE value = '{value}'"
+        ))
+    }
+
+    /// The id of the submission named `name`.
+    pub fn submission_id(&self, name: &str) -> String {
+        self.raw_text(&format!(
+            "SELECT CAST(id AS TEXT) AS s FROM naming_submissions WHERE name = '{name}'"
+        ))
+    }
+}

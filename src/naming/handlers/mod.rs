@@ -8,6 +8,7 @@ pub mod propagation;
 pub mod rule_builder;
 pub mod rules;
 pub mod strings;
+pub mod submission_form;
 pub mod submissions;
 pub mod validate;
 pub mod versions;

@@ -1,5 +1,254 @@
-//! Naming pages: strings (to be built).
+//! The strings page (a tree with filters, copy buttons, UTM links) and its
+//! CSV and JSON exports, which take the same filters. A string's own page
+//! (`/strings/{id}`) lives elsewhere.
 
-use actix_web::web;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
 
-pub fn routes(_cfg: &mut web::ServiceConfig) {}
+use crate::error::AppResult;
+use crate::naming::catalogue;
+use crate::naming::models::{DimensionValue, Field, Platform, Rule};
+use crate::naming::strings::{self, Node, StringFilter, Tree, ROOTS_PER_PAGE, STATUSES};
+use crate::naming::submissions;
+use crate::schema::{naming_dimension_values, naming_dimensions};
+use crate::web::{self as w, Ctx, HxRequest, Member, PageCtx};
+use crate::workspaces::Role;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/strings", web::get().to(list))
+        .route("/strings.csv", web::get().to(csv))
+        .route("/strings.json", web::get().to(json));
+}
+
+/// A value in the dimension-value filter: "Country: de — Germany".
+pub struct ValueOpt {
+    pub id: String,
+    pub text: String,
+}
+
+/// The filter selects.
+pub struct Choices {
+    pub rules: Vec<Rule>,
+    pub platforms: Vec<Platform>,
+    pub fields: Vec<(Field, String)>,
+    pub values: Vec<ValueOpt>,
+}
+
+#[derive(Template)]
+#[template(path = "naming/strings.html")]
+struct StringsPage {
+    page: PageCtx,
+    slug: String,
+    filter: StringFilter,
+    query: String,
+    errors: Vec<String>,
+    choices: Choices,
+    statuses: [&'static str; 4],
+    tree: Tree,
+    can_edit: bool,
+}
+
+#[derive(Template)]
+#[template(path = "naming/_strings_tree.html")]
+struct TreeFragment {
+    slug: String,
+    tree: Tree,
+    can_edit: bool,
+}
+
+fn choices(c: &mut crate::db::DbConn, t: crate::db::TenantId) -> AppResult<Choices> {
+    let platforms = catalogue::platforms(c)?;
+    let mut fields = Vec::new();
+    for p in &platforms {
+        for f in catalogue::fields(c, p.id)? {
+            fields.push((f, p.name.clone()));
+        }
+    }
+    let values: Vec<(DimensionValue, String)> = naming_dimension_values::table
+        .inner_join(
+            naming_dimensions::table.on(naming_dimensions::tenant_id
+                .eq(naming_dimension_values::tenant_id)
+                .and(naming_dimensions::id.eq(naming_dimension_values::dimension_id))),
+        )
+        .filter(naming_dimension_values::tenant_id.eq(t))
+        .order((naming_dimensions::name, naming_dimension_values::value))
+        .select((DimensionValue::as_select(), naming_dimensions::name))
+        .load(c)?;
+    Ok(Choices {
+        rules: submissions::rules(c, t)?,
+        platforms,
+        fields,
+        values: values
+            .into_iter()
+            .map(|(v, dim)| ValueOpt {
+                id: v.id.to_string(),
+                text: format!("{dim}: {} — {}", v.value, v.label),
+            })
+            .collect(),
+    })
+}
+
+/// `GET /strings`: the tree; for htmx, only the tree and its pager.
+pub async fn list(
+    ctx: Ctx,
+    member: Member,
+    hx: HxRequest,
+    q: web::Query<StringFilter>,
+) -> AppResult<HttpResponse> {
+    let filter = q.into_inner();
+    let (m, f, want_choices) = (member.clone(), filter.clone(), !hx.0);
+    let (mut tree, choices) = web::block(move || {
+        m.conn()?.read(|c, t| {
+            let tree = strings::tree(c, t, &f, ROOTS_PER_PAGE)?;
+            let choices = if want_choices {
+                Some(choices(c, t)?)
+            } else {
+                None
+            };
+            Ok((tree, choices))
+        })
+    })
+    .await??;
+    tree.roots = tree.roots.with_query(&filter.query_pairs());
+    let slug = member.workspace.slug.clone();
+    let can_edit = member.role.at_least(Role::Member);
+    match choices {
+        Some(choices) => w::ok(&StringsPage {
+            page: ctx.workspace("Strings", &member.user.user, &member.workspace, member.role),
+            slug,
+            query: filter.query(),
+            errors: filter.errors(),
+            filter,
+            choices,
+            statuses: STATUSES,
+            tree,
+            can_edit,
+        }),
+        None => w::ok(&TreeFragment {
+            slug,
+            tree,
+            can_edit,
+        }),
+    }
+}
+
+const CSV_FIXED: [&str; 11] = [
+    "id",
+    "parent_id",
+    "rule",
+    "platform",
+    "field",
+    "level",
+    "value",
+    "version",
+    "status",
+    "submission",
+    "created_at",
+];
+
+fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header((
+            "Content-Disposition",
+            format!("attachment; filename=\"{name}\""),
+        ))
+        .body(body)
+}
+
+/// `GET /strings.csv`: every matching string (not just a page), one column
+/// per dimension the matches use, and the UTM link.
+pub async fn csv(member: Member, q: web::Query<StringFilter>) -> AppResult<HttpResponse> {
+    let f = q.into_inner();
+    let body = web::block(move || {
+        member.conn()?.read(|c, t| {
+            let dims = strings::export_dimensions(c, t, &f)?;
+            let mut header: Vec<&str> = CSV_FIXED.to_vec();
+            header.extend(dims.iter().map(String::as_str));
+            header.push("utm_url");
+            let mut out = w::csv_line(&header).into_bytes();
+            strings::export(c, t, &f, |nodes| {
+                for n in nodes {
+                    let fixed = fixed_fields(&n);
+                    let mut row: Vec<&str> = fixed.iter().map(String::as_str).collect();
+                    for d in &dims {
+                        row.push(
+                            n.details
+                                .iter()
+                                .find(|x| &x.dimension == d)
+                                .map_or("", |x| x.shown.as_str()),
+                        );
+                    }
+                    row.push(n.utm_url.as_deref().unwrap_or(""));
+                    out.extend_from_slice(w::csv_line(&row).as_bytes());
+                }
+                Ok(())
+            })?;
+            Ok(out)
+        })
+    })
+    .await??;
+    Ok(attachment("text/csv; charset=utf-8", "strings.csv", body))
+}
+
+fn fixed_fields(n: &Node) -> [String; 11] {
+    [
+        n.s.id.to_string(),
+        n.s.parent_id.map(|p| p.to_string()).unwrap_or_default(),
+        n.rule.clone(),
+        n.platform.clone(),
+        n.field.clone(),
+        n.level.to_string(),
+        n.s.value.clone(),
+        n.s.version.to_string(),
+        n.status.clone(),
+        n.submission.clone(),
+        n.s.created_at.to_db_text(),
+    ]
+}
+
+/// `GET /strings.json`: the same rows as the CSV, `details` as an object.
+pub async fn json(member: Member, q: web::Query<StringFilter>) -> AppResult<HttpResponse> {
+    let f = q.into_inner();
+    let body = web::block(move || {
+        member.conn()?.read(|c, t| {
+            let mut out = b"[".to_vec();
+            let mut first = true;
+            strings::export(c, t, &f, |nodes| {
+                for n in nodes {
+                    let details: serde_json::Map<String, serde_json::Value> = n
+                        .details
+                        .iter()
+                        .map(|d| (d.dimension.clone(), serde_json::json!(d.shown)))
+                        .collect();
+                    let row = serde_json::json!({
+                        "id": n.s.id,
+                        "parent_id": n.s.parent_id,
+                        "rule": n.rule,
+                        "platform": n.platform,
+                        "field": n.field,
+                        "level": n.level,
+                        "value": n.s.value,
+                        "version": n.s.version,
+                        "status": n.status,
+                        "submission": n.submission,
+                        "created_at": n.s.created_at.to_db_text(),
+                        "details": details,
+                        "utm_url": n.utm_url,
+                    });
+                    if !first {
+                        out.push(b',');
+                    }
+                    first = false;
+                    out.extend_from_slice(row.to_string().as_bytes());
+                }
+                Ok(())
+            })?;
+            out.push(b']');
+            Ok(out)
+        })
+    })
+    .await??;
+    Ok(attachment("application/json", "strings.json", body))
+}
