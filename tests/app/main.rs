@@ -10,6 +10,7 @@ mod audit;
 mod exports;
 mod isolation;
 mod jobs;
+mod naming_catalogue;
 mod roles;
 mod schema;
 mod settings;
