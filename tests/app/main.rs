@@ -11,6 +11,7 @@ mod exports;
 mod isolation;
 mod jobs;
 mod naming_catalogue;
+mod naming_dimensions;
 mod roles;
 mod schema;
 mod settings;
