@@ -56,3 +56,6 @@ pub fn chain_from(c: &mut DbConn, start: FieldId) -> AppResult<Vec<Field>> {
     }
     Ok(out)
 }
+
+pub mod edit;
+pub use edit::*;

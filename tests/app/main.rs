@@ -16,6 +16,8 @@ mod naming_rules;
 mod naming_validate;
 mod naming_strings;
 mod naming_submissions;
+mod naming_catalogue;
+mod naming_dimensions;
 mod roles;
 mod schema;
 mod settings;
