@@ -34,6 +34,8 @@ import urllib.error
 import urllib.request
 
 from selenium import webdriver
+
+import naming_scenario  # noqa: E402  (next to this file)
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -538,6 +540,8 @@ SCENARIOS = [
     ("isolation", scenario_isolation),
     ("CSP holds", scenario_csp),
     ("admin deactivates a user", scenario_admin_deactivates),
+    ("naming: rule, campaign, propagation, rollback",
+     lambda ctx: naming_scenario.run(ctx, log, check, StepFailed)),
 ]
 
 
