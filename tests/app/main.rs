@@ -11,6 +11,8 @@ mod exports;
 mod isolation;
 mod jobs;
 mod naming_generate;
+mod naming_propagation;
+mod naming_versions;
 mod roles;
 mod schema;
 mod settings;
