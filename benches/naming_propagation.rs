@@ -54,7 +54,9 @@ fn fresh_pg(admin: &str) -> (String, impl FnOnce()) {
         .execute(&mut c)
         .expect("create database");
     // postgres://user[:pw]@host:port/db → postgres://atrium_bench:atrium_bench@host:port/name
-    let rest = admin.trim_start_matches("postgres://").trim_start_matches("postgresql://");
+    let rest = admin
+        .trim_start_matches("postgres://")
+        .trim_start_matches("postgresql://");
     let host = rest.split_once('@').map_or(rest, |(_, h)| h);
     let host = host.split('/').next().unwrap_or(host);
     let url = format!("postgres://atrium_bench:atrium_bench@{host}/{name}");
@@ -81,8 +83,7 @@ fn bench(label: &str, url: &str) {
         .first(&mut *conn)
         .expect("owner");
     drop(conn);
-    let mut tc =
-        TenantConn::open(&pool, &db::tenant_scope_for_tests(ws.id)).expect("tenant conn");
+    let mut tc = TenantConn::open(&pool, &db::tenant_scope_for_tests(ws.id)).expect("tenant conn");
 
     let t0 = Instant::now();
     let (demo, rule, dims) = tc
@@ -111,7 +112,16 @@ fn bench(label: &str, url: &str) {
             let choices = HashMap::from([(country, fr.to_string())]);
             let saved = versions::edit(c, t, user, campaign, &choices, &meta)?
                 .map_err(|e| atrium::error::AppError::internal(format!("{e:?}")))?;
-            propagation::start(c, t, user, campaign, saved.modification, &saved.changed, 100, &meta)
+            propagation::start(
+                c,
+                t,
+                user,
+                campaign,
+                saved.modification,
+                &saved.changed,
+                100,
+                &meta,
+            )
         })
         .expect("edit and start");
     let started = t1.elapsed().as_secs_f64();
@@ -119,7 +129,9 @@ fn bench(label: &str, url: &str) {
     let t2 = Instant::now();
     propagation::run(&mut tc, job.id).expect("run");
     let secs = t2.elapsed().as_secs_f64();
-    let job = tc.read(|c, t| propagation::find(c, t, job.id)).expect("job");
+    let job = tc
+        .read(|c, t| propagation::find(c, t, job.id))
+        .expect("job");
     let updated = propagation::updated(&job);
     println!(
         "{label}: edit + count of inheriting descendants + job start {:.2} s ({} descendants, {})",
@@ -219,7 +231,10 @@ fn bench_rule(c: &mut DbConn, t: TenantId, user: UserId, demo: &Demo) -> AppResu
     let parts = [
         (demo::META_CAMPAIGN, vec![dims.country, dims.campaign]),
         (demo::META_AD_SET, vec![dims.country, dims.ad_set]),
-        (demo::META_AD, vec![dims.country, dims.ad_set, dims.creative]),
+        (
+            demo::META_AD,
+            vec![dims.country, dims.ad_set, dims.creative],
+        ),
     ];
     for (field, list) in parts {
         for (i, d) in list.into_iter().enumerate() {
@@ -263,7 +278,13 @@ impl Batch {
         field: &str,
         parent: Option<StringId>,
         value: String,
-        parts: &[(DimensionId, &str, Option<DimensionValueId>, Option<String>, bool)],
+        parts: &[(
+            DimensionId,
+            &str,
+            Option<DimensionValueId>,
+            Option<String>,
+            bool,
+        )],
     ) -> StringId {
         let now = UtcTime::now();
         let id = StringId::new();
@@ -374,7 +395,13 @@ fn seed_tree(
             "de_bench".into(),
             &[
                 (d.country, "Country", de, None, false),
-                (d.campaign, "Campaign name", None, Some("bench".into()), false),
+                (
+                    d.campaign,
+                    "Campaign name",
+                    None,
+                    Some("bench".into()),
+                    false,
+                ),
             ],
         );
         b.write(c)?;

@@ -7,9 +7,12 @@
 //! Inherited dimensions are not edited here: they follow the parent string,
 //! and propagation keeps them equal to it ("change it on the parent").
 
+pub mod history;
 pub mod view;
 
-use std::collections::{BTreeMap, HashMap};
+pub use history::{history, values_by_version, Change, VersionRow};
+
+use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -174,100 +177,6 @@ pub fn modifications(
         .load(c)?)
 }
 
-/// The values (dimension name → text) at each version: the version-1
-/// snapshot with each later version's `field_updates` applied in order.
-pub fn values_by_version(mods: &[StringModification]) -> Vec<BTreeMap<String, String>> {
-    let mut out = Vec::with_capacity(mods.len());
-    let mut current: BTreeMap<String, String> = BTreeMap::new();
-    for m in mods {
-        if let Value::Object(updates) = &m.field_updates.0 {
-            for (k, v) in updates {
-                match v.as_str() {
-                    Some(s) if !s.is_empty() => {
-                        current.insert(k.clone(), s.to_string());
-                    }
-                    _ => {
-                        current.remove(k);
-                    }
-                }
-            }
-        }
-        out.push(current.clone());
-    }
-    out
-}
-
-/// One line of a version's diff.
-#[derive(Debug, Clone)]
-pub struct Change {
-    pub dimension: String,
-    pub from: String,
-    pub to: String,
-}
-
-/// A version as the history shows it.
-#[derive(Debug, Clone)]
-pub struct VersionRow {
-    pub m: StringModification,
-    pub by: String,
-    pub changes: Vec<Change>,
-    /// The string's value before this version ("" for the first).
-    pub value_before: String,
-    /// Whether rolling back to it would change anything.
-    pub can_rollback: bool,
-}
-
-/// The history, newest first, with a diff per version.
-pub fn history(c: &mut DbConn, t: TenantId, id: StringId) -> AppResult<Vec<VersionRow>> {
-    use crate::schema::users;
-    let mods = modifications(c, t, id)?;
-    let values = values_by_version(&mods);
-    let mut who: Vec<UserId> = mods.iter().map(|m| m.modified_by).collect();
-    who.sort();
-    who.dedup();
-    let names: HashMap<UserId, String> = users::table
-        .filter(users::id.eq_any(&who))
-        .select((users::id, users::name))
-        .load::<(UserId, String)>(c)?
-        .into_iter()
-        .collect();
-    let latest = values.last().cloned().unwrap_or_default();
-    let mut rows = Vec::with_capacity(mods.len());
-    for (i, m) in mods.iter().enumerate() {
-        let before = if i == 0 {
-            BTreeMap::new()
-        } else {
-            values[i - 1].clone()
-        };
-        let after = &values[i];
-        let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
-        keys.sort();
-        keys.dedup();
-        let changes = keys
-            .into_iter()
-            .filter(|k| before.get(*k) != after.get(*k))
-            .map(|k| Change {
-                dimension: k.clone(),
-                from: before.get(k).cloned().unwrap_or_default(),
-                to: after.get(k).cloned().unwrap_or_default(),
-            })
-            .collect();
-        rows.push(VersionRow {
-            by: names.get(&m.modified_by).cloned().unwrap_or_default(),
-            changes,
-            value_before: if i == 0 {
-                String::new()
-            } else {
-                mods[i - 1].string_value.clone()
-            },
-            can_rollback: i + 1 < mods.len() && *after != latest,
-            m: m.clone(),
-        });
-    }
-    rows.reverse();
-    Ok(rows)
-}
-
 /// Why an edit or rollback was refused (nothing written).
 #[derive(Debug, Clone, PartialEq)]
 pub enum EditError {
@@ -333,7 +242,10 @@ pub fn edit(
                 .and_then(|vid| rc.parts.values(d.id).iter().find(|v| v.id == vid));
             match v {
                 // The current value stays allowed even when it has expired.
-                Some(v) if usable(v, today) || have.and_then(|h| h.dimension_value_id) == Some(v.id) => {
+                Some(v)
+                    if usable(v, today)
+                        || have.and_then(|h| h.dimension_value_id) == Some(v.id) =>
+                {
                     Some(DetailVal {
                         value: Some(v.id),
                         text: None,
@@ -498,7 +410,12 @@ fn apply(
             )])))
         }
         Ok(v) => v,
-        Err(e) => return Ok(Err(EditError::Invalid(vec![(String::new(), format!("{e}."))]))),
+        Err(e) => {
+            return Ok(Err(EditError::Invalid(vec![(
+                String::new(),
+                format!("{e}."),
+            )])))
+        }
     };
     if let Some(existing) = collision(c, t, s, &value)? {
         return Ok(Err(EditError::Collision { value, existing }));
@@ -509,7 +426,10 @@ fn apply(
             .filter(naming_string_details::tenant_id.eq(t))
             .filter(naming_string_details::string_id.eq(s.id))
             .filter(naming_string_details::dimension_id.eq(*dim));
-        match (values.get(dim), current.iter().any(|d| d.dimension_id == *dim)) {
+        match (
+            values.get(dim),
+            current.iter().any(|d| d.dimension_id == *dim),
+        ) {
             (Some(v), true) => {
                 diesel::update(target)
                     .set((

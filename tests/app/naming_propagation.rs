@@ -81,40 +81,64 @@ async fn changing_a_campaigns_country_updates_its_ad_sets_and_ads() {
     let (app, mut ann, slug, demo) = world().await;
     let res = set_country(&app, &mut ann, &slug, &demo, "de_aw_spring", "fr").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
-    for v in ["fr_aw_spring", "fr_broad", "fr_lal", "fr_broad_video1", "fr_lal_video1"] {
+    for v in [
+        "fr_aw_spring",
+        "fr_broad",
+        "fr_lal",
+        "fr_broad_video1",
+        "fr_lal_video1",
+    ] {
         assert!(app.has_string(&slug, v), "{v}");
     }
     assert!(!app.has_string(&slug, "de_broad"));
     let fr = demo.value("Country", "fr");
     assert_eq!(
-        count(&app, &format!(
-            "SELECT COUNT(*) AS n FROM naming_string_details WHERE dimension_value_id = '{fr}'"
-        )),
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) AS n FROM naming_string_details WHERE dimension_value_id = '{fr}'"
+            )
+        ),
         5
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_string_inheritance_updates"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_string_inheritance_updates"
+        ),
         4
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_string_modifications \
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_string_modifications \
              WHERE change_type = 'PROPAGATION' AND batch_id IS NOT NULL AND version = 2 \
-             AND parent_version_id IS NOT NULL"),
+             AND parent_version_id IS NOT NULL"
+        ),
         4
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_strings WHERE version = 2"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_strings WHERE version = 2"
+        ),
         5
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs \
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_jobs \
              WHERE status = 'COMPLETED' AND total_strings = 4 AND processed_strings = 4 \
-             AND failed_strings = 0 AND processing_method = 'INLINE'"),
+             AND failed_strings = 0 AND processing_method = 'INLINE'"
+        ),
         1
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM audit_events \
-             WHERE action IN ('naming.propagation.start', 'naming.propagation.finish')"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_events \
+             WHERE action IN ('naming.propagation.start', 'naming.propagation.finish')"
+        ),
         2
     );
     // The ad's history says where its new value came from.
@@ -124,14 +148,20 @@ async fn changing_a_campaigns_country_updates_its_ad_sets_and_ads() {
     assert!(page.contains("<del>de_lal_video1</del> → <ins>fr_lal_video1</ins>"));
     // The job page and its htmx fragment (no polling once done).
     let job = job_id(&app);
-    let page = ann.get(&format!("/w/{slug}/naming/propagation/{job}")).await;
+    let page = ann
+        .get(&format!("/w/{slug}/naming/propagation/{job}"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.contains("COMPLETED"));
-    let frag = ann.hx_get(&format!("/w/{slug}/naming/propagation/{job}")).await;
+    let frag = ann
+        .hx_get(&format!("/w/{slug}/naming/propagation/{job}"))
+        .await;
     assert!(frag.contains("propagation-job"));
     assert!(!frag.contains("every 1s"));
     assert!(!frag.contains("<html"));
-    let list = ann.get(&format!("/w/{slug}/naming/propagation?status=COMPLETED")).await;
+    let list = ann
+        .get(&format!("/w/{slug}/naming/propagation?status=COMPLETED"))
+        .await;
     assert!(list.contains(&job));
 }
 
@@ -151,13 +181,19 @@ async fn a_max_depth_of_one_stops_at_the_ad_sets() {
     assert!(app.has_string(&slug, "de_broad_video1"));
     assert!(app.has_string(&slug, "de_lal_video1"));
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs \
-             WHERE max_depth = 1 AND status = 'COMPLETED' AND processed_strings = 2"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_jobs \
+             WHERE max_depth = 1 AND status = 'COMPLETED' AND processed_strings = 2"
+        ),
         1
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM audit_events \
-             WHERE action = 'naming.propagation_settings.update'"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_events \
+             WHERE action = 'naming.propagation_settings.update'"
+        ),
         1
     );
     let bad = ann
@@ -183,32 +219,52 @@ async fn a_collision_in_one_child_is_an_error_and_a_retry_after_removing_the_blo
     blocked(&app, &mut ann, &slug, &demo).await;
     assert!(app.has_string(&slug, "fr_lal"));
     assert!(app.has_string(&slug, "fr_lal_video1"));
-    assert!(app.has_string(&slug, "de_broad"), "the colliding child is skipped");
-    assert!(app.has_string(&slug, "de_broad_video1"), "and so is its subtree");
+    assert!(
+        app.has_string(&slug, "de_broad"),
+        "the colliding child is skipped"
+    );
+    assert!(
+        app.has_string(&slug, "de_broad_video1"),
+        "and so is its subtree"
+    );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_errors \
-             WHERE error_type = 'COLLISION' AND is_retryable = true AND resolved = false"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_errors \
+             WHERE error_type = 'COLLISION' AND is_retryable = true AND resolved = false"
+        ),
         1
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs \
-             WHERE status = 'PARTIAL' AND failed_strings = 1"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_jobs \
+             WHERE status = 'PARTIAL' AND failed_strings = 1"
+        ),
         1
     );
     let job = job_id(&app);
     let err = error_id(&app);
-    let page = ann.get(&format!("/w/{slug}/naming/propagation/{job}")).await;
+    let page = ann
+        .get(&format!("/w/{slug}/naming/propagation/{job}"))
+        .await;
     assert!(page.contains("already exists"));
     assert!(page.contains("Retry"));
 
     // Still blocked: the retry fails and counts.
     let res = ann
-        .post(&format!("/w/{slug}/naming/propagation/{job}/errors/{err}/retry"), &[])
+        .post(
+            &format!("/w/{slug}/naming/propagation/{job}/errors/{err}/retry"),
+            &[],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_errors \
-             WHERE retry_count = 1 AND resolved = false"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_errors \
+             WHERE retry_count = 1 AND resolved = false"
+        ),
         1
     );
 
@@ -216,28 +272,40 @@ async fn a_collision_in_one_child_is_an_error_and_a_retry_after_removing_the_blo
     set_country(&app, &mut ann, &slug, &demo, "fr_aw_summer", "uk").await;
     assert!(app.has_string(&slug, "uk_broad_video2"));
     let res = ann
-        .post(&format!("/w/{slug}/naming/propagation/{job}/errors/{err}/retry"), &[])
+        .post(
+            &format!("/w/{slug}/naming/propagation/{job}/errors/{err}/retry"),
+            &[],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(app.has_string(&slug, "fr_broad"));
     assert!(app.has_string(&slug, "fr_broad_video1"));
     assert_eq!(
-        count(&app, &format!(
-            "SELECT COUNT(*) AS n FROM naming_propagation_errors \
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) AS n FROM naming_propagation_errors \
              WHERE retry_count = 2 AND resolved = true AND resolved_at IS NOT NULL"
-        )),
+            )
+        ),
         1
     );
     assert_eq!(
-        count(&app, &format!(
-            "SELECT COUNT(*) AS n FROM naming_propagation_jobs \
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) AS n FROM naming_propagation_jobs \
              WHERE CAST(id AS TEXT) = '{job}' AND status = 'COMPLETED' AND failed_strings = 0"
-        )),
+            )
+        ),
         1
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM audit_events \
-             WHERE action = 'naming.propagation_error.retry'"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_events \
+             WHERE action = 'naming.propagation_error.retry'"
+        ),
         2
     );
 }
@@ -248,22 +316,37 @@ async fn resolving_an_error_marks_it_resolved_and_completes_the_job() {
     blocked(&app, &mut ann, &slug, &demo).await;
     let (job, err) = (job_id(&app), error_id(&app));
     let res = ann
-        .post(&format!("/w/{slug}/naming/propagation/{job}/errors/{err}/resolve"), &[])
+        .post(
+            &format!("/w/{slug}/naming/propagation/{job}/errors/{err}/resolve"),
+            &[],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_errors \
-             WHERE resolved = true AND resolved_by IS NOT NULL"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_errors \
+             WHERE resolved = true AND resolved_by IS NOT NULL"
+        ),
         1
     );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs WHERE status = 'COMPLETED'"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_jobs WHERE status = 'COMPLETED'"
+        ),
         1
     );
-    assert!(app.has_string(&slug, "de_broad"), "resolving leaves the string as it is");
+    assert!(
+        app.has_string(&slug, "de_broad"),
+        "resolving leaves the string as it is"
+    );
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM audit_events \
-             WHERE action = 'naming.propagation_error.resolve'"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM audit_events \
+             WHERE action = 'naming.propagation_error.resolve'"
+        ),
         1
     );
 }
@@ -279,26 +362,44 @@ async fn ask_first_waits_for_confirmation_and_the_dry_run_writes_nothing() {
     let res = set_country(&app, &mut ann, &slug, &demo, "de_aw_spring", "fr").await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert!(res.location().contains("?propagate="), "{}", res.location());
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs"), 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs"),
+        0
+    );
     assert!(app.has_string(&slug, "de_broad"));
     let page = ann.get(&res.location()).await;
-    assert!(page.contains("4 descendant(s) inherit this change"), "{}", page.body);
+    assert!(
+        page.contains("4 descendant(s) inherit this change"),
+        "{}",
+        page.body
+    );
 
     let id = app.string_id(&slug, "fr_aw_spring");
-    let before = count(&app, "SELECT COUNT(*) AS n FROM naming_string_modifications");
+    let before = count(
+        &app,
+        "SELECT COUNT(*) AS n FROM naming_string_modifications",
+    );
     let preview = ann
-        .get(&format!("/w/{slug}/naming/strings/{id}/propagation/preview"))
+        .get(&format!(
+            "/w/{slug}/naming/strings/{id}/propagation/preview"
+        ))
         .await;
     assert_eq!(preview.status, StatusCode::OK);
     assert!(preview.contains("de_broad_video1"));
     assert!(preview.contains("fr_broad_video1"));
     assert!(preview.contains("fr_lal"));
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_string_modifications"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_string_modifications"
+        ),
         before
     );
     assert!(app.has_string(&slug, "de_broad"));
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs"), 0);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs"),
+        0
+    );
 
     // Confirm: the version shown in the preview is propagated.
     let mid = app.versions_of(&slug, id)[1].id.to_string();
@@ -311,7 +412,10 @@ async fn ask_first_waits_for_confirmation_and_the_dry_run_writes_nothing() {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert!(app.has_string(&slug, "fr_broad_video1"));
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs WHERE status = 'COMPLETED'"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_jobs WHERE status = 'COMPLETED'"
+        ),
         1
     );
 }
@@ -327,7 +431,9 @@ async fn the_dry_run_flags_a_collision() {
     blocked(&app, &mut ann, &slug, &demo).await;
     let id = app.string_id(&slug, "fr_aw_spring");
     let preview = ann
-        .get(&format!("/w/{slug}/naming/strings/{id}/propagation/preview"))
+        .get(&format!(
+            "/w/{slug}/naming/strings/{id}/propagation/preview"
+        ))
         .await;
     assert!(preview.contains("already exists"));
     assert!(preview.contains("fr_lal_video1"));
@@ -337,14 +443,21 @@ async fn the_dry_run_flags_a_collision() {
 async fn viewers_cannot_start_retry_or_resolve() {
     let (app, mut ann, slug, demo) = world().await;
     blocked(&app, &mut ann, &slug, &demo).await;
-    let mut vic = app.member(&mut ann, &slug, "vic@example.com", "viewer").await;
+    let mut vic = app
+        .member(&mut ann, &slug, "vic@example.com", "viewer")
+        .await;
     let (job, err) = (job_id(&app), error_id(&app));
-    let page = vic.get(&format!("/w/{slug}/naming/propagation/{job}")).await;
+    let page = vic
+        .get(&format!("/w/{slug}/naming/propagation/{job}"))
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(!page.contains(">Retry<"));
     for action in ["retry", "resolve"] {
         let res = vic
-            .post(&format!("/w/{slug}/naming/propagation/{job}/errors/{err}/{action}"), &[])
+            .post(
+                &format!("/w/{slug}/naming/propagation/{job}/errors/{err}/{action}"),
+                &[],
+            )
             .await;
         assert_eq!(res.status, StatusCode::FORBIDDEN, "{action}");
     }
@@ -358,7 +471,10 @@ async fn viewers_cannot_start_retry_or_resolve() {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_errors WHERE resolved = false"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_errors WHERE resolved = false"
+        ),
         1
     );
 }
@@ -378,7 +494,9 @@ async fn another_workspace_gets_404_on_every_propagation_route_and_sees_nothing(
     assert_eq!(list.status, StatusCode::OK);
     assert!(!list.contains(&job));
     assert!(!list.contains("fr_aw_spring"));
-    let settings = eve.get(&format!("/w/{eve_slug}/naming/propagation/settings")).await;
+    let settings = eve
+        .get(&format!("/w/{eve_slug}/naming/propagation/settings"))
+        .await;
     assert_eq!(settings.status, StatusCode::OK);
 
     for base in [format!("/w/{slug}"), format!("/w/{eve_slug}")] {
@@ -394,8 +512,14 @@ async fn another_workspace_gets_404_on_every_propagation_route_and_sees_nothing(
             assert_eq!(res.status, StatusCode::NOT_FOUND, "hx {path}");
         }
         for (path, form) in [
-            (format!("{base}/naming/propagation/{job}/errors/{err}/retry"), vec![]),
-            (format!("{base}/naming/propagation/{job}/errors/{err}/resolve"), vec![]),
+            (
+                format!("{base}/naming/propagation/{job}/errors/{err}/retry"),
+                vec![],
+            ),
+            (
+                format!("{base}/naming/propagation/{job}/errors/{err}/resolve"),
+                vec![],
+            ),
             (
                 format!("{base}/naming/strings/{id}/propagation"),
                 vec![("modification", mid.as_str())],
@@ -407,11 +531,19 @@ async fn another_workspace_gets_404_on_every_propagation_route_and_sees_nothing(
     }
     let res = eve.get(&format!("/w/{slug}/naming/propagation")).await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
-    let res = eve.get(&format!("/w/{slug}/naming/propagation/settings")).await;
+    let res = eve
+        .get(&format!("/w/{slug}/naming/propagation/settings"))
+        .await;
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert_eq!(
-        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_errors WHERE resolved = false"),
+        count(
+            &app,
+            "SELECT COUNT(*) AS n FROM naming_propagation_errors WHERE resolved = false"
+        ),
         1
     );
-    assert_eq!(count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs"), 1);
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) AS n FROM naming_propagation_jobs"),
+        1
+    );
 }

@@ -90,13 +90,20 @@ async fn the_history_shows_each_version_with_its_diff_and_rollback_restores_vers
     .await;
     let page = ann.get(&format!("/w/{slug}/naming/strings/{id}")).await;
     assert!(page.contains("Version 3"));
-    assert!(page.contains("<del>aw</del> → <ins>cv</ins>"), "{}", page.body);
+    assert!(
+        page.contains("<del>aw</del> → <ins>cv</ins>"),
+        "{}",
+        page.body
+    );
     assert!(page.contains("<del>spring</del> → <ins>summer</ins>"));
     assert!(page.contains("<del>de_cv_spring</del> → <ins>de_cv_summer</ins>"));
     assert!(page.contains("Rollback to this version"));
 
     let res = ann
-        .post(&format!("/w/{slug}/naming/strings/{id}/versions/1/rollback"), &[])
+        .post(
+            &format!("/w/{slug}/naming/strings/{id}/versions/1/rollback"),
+            &[],
+        )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert!(app.has_string(&slug, "de_aw_spring"));
@@ -120,7 +127,10 @@ async fn the_history_shows_each_version_with_its_diff_and_rollback_restores_vers
     );
     // Rolling back to what it already is: refused, nothing written.
     let again = ann
-        .post(&format!("/w/{slug}/naming/strings/{id}/versions/1/rollback"), &[])
+        .post(
+            &format!("/w/{slug}/naming/strings/{id}/versions/1/rollback"),
+            &[],
+        )
         .await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(app.versions_of(&slug, id).len(), 4);
@@ -183,7 +193,9 @@ async fn inherited_values_are_read_only_and_an_unknown_value_is_refused_in_place
 #[actix_web::test]
 async fn viewers_read_the_string_page_but_cannot_edit_or_roll_back() {
     let (app, mut ann, slug, demo) = world().await;
-    let mut vic = app.member(&mut ann, &slug, "vic@example.com", "viewer").await;
+    let mut vic = app
+        .member(&mut ann, &slug, "vic@example.com", "viewer")
+        .await;
     let id = app.string_id(&slug, "de_aw_spring");
     let page = vic.get(&format!("/w/{slug}/naming/strings/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -197,7 +209,10 @@ async fn viewers_read_the_string_page_but_cannot_edit_or_roll_back() {
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     let res = vic
-        .post(&format!("/w/{slug}/naming/strings/{id}/versions/1/rollback"), &[])
+        .post(
+            &format!("/w/{slug}/naming/strings/{id}/versions/1/rollback"),
+            &[],
+        )
         .await;
     assert_eq!(res.status, StatusCode::FORBIDDEN);
     assert_eq!(app.versions_of(&slug, id).len(), 1);
@@ -222,7 +237,10 @@ async fn another_workspace_gets_404_on_the_string_page_edit_and_rollback() {
             .await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{base}");
         let res = eve
-            .post(&format!("{base}/naming/strings/{id}/versions/1/rollback"), &[])
+            .post(
+                &format!("{base}/naming/strings/{id}/versions/1/rollback"),
+                &[],
+            )
             .await;
         assert_eq!(res.status, StatusCode::NOT_FOUND, "{base}");
     }

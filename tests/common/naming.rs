@@ -126,7 +126,9 @@ impl TestApp {
 
     /// Every version of a string, oldest first.
     pub fn versions_of(&self, slug: &str, id: StringId) -> Vec<StringModification> {
-        self.tenant_write(slug, |c, t| atrium::naming::versions::modifications(c, t, id))
+        self.tenant_write(slug, |c, t| {
+            atrium::naming::versions::modifications(c, t, id)
+        })
     }
 
     /// Whether a string with `value` exists in the workspace at `slug`.

@@ -10,7 +10,9 @@ use crate::error::AppResult;
 use crate::naming::models::*;
 use crate::naming::propagation::{self, JobRow, Preview, Retried, Settings};
 use crate::web::extract::RequestMeta;
-use crate::web::{self as w, Ctx, Editor, Flash, HxRequest, Member, PageCtx, PageParams, Paginated};
+use crate::web::{
+    self as w, Ctx, Editor, Flash, HxRequest, Member, PageCtx, PageParams, Paginated,
+};
 use crate::workspaces::Role;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -57,13 +59,17 @@ pub async fn list(ctx: Ctx, member: Member, q: web::Query<ListQuery>) -> AppResu
     let q = q.into_inner();
     let (m, status) = (member.clone(), q.status.clone());
     let jobs = web::block(move || {
-        m.conn()?.read(|c, t| {
-            propagation::list(c, t, &status, PageParams::new(q.page), PER_PAGE)
-        })
+        m.conn()?
+            .read(|c, t| propagation::list(c, t, &status, PageParams::new(q.page), PER_PAGE))
     })
     .await??;
     w::ok(&JobsPage {
-        page: ctx.workspace("Propagation", &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace(
+            "Propagation",
+            &member.user.user,
+            &member.workspace,
+            member.role,
+        ),
         slug: member.workspace.slug.clone(),
         jobs,
         status: q.status,
@@ -141,7 +147,10 @@ pub async fn show(
     let (job, string_value, errors) = web::block(move || {
         m.conn()?.read(|c, t| {
             let job = propagation::find(c, t, id)?;
-            let value = match job.metadata.0["string"].as_str().and_then(|s| s.parse().ok()) {
+            let value = match job.metadata.0["string"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+            {
                 Some(sid) => crate::naming::versions::find(c, t, sid)
                     .map(|s| s.value)
                     .unwrap_or_default(),
@@ -167,7 +176,12 @@ pub async fn show(
         });
     }
     w::ok(&JobPage {
-        page: ctx.workspace("Propagation job", &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace(
+            "Propagation job",
+            &member.user.user,
+            &member.workspace,
+            member.role,
+        ),
         slug,
         j,
     })
@@ -237,7 +251,12 @@ pub async fn settings(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     let uid = member.user_id();
     let s = web::block(move || m.conn()?.read(|c, t| propagation::settings(c, t, uid))).await??;
     w::ok(&SettingsPage {
-        page: ctx.workspace("Propagation settings", &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace(
+            "Propagation settings",
+            &member.user.user,
+            &member.workspace,
+            member.role,
+        ),
         slug: member.workspace.slug.clone(),
         max_depth: s.max_depth.to_string(),
         s,
@@ -274,7 +293,12 @@ pub async fn save_settings(
             )))
         }
         Err(errors) => w::invalid(&SettingsPage {
-            page: ctx.workspace("Propagation settings", &member.user.user, &member.workspace, member.role),
+            page: ctx.workspace(
+                "Propagation settings",
+                &member.user.user,
+                &member.workspace,
+                member.role,
+            ),
             slug: member.workspace.slug.clone(),
             s: Settings {
                 mode: f.mode,
@@ -326,7 +350,12 @@ pub async fn preview(
     })
     .await??;
     w::ok(&PreviewPage {
-        page: ctx.workspace("Propagation preview", &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace(
+            "Propagation preview",
+            &member.user.user,
+            &member.workspace,
+            member.role,
+        ),
         slug: member.workspace.slug.clone(),
         string,
         p,

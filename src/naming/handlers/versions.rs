@@ -130,7 +130,12 @@ async fn render(
         typed: Vec::new(),
     });
     let page = StringPage {
-        page: ctx.workspace(&v.s.value, &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace(
+            &v.s.value,
+            &member.user.user,
+            &member.workspace,
+            member.role,
+        ),
         slug: member.workspace.slug.clone(),
         v,
         can_edit: member.role.at_least(Role::Member),
@@ -173,13 +178,15 @@ pub async fn edit(
         .filter_map(|(k, v)| Some((k.strip_prefix("dim_")?.parse().ok()?, v.clone())))
         .collect();
     let saved = editor
-        .write(move |c, t, uid| match versions::edit(c, t, uid, id, &choices, &meta)? {
-            Ok(saved) => {
-                let next = propagation::follow_up(c, t, uid, id, &saved, &meta)?;
-                Ok(Ok((saved, next)))
-            }
-            Err(e) => Ok(Err(e)),
-        })
+        .write(
+            move |c, t, uid| match versions::edit(c, t, uid, id, &choices, &meta)? {
+                Ok(saved) => {
+                    let next = propagation::follow_up(c, t, uid, id, &saved, &meta)?;
+                    Ok(Ok((saved, next)))
+                }
+                Err(e) => Ok(Err(e)),
+            },
+        )
         .await?;
     after_save(&ctx, &editor, id, saved, typed).await
 }
@@ -192,13 +199,15 @@ pub async fn rollback(
 ) -> AppResult<HttpResponse> {
     let (_, id, version) = path.into_inner();
     let saved = editor
-        .write(move |c, t, uid| match versions::rollback(c, t, uid, id, version, &meta)? {
-            Ok(saved) => {
-                let next = propagation::follow_up(c, t, uid, id, &saved, &meta)?;
-                Ok(Ok((saved, next)))
-            }
-            Err(e) => Ok(Err(e)),
-        })
+        .write(
+            move |c, t, uid| match versions::rollback(c, t, uid, id, version, &meta)? {
+                Ok(saved) => {
+                    let next = propagation::follow_up(c, t, uid, id, &saved, &meta)?;
+                    Ok(Ok((saved, next)))
+                }
+                Err(e) => Ok(Err(e)),
+            },
+        )
         .await?;
     after_save(&ctx, &editor, id, saved, Vec::new()).await
 }

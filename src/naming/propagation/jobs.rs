@@ -17,8 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::naming::models::*;
 use crate::naming::versions::{self, RuleCtx};
 use crate::schema::{
-    naming_propagation_errors, naming_propagation_jobs, naming_propagation_settings,
-    naming_strings,
+    naming_propagation_errors, naming_propagation_jobs, naming_propagation_settings, naming_strings,
 };
 use crate::web::extract::RequestMeta;
 use crate::web::{PageParams, Paginated};
@@ -81,15 +80,15 @@ pub fn save_settings(
 ) -> AppResult<Result<Settings, Vec<(String, String)>>> {
     let mut errors = Vec::new();
     if mode != "auto" && mode != "ask" {
-        errors.push(("mode".into(), "Choose “automatically” or “ask first”.".into()));
+        errors.push((
+            "mode".into(),
+            "Choose “automatically” or “ask first”.".into(),
+        ));
     }
     let depth = match max_depth.trim().parse::<i32>() {
         Ok(n) if (1..=100).contains(&n) => n,
         _ => {
-            errors.push((
-                "max_depth".into(),
-                "A depth from 1 to 100 levels.".into(),
-            ));
+            errors.push(("max_depth".into(), "A depth from 1 to 100 levels.".into()));
             0
         }
     };
@@ -294,7 +293,14 @@ pub fn retry(
         let spec = Spec::from_job(&job)?;
         let depth = e.context_data.0["depth"].as_i64().unwrap_or(1) as i32;
         let mut rules = HashMap::new();
-        let planned = plan_chunk(c, t, &[string], &spec.dimensions, &Overlay::new(), &mut rules)?;
+        let planned = plan_chunk(
+            c,
+            t,
+            &[string],
+            &spec.dimensions,
+            &Overlay::new(),
+            &mut rules,
+        )?;
         let now = UtcTime::now();
         let outcome = planned.first().map(|p| p.outcome.clone());
         let fixed = match &outcome {
@@ -480,7 +486,10 @@ pub fn preview(
                         Outcome::Update { value, changes } => {
                             overlay.insert(
                                 p.child.id,
-                                changes.iter().map(|d| (d.dimension, d.to.clone())).collect(),
+                                changes
+                                    .iter()
+                                    .map(|d| (d.dimension, d.to.clone()))
+                                    .collect(),
                             );
                             next.push(p.child.id);
                             rows.push(PreviewRow {
