@@ -260,6 +260,15 @@ fn bench_rule(c: &mut DbConn, t: TenantId, user: UserId, demo: &Demo) -> AppResu
     Ok((rule, dims))
 }
 
+/// One detail to seed: dimension, its name, listed value or text, inherited.
+type SeedPart<'a> = (
+    DimensionId,
+    &'a str,
+    Option<DimensionValueId>,
+    Option<String>,
+    bool,
+);
+
 /// Rows of one string, its details and its first version.
 struct Batch {
     strings: Vec<NamingString>,
@@ -278,13 +287,7 @@ impl Batch {
         field: &str,
         parent: Option<StringId>,
         value: String,
-        parts: &[(
-            DimensionId,
-            &str,
-            Option<DimensionValueId>,
-            Option<String>,
-            bool,
-        )],
+        parts: &[SeedPart],
     ) -> StringId {
         let now = UtcTime::now();
         let id = StringId::new();

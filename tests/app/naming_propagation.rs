@@ -283,10 +283,8 @@ async fn a_collision_in_one_child_is_an_error_and_a_retry_after_removing_the_blo
     assert_eq!(
         count(
             &app,
-            &format!(
-                "SELECT COUNT(*) AS n FROM naming_propagation_errors \
+            "SELECT COUNT(*) AS n FROM naming_propagation_errors \
              WHERE retry_count = 2 AND resolved = true AND resolved_at IS NOT NULL"
-            )
         ),
         1
     );

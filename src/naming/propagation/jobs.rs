@@ -537,7 +537,7 @@ pub enum FollowUp {
     /// No descendant inherits a changed dimension.
     Nothing,
     /// A job was started ("auto" setting).
-    Started(PropagationJob),
+    Started(Box<PropagationJob>),
     /// "Ask first": this many descendants would be examined.
     Ask {
         modification: ModificationId,
@@ -576,5 +576,5 @@ pub fn follow_up(
         s.max_depth,
         meta,
     )?;
-    Ok(FollowUp::Started(job))
+    Ok(FollowUp::Started(Box::new(job)))
 }

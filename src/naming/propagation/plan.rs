@@ -132,9 +132,8 @@ pub fn plan_chunk(
         }
     }
     for ch in &children {
-        if !rules.contains_key(&ch.rule_id) {
-            let rc = RuleCtx::load(c, t, ch.rule_id)?;
-            rules.insert(ch.rule_id, rc);
+        if let std::collections::hash_map::Entry::Vacant(e) = rules.entry(ch.rule_id) {
+            e.insert(RuleCtx::load(c, t, ch.rule_id)?);
         }
     }
 
