@@ -46,6 +46,7 @@ fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
         "email.send" => super::email::run(&ctx),
         "workspace.export" => crate::exports::run(&ctx),
         "naming.batch" => crate::naming::batch_job::run_job(&ctx),
+        "naming.propagate" => crate::naming::propagation::run_job(&ctx),
         other => Err(super::unknown_kind(other).to_string()),
     };
     if let Err(e) = &outcome {

@@ -18,6 +18,8 @@ mod naming_strings;
 mod naming_submissions;
 mod naming_catalogue;
 mod naming_dimensions;
+mod naming_propagation;
+mod naming_versions;
 mod roles;
 mod schema;
 mod settings;

@@ -299,3 +299,39 @@ impl TestApp {
         ))
     }
 }
+
+impl TestApp {
+    /// The id of the string with `value` in the workspace at `slug`.
+    pub fn string_in(&self, slug: &str, value: &str) -> StringId {
+        use atrium::schema::naming_strings;
+        use diesel::prelude::*;
+        self.tenant_write(slug, |c, t| {
+            Ok(naming_strings::table
+                .filter(naming_strings::tenant_id.eq(t))
+                .filter(naming_strings::value.eq(value))
+                .select(naming_strings::id)
+                .first(c)?)
+        })
+    }
+
+    /// Every version of a string, oldest first.
+    pub fn versions_of(&self, slug: &str, id: StringId) -> Vec<StringModification> {
+        self.tenant_write(slug, |c, t| {
+            atrium::naming::versions::modifications(c, t, id)
+        })
+    }
+
+    /// Whether a string with `value` exists in the workspace at `slug`.
+    pub fn has_string(&self, slug: &str, value: &str) -> bool {
+        use atrium::schema::naming_strings;
+        use diesel::prelude::*;
+        self.tenant_write(slug, |c, t| {
+            Ok(naming_strings::table
+                .filter(naming_strings::tenant_id.eq(t))
+                .filter(naming_strings::value.eq(value))
+                .count()
+                .get_result::<i64>(c)?
+                > 0)
+        })
+    }
+}

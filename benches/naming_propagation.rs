@@ -1,0 +1,475 @@
+//! Propagation of one parent change through 100,000 descendants:
+//! `cargo bench --bench naming_propagation` builds a fresh SQLite database
+//! (and a fresh PostgreSQL database when `ATRIUM_BENCH_DATABASE_URL` names a
+//! server and a role that may create roles and databases), seeds the demo
+//! workspace, writes one campaign → 1,000 ad sets → 99 ads each in bulk,
+//! changes the campaign's country and times the propagation job. Prints the
+//! time, strings/s and the run's peak RSS; asserts only that it worked.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use diesel::prelude::*;
+use serde_json::json;
+
+use atrium::accounts::models::UserId;
+use atrium::db::{self, DbConn, Json, TenantConn, TenantId, UtcTime};
+use atrium::error::AppResult;
+use atrium::naming::demo::{self, Demo};
+use atrium::naming::models::*;
+use atrium::naming::{propagation, versions};
+use atrium::schema::*;
+use atrium::web::extract::RequestMeta;
+
+const AD_SETS: usize = 1_000;
+const ADS_PER_SET: usize = 99;
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("atrium-bench-prop-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
+    bench("SQLite", &sqlite);
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Some(admin) = std::env::var("ATRIUM_BENCH_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+    {
+        let (url, cleanup) = fresh_pg(&admin);
+        bench("PostgreSQL", &url);
+        cleanup();
+    }
+}
+
+/// A fresh database owned by a role without superuser or BYPASSRLS, so that
+/// row-level security applies as in production.
+fn fresh_pg(admin: &str) -> (String, impl FnOnce()) {
+    let name = format!("atrium_bench_{}", std::process::id());
+    let mut c = PgConnection::establish(admin).expect("connect to ATRIUM_BENCH_DATABASE_URL");
+    let _ = diesel::sql_query(
+        "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'atrium_bench') THEN \
+         CREATE ROLE atrium_bench LOGIN PASSWORD 'atrium_bench' NOSUPERUSER NOBYPASSRLS; END IF; END $$",
+    )
+    .execute(&mut c);
+    diesel::sql_query(format!("CREATE DATABASE {name} OWNER atrium_bench"))
+        .execute(&mut c)
+        .expect("create database");
+    // postgres://user[:pw]@host:port/db → postgres://atrium_bench:atrium_bench@host:port/name
+    let rest = admin
+        .trim_start_matches("postgres://")
+        .trim_start_matches("postgresql://");
+    let host = rest.split_once('@').map_or(rest, |(_, h)| h);
+    let host = host.split('/').next().unwrap_or(host);
+    let url = format!("postgres://atrium_bench:atrium_bench@{host}/{name}");
+    let admin = admin.to_string();
+    (url, move || {
+        if let Ok(mut c) = PgConnection::establish(&admin) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut c);
+        }
+    })
+}
+
+fn bench(label: &str, url: &str) {
+    let pool = db::connect_pool(url, 4).expect("pool");
+    db::run_migrations(&mut pool.get().expect("conn")).expect("migrations");
+    atrium::seed::seed_demo(&pool).expect("seed demo");
+    let mut conn = pool.get().expect("conn");
+    let ws = atrium::workspaces::access::active_by_slug(&mut conn, "acme")
+        .expect("query")
+        .expect("demo workspace");
+    let user: UserId = users::table
+        .filter(users::email.eq("owner@demo.atrium.test"))
+        .select(users::id)
+        .first(&mut *conn)
+        .expect("owner");
+    drop(conn);
+    let mut tc = TenantConn::open(&pool, &db::tenant_scope_for_tests(ws.id)).expect("tenant conn");
+
+    let t0 = Instant::now();
+    let (demo, rule, dims) = tc
+        .write(|c, t| {
+            let demo = demo_of(c, t)?;
+            let (rule, dims) = bench_rule(c, t, user, &demo)?;
+            Ok((demo, rule, dims))
+        })
+        .expect("rule");
+    let campaign = seed_tree(&mut tc, user, &demo, rule, &dims).expect("seed tree");
+    println!(
+        "{label}: seeded 1 campaign → {AD_SETS} ad sets → {} ads in {:.1} s",
+        AD_SETS * ADS_PER_SET,
+        t0.elapsed().as_secs_f64()
+    );
+
+    let meta = RequestMeta {
+        ip: "bench".into(),
+        user_agent: None,
+    };
+    let fr = demo.value("Country", "fr");
+    let country = demo.dim("Country");
+    let t1 = Instant::now();
+    let job = tc
+        .write(|c, t| {
+            let choices = HashMap::from([(country, fr.to_string())]);
+            let saved = versions::edit(c, t, user, campaign, &choices, &meta)?
+                .map_err(|e| atrium::error::AppError::internal(format!("{e:?}")))?;
+            propagation::start(
+                c,
+                t,
+                user,
+                campaign,
+                saved.modification,
+                &saved.changed,
+                100,
+                &meta,
+            )
+        })
+        .expect("edit and start");
+    let started = t1.elapsed().as_secs_f64();
+    reset_peak_rss();
+    let t2 = Instant::now();
+    propagation::run(&mut tc, job.id).expect("run");
+    let secs = t2.elapsed().as_secs_f64();
+    let job = tc
+        .read(|c, t| propagation::find(c, t, job.id))
+        .expect("job");
+    let updated = propagation::updated(&job);
+    println!(
+        "{label}: edit + count of inheriting descendants + job start {:.2} s ({} descendants, {})",
+        started, job.total_strings, job.processing_method
+    );
+    println!(
+        "{label}: propagated one country change to {updated} strings in {secs:.2} s = {:.0} strings/s \
+         (status {}, {} failed); peak RSS during the run {} MiB",
+        updated as f64 / secs,
+        job.status,
+        job.failed_strings,
+        peak_rss_kib() / 1024
+    );
+    assert_eq!(job.status, "COMPLETED");
+    assert_eq!(updated, (AD_SETS * (1 + ADS_PER_SET)) as i64);
+}
+
+fn demo_of(c: &mut DbConn, t: TenantId) -> AppResult<Demo> {
+    let mut demo = Demo::default();
+    for (id, name) in naming_dimensions::table
+        .filter(naming_dimensions::tenant_id.eq(t))
+        .select((naming_dimensions::id, naming_dimensions::name))
+        .load::<(DimensionId, String)>(c)?
+    {
+        demo.dimensions.insert(name, id);
+    }
+    for (id, dim, value) in naming_dimension_values::table
+        .inner_join(
+            naming_dimensions::table.on(naming_dimensions::tenant_id
+                .eq(naming_dimension_values::tenant_id)
+                .and(naming_dimensions::id.eq(naming_dimension_values::dimension_id))),
+        )
+        .filter(naming_dimension_values::tenant_id.eq(t))
+        .select((
+            naming_dimension_values::id,
+            naming_dimensions::name,
+            naming_dimension_values::value,
+        ))
+        .load::<(DimensionValueId, String, String)>(c)?
+    {
+        demo.values.insert((dim, value), id);
+    }
+    Ok(demo)
+}
+
+/// Dimension ids by role in the bench rule.
+struct Dims {
+    country: DimensionId,
+    campaign: DimensionId,
+    ad_set: DimensionId,
+    creative: DimensionId,
+}
+
+/// A Meta Ads rule whose ad set names are free text (so 1,000 are unique):
+/// Campaign = Country_Campaign name, Ad set = Country_Ad set name,
+/// Ad = Country_Ad set name_Creative.
+fn bench_rule(c: &mut DbConn, t: TenantId, user: UserId, demo: &Demo) -> AppResult<(RuleId, Dims)> {
+    let now = UtcTime::now();
+    let ad_set_dim = DimensionId::new();
+    diesel::insert_into(naming_dimensions::table)
+        .values(Dimension {
+            tenant_id: t,
+            id: ad_set_dim,
+            parent_id: None,
+            name: "Ad set name".into(),
+            slug: "ad-set-name".into(),
+            description: String::new(),
+            kind: "TEXT".into(),
+            status: "ACTIVE".into(),
+            created_at: now,
+            updated_at: now,
+            created_by: Some(user),
+        })
+        .execute(c)?;
+    let rule = RuleId::new();
+    diesel::insert_into(naming_rules::table)
+        .values(Rule {
+            tenant_id: t,
+            id: rule,
+            platform_id: demo::id(demo::META_ADS),
+            name: "Bench".into(),
+            slug: "bench".into(),
+            description: String::new(),
+            status: "ACTIVE".into(),
+            is_default: false,
+            created_at: now,
+            updated_at: now,
+            created_by: Some(user),
+        })
+        .execute(c)?;
+    let dims = Dims {
+        country: demo.dim("Country"),
+        campaign: demo.dim("Campaign name"),
+        ad_set: ad_set_dim,
+        creative: demo.dim("Creative"),
+    };
+    let parts = [
+        (demo::META_CAMPAIGN, vec![dims.country, dims.campaign]),
+        (demo::META_AD_SET, vec![dims.country, dims.ad_set]),
+        (
+            demo::META_AD,
+            vec![dims.country, dims.ad_set, dims.creative],
+        ),
+    ];
+    for (field, list) in parts {
+        for (i, d) in list.into_iter().enumerate() {
+            diesel::insert_into(naming_rule_details::table)
+                .values(RuleDetail {
+                    tenant_id: t,
+                    id: RuleDetailId::new(),
+                    rule_id: rule,
+                    field_id: demo::id(field),
+                    dimension_id: d,
+                    prefix: String::new(),
+                    suffix: String::new(),
+                    delimiter: "_".into(),
+                    dimension_order: i as i32,
+                    is_required: true,
+                    created_at: now,
+                    updated_at: now,
+                    created_by: Some(user),
+                })
+                .execute(c)?;
+        }
+    }
+    Ok((rule, dims))
+}
+
+/// One detail to seed: dimension, its name, listed value or text, inherited.
+type SeedPart<'a> = (
+    DimensionId,
+    &'a str,
+    Option<DimensionValueId>,
+    Option<String>,
+    bool,
+);
+
+/// Rows of one string, its details and its first version.
+struct Batch {
+    strings: Vec<NamingString>,
+    details: Vec<StringDetail>,
+    versions: Vec<StringModification>,
+}
+
+impl Batch {
+    #[allow(clippy::too_many_arguments)]
+    fn push(
+        &mut self,
+        t: TenantId,
+        user: UserId,
+        submission: SubmissionId,
+        rule: RuleId,
+        field: &str,
+        parent: Option<StringId>,
+        value: String,
+        parts: &[SeedPart],
+    ) -> StringId {
+        let now = UtcTime::now();
+        let id = StringId::new();
+        let mut snapshot = serde_json::Map::new();
+        for (dim, name, vid, text, inherited) in parts {
+            let shown = text.clone().unwrap_or_else(|| "de".into());
+            snapshot.insert((*name).into(), json!(shown));
+            self.details.push(StringDetail {
+                tenant_id: t,
+                id: StringDetailId::new(),
+                string_id: id,
+                dimension_id: *dim,
+                dimension_value_id: *vid,
+                dimension_value_freetext: text.clone(),
+                is_inherited: *inherited,
+                created_at: now,
+                updated_at: now,
+                created_by: Some(user),
+            });
+        }
+        self.versions.push(StringModification {
+            tenant_id: t,
+            id: ModificationId::new(),
+            string_id: id,
+            version: 1,
+            field_updates: Json(serde_json::Value::Object(snapshot)),
+            string_value: value.clone(),
+            original_values: Json(json!({})),
+            modified_by: user,
+            modified_at: now,
+            change_type: "CREATE".into(),
+            batch_id: None,
+            parent_version_id: None,
+            metadata: Json(json!({})),
+            created_at: now,
+            updated_at: now,
+            created_by: Some(user),
+        });
+        self.strings.push(NamingString {
+            tenant_id: t,
+            id,
+            parent_id: parent,
+            field_id: demo::id(field),
+            submission_id: submission,
+            rule_id: rule,
+            value,
+            is_auto_generated: true,
+            generation_metadata: Json(json!({})),
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            created_by: Some(user),
+        });
+        id
+    }
+
+    fn write(self, c: &mut DbConn) -> AppResult<()> {
+        atrium::insert_many!(c, naming_strings::table, self.strings, 1000);
+        atrium::insert_many!(c, naming_string_details::table, self.details, 1000);
+        atrium::insert_many!(c, naming_string_modifications::table, self.versions, 1000);
+        Ok(())
+    }
+}
+
+/// The campaign and its 100,000 descendants, ten ad sets per transaction.
+fn seed_tree(
+    tc: &mut TenantConn,
+    user: UserId,
+    demo: &Demo,
+    rule: RuleId,
+    d: &Dims,
+) -> AppResult<StringId> {
+    let de = Some(demo.value("Country", "de"));
+    let submission = SubmissionId::new();
+    let campaign = tc.write(|c, t| {
+        let now = UtcTime::now();
+        diesel::insert_into(naming_submissions::table)
+            .values(Submission {
+                tenant_id: t,
+                id: submission,
+                rule_id: rule,
+                selected_parent_string_id: None,
+                starting_field_id: demo::id(demo::META_CAMPAIGN),
+                name: "Bench".into(),
+                slug: "bench".into(),
+                description: String::new(),
+                status: "APPROVED".into(),
+                review_comment: String::new(),
+                reviewed_by: None,
+                reviewed_at: None,
+                created_at: now,
+                updated_at: now,
+                created_by: Some(user),
+            })
+            .execute(c)?;
+        let mut b = Batch {
+            strings: vec![],
+            details: vec![],
+            versions: vec![],
+        };
+        let id = b.push(
+            t,
+            user,
+            submission,
+            rule,
+            demo::META_CAMPAIGN,
+            None,
+            "de_bench".into(),
+            &[
+                (d.country, "Country", de, None, false),
+                (
+                    d.campaign,
+                    "Campaign name",
+                    None,
+                    Some("bench".into()),
+                    false,
+                ),
+            ],
+        );
+        b.write(c)?;
+        Ok(id)
+    })?;
+    for group in 0..AD_SETS / 10 {
+        tc.write(|c, t| {
+            let mut b = Batch {
+                strings: vec![],
+                details: vec![],
+                versions: vec![],
+            };
+            for k in 0..10 {
+                let name = format!("s{:04}", group * 10 + k);
+                let set = b.push(
+                    t,
+                    user,
+                    submission,
+                    rule,
+                    demo::META_AD_SET,
+                    Some(campaign),
+                    format!("de_{name}"),
+                    &[
+                        (d.country, "Country", de, None, true),
+                        (d.ad_set, "Ad set name", None, Some(name.clone()), false),
+                    ],
+                );
+                for a in 0..ADS_PER_SET {
+                    let creative = format!("c{a:02}");
+                    b.push(
+                        t,
+                        user,
+                        submission,
+                        rule,
+                        demo::META_AD,
+                        Some(set),
+                        format!("de_{name}_{creative}"),
+                        &[
+                            (d.country, "Country", de, None, true),
+                            (d.ad_set, "Ad set name", None, Some(name.clone()), true),
+                            (d.creative, "Creative", None, Some(creative), false),
+                        ],
+                    );
+                }
+            }
+            b.write(c)
+        })?;
+    }
+    Ok(campaign)
+}
+
+/// Resets the process's peak RSS (VmHWM) so that the next reading is the
+/// run's own (Linux: writing 5 to clear_refs).
+fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
