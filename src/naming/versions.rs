@@ -276,8 +276,10 @@ pub fn edit(
     apply(c, t, user, &s, &rc, &current, wanted, "UPDATE", meta, None)
 }
 
-/// Restores the string's own dimensions to their values at `version`, as a
-/// new version. Inherited dimensions keep following the parent.
+/// Restores the string's values at `version`, as a new version. An
+/// inherited value that differs from that version's is restored too, and from
+/// then on is the string's own (it no longer follows the parent): rolling an
+/// ad set back after its campaign's country changed gives it the old country.
 pub fn rollback(
     c: &mut DbConn,
     t: TenantId,
@@ -299,12 +301,6 @@ pub fn rollback(
     let mut errors = Vec::new();
     for p in rc.parts.field(s.field_id) {
         let d = &p.dimension;
-        if current
-            .iter()
-            .any(|x| x.dimension_id == d.id && x.is_inherited)
-        {
-            continue;
-        }
         let new = match target.get(&d.name) {
             None => None,
             Some(text) if d.kind == "TEXT" => Some(DetailVal {
@@ -435,6 +431,9 @@ fn apply(
                     .set((
                         naming_string_details::dimension_value_id.eq(v.value),
                         naming_string_details::dimension_value_freetext.eq(v.text.clone()),
+                        // A value set on the string itself no longer follows
+                        // the parent.
+                        naming_string_details::is_inherited.eq(false),
                         naming_string_details::updated_at.eq(now),
                     ))
                     .execute(c)?;

@@ -166,6 +166,41 @@ async fn changing_a_campaigns_country_updates_its_ad_sets_and_ads() {
 }
 
 #[actix_web::test]
+async fn rolling_an_ad_set_back_after_propagation_restores_its_country_and_detaches_it() {
+    let (app, mut ann, slug, demo) = world().await;
+    set_country(&app, &mut ann, &slug, &demo, "de_aw_spring", "fr").await;
+    let ad_set = app.string_in(&slug, "fr_broad");
+    let res = ann
+        .post(
+            &format!("/w/{slug}/naming/strings/{ad_set}/versions/1/rollback"),
+            &[],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    // The ad set has its first country again, as its own value, and its ad
+    // (which inherits from the ad set) follows.
+    assert!(app.has_string(&slug, "de_broad"));
+    assert!(app.has_string(&slug, "de_broad_video1"));
+    assert!(app.has_string(&slug, "fr_lal"));
+    let country = demo.dim("Country");
+    assert_eq!(
+        count(
+            &app,
+            &format!(
+                "SELECT COUNT(*) AS n FROM naming_string_details \
+                 WHERE string_id = '{ad_set}' AND dimension_id = '{country}' \
+                 AND is_inherited = false"
+            )
+        ),
+        1
+    );
+    // The next change of the campaign leaves the detached ad set alone.
+    set_country(&app, &mut ann, &slug, &demo, "fr_aw_spring", "uk").await;
+    assert!(app.has_string(&slug, "uk_lal"));
+    assert!(app.has_string(&slug, "de_broad"));
+}
+
+#[actix_web::test]
 async fn a_max_depth_of_one_stops_at_the_ad_sets() {
     let (app, mut ann, slug, demo) = world().await;
     let res = ann

@@ -30,7 +30,7 @@ async fn editing_a_value_writes_a_version_with_field_updates_and_original_values
     let id = app.string_in(&slug, "de_aw_spring");
     let page = ann.get(&format!("/w/{slug}/naming/strings/{id}")).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.contains(r#"data-copy="de_aw_spring""#));
+    assert!(page.contains(r#"data-copy-text="de_aw_spring""#));
     assert!(page.contains("Meta"), "rule shown");
     assert!(page.contains("de_broad"), "children listed");
 

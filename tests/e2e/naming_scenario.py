@@ -143,6 +143,12 @@ def run(ctx, log, check, StepFailed):
     open_string("fr-broad", "open the ad set")
     form = n.wait_css('form[action$="/versions/1/rollback"]', "rollback to version 1")
     submit(form, "roll back to version 1", None)
-    time.sleep(0.2)
-    check("de-broad" in n.find("h1").text or "de-broad" in n.text(),
+    check(n.find("h1").text.strip() == "de-broad",
           f"the ad set is not back to de-broad:\n{n.page_summary()}")
+    check(re.search(r"\bv?3\b|version 3", n.text(), re.I),
+          f"the rollback is not a new version 3:\n{n.page_summary()}")
+
+    # Nothing on the way logged an error (CSP refusals, failed htmx requests).
+    n.drain_console()
+    errors = [e for e in n.console if e.get("level") == "SEVERE"]
+    check(not errors, f"console errors: {errors}")
