@@ -118,3 +118,62 @@ async fn an_expired_value_cant_be_chosen() {
     };
     assert!(problems[0].message.contains("outside its validity window"));
 }
+
+#[derive(diesel::QueryableByName, Debug)]
+struct TenantRow {
+    #[diesel(sql_type = atrium::db::sql::Uuid)]
+    tenant_id: atrium::db::TenantId,
+}
+
+#[actix_web::test]
+async fn row_level_security_shows_a_tenant_conn_only_its_own_naming_rows() {
+    let (app, acme, demo) = world().await;
+    let mut gus = app.user("gus@example.com", "Gus").await;
+    let globex = app.workspace(&mut gus, "Globex").await;
+    let globex_demo = app.naming_demo(&globex, "gus@example.com");
+    for (slug, email, d) in [
+        (&acme, "ann@example.com", &demo),
+        (&globex, "gus@example.com", &globex_demo),
+    ] {
+        let req = meta_campaign(d, "Spring", "de", "spring", &["broad"], "v1");
+        assert!(matches!(
+            app.generate(slug, email, &req),
+            Outcome::Created { .. }
+        ));
+    }
+    if app.backend() != atrium::db::Backend::Postgres {
+        return; // The row wall is a Postgres feature; SQLite relies on the first two.
+    }
+    let tables = [
+        "naming_dimensions",
+        "naming_dimension_values",
+        "naming_rules",
+        "naming_rule_details",
+        "naming_submissions",
+        "naming_strings",
+        "naming_string_details",
+        "naming_string_modifications",
+        "naming_string_inheritance_updates",
+        "naming_string_update_batches",
+        "naming_string_backups",
+        "naming_propagation_jobs",
+        "naming_propagation_errors",
+        "naming_propagation_settings",
+    ];
+    for slug in [&acme, &globex] {
+        let tenant = app.tenant(slug);
+        for table in tables {
+            let rows: Vec<TenantRow> = app.tenant_write(slug, |c, _| {
+                use diesel::RunQueryDsl;
+                Ok(diesel::sql_query(format!("SELECT tenant_id FROM {table}")).load(c)?)
+            });
+            assert!(
+                rows.iter().all(|r| r.tenant_id == tenant),
+                "{table} leaked another workspace's rows"
+            );
+            if table == "naming_strings" {
+                assert_eq!(rows.len(), 3, "{table}");
+            }
+        }
+    }
+}
