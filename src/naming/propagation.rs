@@ -119,17 +119,20 @@ pub fn inheriting_count(
     }
     let q = backend_sql(
         c,
+        // CROSS JOIN fixes SQLite's join order (parent index, then the
+        // details' unique index); PostgreSQL plans it as an inner join.
         "WITH RECURSIVE d(id, dim, depth) AS ( \
-           SELECT s.id, sd.dimension_id, 1 FROM naming_strings s \
-           JOIN naming_string_details sd ON sd.tenant_id = s.tenant_id AND sd.string_id = s.id \
-           WHERE s.tenant_id = ? AND s.parent_id = ? AND sd.is_inherited \
+           SELECT s.id, sd.dimension_id, 1 \
+           FROM naming_strings s CROSS JOIN naming_string_details sd \
+           WHERE s.tenant_id = ? AND s.parent_id = ? \
+             AND sd.tenant_id = s.tenant_id AND sd.string_id = s.id AND sd.is_inherited \
              AND sd.dimension_id IN (SELECT (e.value ->> 0){uuid} FROM {json}) \
            UNION \
-           SELECT s.id, sd.dimension_id, d.depth + 1 FROM d \
-           JOIN naming_strings s ON s.tenant_id = ? AND s.parent_id = d.id \
-           JOIN naming_string_details sd ON sd.tenant_id = s.tenant_id AND sd.string_id = s.id \
-             AND sd.dimension_id = d.dim AND sd.is_inherited \
-           WHERE d.depth < ?) \
+           SELECT s.id, sd.dimension_id, d.depth + 1 \
+           FROM d CROSS JOIN naming_strings s CROSS JOIN naming_string_details sd \
+           WHERE s.tenant_id = ? AND s.parent_id = d.id \
+             AND sd.tenant_id = s.tenant_id AND sd.string_id = s.id \
+             AND sd.dimension_id = d.dim AND sd.is_inherited AND d.depth < ?) \
          SELECT COUNT(DISTINCT id) AS n FROM d",
     );
     Ok(diesel::sql_query(q)

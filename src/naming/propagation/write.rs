@@ -67,15 +67,18 @@ pub(crate) fn apply_chunk(
                 .map(|(ch, v, _)| json!([ch.id.to_string(), v]))
                 .collect(),
         );
+        // A materialized CTE makes SQLite loop over the chunk and find each
+        // row by primary key (over `json_each` directly it scans the tenant).
         diesel::sql_query(backend_sql(
             c,
-            "UPDATE naming_strings SET value = e.value ->> 1, \
+            "WITH v AS MATERIALIZED ( \
+               SELECT (e.value ->> 0){uuid} AS id, e.value ->> 1 AS value FROM {json}) \
+             UPDATE naming_strings SET value = v.value, \
                version = naming_strings.version + 1, updated_at = ? \
-             FROM {json} \
-             WHERE naming_strings.tenant_id = ? AND naming_strings.id = (e.value ->> 0){uuid}",
+             FROM v WHERE naming_strings.tenant_id = ? AND naming_strings.id = v.id",
         ))
-        .bind::<sql::Timestamptz, _>(now)
         .bind::<sql::Text, _>(values.to_string())
+        .bind::<sql::Timestamptz, _>(now)
         .bind::<sql::Uuid, _>(t)
         .execute(c)?;
         let details = Value::Array(
@@ -93,14 +96,16 @@ pub(crate) fn apply_chunk(
         );
         diesel::sql_query(backend_sql(
             c,
-            "UPDATE naming_string_details SET dimension_value_id = (e.value ->> 1){uuid}, \
-               dimension_value_freetext = e.value ->> 2, updated_at = ? \
-             FROM {json} \
-             WHERE naming_string_details.tenant_id = ? \
-               AND naming_string_details.id = (e.value ->> 0){uuid}",
+            "WITH v AS MATERIALIZED ( \
+               SELECT (e.value ->> 0){uuid} AS id, (e.value ->> 1){uuid} AS vid, \
+                 e.value ->> 2 AS txt FROM {json}) \
+             UPDATE naming_string_details SET dimension_value_id = v.vid, \
+               dimension_value_freetext = v.txt, updated_at = ? \
+             FROM v WHERE naming_string_details.tenant_id = ? \
+               AND naming_string_details.id = v.id",
         ))
-        .bind::<sql::Timestamptz, _>(now)
         .bind::<sql::Text, _>(details.to_string())
+        .bind::<sql::Timestamptz, _>(now)
         .bind::<sql::Uuid, _>(t)
         .execute(c)?;
 
