@@ -15,7 +15,7 @@ use crate::naming::models::*;
 use crate::naming::versions::backend_sql;
 use crate::schema::{
     naming_propagation_errors, naming_propagation_jobs, naming_string_inheritance_updates,
-    naming_string_modifications, naming_strings,
+    naming_string_modifications,
 };
 
 /// Writes a planned chunk: values, details, versions, inheritance updates,
@@ -42,13 +42,10 @@ pub(crate) fn apply_chunk(
     let ids: Vec<StringId> = updated.iter().map(|(ch, _, _)| ch.id).collect();
     if !ids.is_empty() {
         // Each string's latest version, before this one.
-        let latest: HashMap<StringId, (ModificationId, i32)> = naming_string_modifications::table
-            .inner_join(
-                naming_strings::table.on(naming_strings::tenant_id
-                    .eq(naming_string_modifications::tenant_id)
-                    .and(naming_strings::id.eq(naming_string_modifications::string_id))
-                    .and(naming_strings::version.eq(naming_string_modifications::version))),
-            )
+        // One index query on the versions alone (a join with the strings
+        // got quadratic plans from PostgreSQL without statistics).
+        let mut latest: HashMap<StringId, (ModificationId, i32)> = HashMap::new();
+        for (s, m, v) in naming_string_modifications::table
             .filter(naming_string_modifications::tenant_id.eq(t))
             .filter(naming_string_modifications::string_id.eq_any(&ids))
             .select((
@@ -57,9 +54,12 @@ pub(crate) fn apply_chunk(
                 naming_string_modifications::version,
             ))
             .load::<(StringId, ModificationId, i32)>(c)?
-            .into_iter()
-            .map(|(s, m, v)| (s, (m, v)))
-            .collect();
+        {
+            let e = latest.entry(s).or_insert((m, v));
+            if v > e.1 {
+                *e = (m, v);
+            }
+        }
 
         let values = Value::Array(
             updated
