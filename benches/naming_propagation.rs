@@ -21,14 +21,23 @@ use atrium::naming::{propagation, versions};
 use atrium::schema::*;
 use atrium::web::extract::RequestMeta;
 
-const AD_SETS: usize = 1_000;
+/// Ad sets under the campaign (`ATRIUM_BENCH_AD_SETS`, default 1,000, a
+/// multiple of 10), each with 99 ads.
+fn ad_sets() -> usize {
+    std::env::var("ATRIUM_BENCH_AD_SETS")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .map_or(1_000, |n| n.max(10) / 10 * 10)
+}
 const ADS_PER_SET: usize = 99;
 
 fn main() {
     let dir = std::env::temp_dir().join(format!("atrium-bench-prop-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let sqlite = format!("sqlite://{}", dir.join("bench.db").display());
-    bench("SQLite", &sqlite);
+    if std::env::var("ATRIUM_BENCH_SKIP_SQLITE").is_err() {
+        bench("SQLite", &sqlite);
+    }
     let _ = std::fs::remove_dir_all(&dir);
     if let Some(admin) = std::env::var("ATRIUM_BENCH_DATABASE_URL")
         .ok()
@@ -95,11 +104,22 @@ fn bench(label: &str, url: &str) {
         .expect("rule");
     let campaign = seed_tree(&mut tc, user, &demo, rule, &dims).expect("seed tree");
     println!(
-        "{label}: seeded 1 campaign → {AD_SETS} ad sets → {} ads in {:.1} s",
-        AD_SETS * ADS_PER_SET,
+        "{label}: seeded 1 campaign → {} ad sets → {} ads in {:.1} s",
+        ad_sets(),
+        ad_sets() * ADS_PER_SET,
         t0.elapsed().as_secs_f64()
     );
 
+    // Fresh statistics, as autovacuum would have them after a bulk load
+    // (ATRIUM_BENCH_ANALYZE=0 skips it, to see plans without statistics).
+    if std::env::var("ATRIUM_BENCH_ANALYZE").as_deref() != Ok("0") {
+        let t = Instant::now();
+        let mut c = pool.get().expect("conn");
+        diesel::sql_query("ANALYZE")
+            .execute(&mut *c)
+            .expect("analyze");
+        println!("{label}: ANALYZE {:.1} s", t.elapsed().as_secs_f64());
+    }
     let meta = RequestMeta {
         ip: "bench".into(),
         user_agent: None,
@@ -146,7 +166,7 @@ fn bench(label: &str, url: &str) {
         peak_rss_kib() / 1024
     );
     assert_eq!(job.status, "COMPLETED");
-    assert_eq!(updated, (AD_SETS * (1 + ADS_PER_SET)) as i64);
+    assert_eq!(updated, (ad_sets() * (1 + ADS_PER_SET)) as i64);
 }
 
 fn demo_of(c: &mut DbConn, t: TenantId) -> AppResult<Demo> {
@@ -410,7 +430,7 @@ fn seed_tree(
         b.write(c)?;
         Ok(id)
     })?;
-    for group in 0..AD_SETS / 10 {
+    for group in 0..ad_sets() / 10 {
         tc.write(|c, t| {
             let mut b = Batch {
                 strings: vec![],

@@ -24,11 +24,11 @@ use serde_json::{json, Value};
 
 use crate::accounts::models::UserId;
 use crate::audit::{self, NewEvent};
-use crate::db::{sql, DbConn, Id, Json, TenantConn, TenantId, UtcTime};
+use crate::db::{DbConn, Id, Json, TenantConn, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::jobs::worker::JobCtx;
 use crate::naming::models::*;
-use crate::naming::versions::{backend_sql, RuleCtx};
+use crate::naming::versions::RuleCtx;
 use crate::schema::{naming_propagation_jobs, naming_strings};
 use crate::web::extract::RequestMeta;
 
@@ -94,52 +94,51 @@ pub fn changed_dimensions(
         .load(c)?)
 }
 
-#[derive(QueryableByName)]
-struct Count {
-    #[diesel(sql_type = sql::BigInt)]
-    n: i64,
-}
-
-/// JSON text of an array of one-element arrays, for `{json}` with `->> 0`.
-fn json_ids<T: ToString>(ids: &[T]) -> String {
-    Value::Array(ids.iter().map(|i| json!([i.to_string()])).collect()).to_string()
-}
-
 /// How many descendants (within `max_depth`) inherit one of `dims` through
-/// an unbroken chain of inheriting strings: the strings a job would examine.
+/// a chain of inheriting strings: the strings a job would examine. Counting
+/// stops past `cap` (a request only needs to know "small or not"). Level by
+/// level with two single-table index queries per chunk, so its cost doesn't
+/// hang on the planner's statistics (a recursive CTE did, on PostgreSQL).
 pub fn inheriting_count(
     c: &mut DbConn,
     t: TenantId,
     string: StringId,
     dims: &[DimensionId],
     max_depth: i32,
+    cap: Option<i64>,
 ) -> AppResult<i64> {
+    use crate::schema::naming_string_details;
     if dims.is_empty() {
         return Ok(0);
     }
-    let q = backend_sql(
-        c,
-        "WITH RECURSIVE d(id, dim, depth) AS ( \
-           SELECT s.id, sd.dimension_id, 1 FROM naming_strings s \
-           JOIN naming_string_details sd ON sd.tenant_id = s.tenant_id AND sd.string_id = s.id \
-           WHERE s.tenant_id = ? AND s.parent_id = ? AND sd.is_inherited \
-             AND sd.dimension_id IN (SELECT (e.value ->> 0){uuid} FROM {json}) \
-           UNION \
-           SELECT s.id, sd.dimension_id, d.depth + 1 FROM d \
-           JOIN naming_strings s ON s.tenant_id = ? AND s.parent_id = d.id \
-           JOIN naming_string_details sd ON sd.tenant_id = s.tenant_id AND sd.string_id = s.id \
-             AND sd.dimension_id = d.dim AND sd.is_inherited \
-           WHERE d.depth < ?) \
-         SELECT COUNT(DISTINCT id) AS n FROM d",
-    );
-    Ok(diesel::sql_query(q)
-        .bind::<sql::Uuid, _>(t)
-        .bind::<sql::Uuid, _>(string)
-        .bind::<sql::Text, _>(json_ids(dims))
-        .bind::<sql::Uuid, _>(t)
-        .bind::<sql::Integer, _>(max_depth)
-        .get_result::<Count>(c)?
-        .n)
+    let mut n = 0i64;
+    let mut frontier = vec![string];
+    let mut depth = 1;
+    while !frontier.is_empty() && depth <= max_depth {
+        let mut next = Vec::new();
+        for parents in frontier.chunks(PARENTS_PER_QUERY) {
+            let children = children_of(c, t, parents)?;
+            for ids in children.chunks(CHUNK) {
+                let mut found: Vec<StringId> = naming_string_details::table
+                    .filter(naming_string_details::tenant_id.eq(t))
+                    .filter(naming_string_details::string_id.eq_any(ids))
+                    .filter(naming_string_details::dimension_id.eq_any(dims))
+                    .filter(naming_string_details::is_inherited.eq(true))
+                    .select(naming_string_details::string_id)
+                    .load(c)?;
+                found.sort();
+                found.dedup();
+                n += found.len() as i64;
+                if cap.is_some_and(|cap| n > cap) {
+                    return Ok(n);
+                }
+                next.extend(found);
+            }
+        }
+        frontier = next;
+        depth += 1;
+    }
+    Ok(n)
 }
 
 /// Creates a job for version `m` of `string` (PENDING), audited; queues it
@@ -156,7 +155,8 @@ pub fn start(
     meta: &RequestMeta,
 ) -> AppResult<PropagationJob> {
     let max_depth = max_depth.clamp(1, 100);
-    let total = inheriting_count(c, t, string, dims, max_depth)?;
+    // Counted exactly by the job itself when it starts (when big).
+    let total = inheriting_count(c, t, string, dims, max_depth, Some(INLINE_MAX))?;
     let inline = total <= INLINE_MAX;
     let now = UtcTime::now();
     let job = PropagationJob {
@@ -242,8 +242,22 @@ pub fn run(tc: &mut TenantConn, id: PropagationJobId) -> AppResult<()> {
             .execute(c)?;
         Ok(Some(job))
     })?;
-    let Some(job) = job else { return Ok(()) };
+    let Some(mut job) = job else { return Ok(()) };
     let spec = Spec::from_job(&job)?;
+    if i64::from(job.total_strings) > INLINE_MAX {
+        // The request only counted up to the inline limit: the progress
+        // bar's real total.
+        let total = tc.read(|c, t| {
+            inheriting_count(c, t, spec.string, &spec.dimensions, job.max_depth, None)
+        })?;
+        job.total_strings = i32::try_from(total).unwrap_or(i32::MAX);
+        tc.write(|c, t| {
+            diesel::update(job_row(t, id))
+                .set(naming_propagation_jobs::total_strings.eq(job.total_strings))
+                .execute(c)?;
+            Ok(())
+        })?;
+    }
     let mut counts = Counts::default();
     let outcome = levels(tc, &job, &spec, vec![spec.string], 1, &mut counts);
     tc.write(|c, t| {

@@ -114,7 +114,7 @@ async fn render(
                         None => Vec::new(),
                     };
                     let depth = propagation::settings(c, t, uid)?.max_depth;
-                    let n = propagation::inheriting_count(c, t, id, &dims, depth)?;
+                    let n = propagation::inheriting_count(c, t, id, &dims, depth, None)?;
                     (n > 0).then_some((mid, n))
                 }
                 _ => None,

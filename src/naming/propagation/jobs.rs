@@ -459,7 +459,7 @@ pub fn preview(
     .ok_or(AppError::NotFound)?;
     let dims = super::changed_dimensions(c, t, &m)?;
     let max_depth = max_depth.clamp(1, 100);
-    let inheriting = super::inheriting_count(c, t, s.id, &dims, max_depth)?;
+    let inheriting = super::inheriting_count(c, t, s.id, &dims, max_depth, None)?;
     let mut rules: HashMap<RuleId, RuleCtx> = HashMap::new();
     let mut overlay = Overlay::new();
     let mut rows = Vec::new();
@@ -556,7 +556,7 @@ pub fn follow_up(
     meta: &RequestMeta,
 ) -> AppResult<FollowUp> {
     let s = settings(c, t, user)?;
-    let n = super::inheriting_count(c, t, string, &saved.changed, s.max_depth)?;
+    let n = super::inheriting_count(c, t, string, &saved.changed, s.max_depth, None)?;
     if n == 0 {
         return Ok(FollowUp::Nothing);
     }

@@ -15,7 +15,7 @@ use crate::naming::models::*;
 use crate::naming::versions::backend_sql;
 use crate::schema::{
     naming_propagation_errors, naming_propagation_jobs, naming_string_inheritance_updates,
-    naming_string_modifications, naming_strings,
+    naming_string_modifications,
 };
 
 /// Writes a planned chunk: values, details, versions, inheritance updates,
@@ -42,13 +42,10 @@ pub(crate) fn apply_chunk(
     let ids: Vec<StringId> = updated.iter().map(|(ch, _, _)| ch.id).collect();
     if !ids.is_empty() {
         // Each string's latest version, before this one.
-        let latest: HashMap<StringId, (ModificationId, i32)> = naming_string_modifications::table
-            .inner_join(
-                naming_strings::table.on(naming_strings::tenant_id
-                    .eq(naming_string_modifications::tenant_id)
-                    .and(naming_strings::id.eq(naming_string_modifications::string_id))
-                    .and(naming_strings::version.eq(naming_string_modifications::version))),
-            )
+        // One index query on the versions alone (a join with the strings
+        // got quadratic plans from PostgreSQL without statistics).
+        let mut latest: HashMap<StringId, (ModificationId, i32)> = HashMap::new();
+        for (s, m, v) in naming_string_modifications::table
             .filter(naming_string_modifications::tenant_id.eq(t))
             .filter(naming_string_modifications::string_id.eq_any(&ids))
             .select((
@@ -57,9 +54,12 @@ pub(crate) fn apply_chunk(
                 naming_string_modifications::version,
             ))
             .load::<(StringId, ModificationId, i32)>(c)?
-            .into_iter()
-            .map(|(s, m, v)| (s, (m, v)))
-            .collect();
+        {
+            let e = latest.entry(s).or_insert((m, v));
+            if v > e.1 {
+                *e = (m, v);
+            }
+        }
 
         let values = Value::Array(
             updated
@@ -67,15 +67,18 @@ pub(crate) fn apply_chunk(
                 .map(|(ch, v, _)| json!([ch.id.to_string(), v]))
                 .collect(),
         );
+        // A materialized CTE makes SQLite loop over the chunk and find each
+        // row by primary key (over `json_each` directly it scans the tenant).
         diesel::sql_query(backend_sql(
             c,
-            "UPDATE naming_strings SET value = e.value ->> 1, \
+            "WITH v AS MATERIALIZED ( \
+               SELECT (e.value ->> 0){uuid} AS id, e.value ->> 1 AS value FROM {json}) \
+             UPDATE naming_strings SET value = v.value, \
                version = naming_strings.version + 1, updated_at = ? \
-             FROM {json} \
-             WHERE naming_strings.tenant_id = ? AND naming_strings.id = (e.value ->> 0){uuid}",
+             FROM v WHERE naming_strings.tenant_id = ? AND naming_strings.id = v.id",
         ))
-        .bind::<sql::Timestamptz, _>(now)
         .bind::<sql::Text, _>(values.to_string())
+        .bind::<sql::Timestamptz, _>(now)
         .bind::<sql::Uuid, _>(t)
         .execute(c)?;
         let details = Value::Array(
@@ -93,14 +96,16 @@ pub(crate) fn apply_chunk(
         );
         diesel::sql_query(backend_sql(
             c,
-            "UPDATE naming_string_details SET dimension_value_id = (e.value ->> 1){uuid}, \
-               dimension_value_freetext = e.value ->> 2, updated_at = ? \
-             FROM {json} \
-             WHERE naming_string_details.tenant_id = ? \
-               AND naming_string_details.id = (e.value ->> 0){uuid}",
+            "WITH v AS MATERIALIZED ( \
+               SELECT (e.value ->> 0){uuid} AS id, (e.value ->> 1){uuid} AS vid, \
+                 e.value ->> 2 AS txt FROM {json}) \
+             UPDATE naming_string_details SET dimension_value_id = v.vid, \
+               dimension_value_freetext = v.txt, updated_at = ? \
+             FROM v WHERE naming_string_details.tenant_id = ? \
+               AND naming_string_details.id = v.id",
         ))
-        .bind::<sql::Timestamptz, _>(now)
         .bind::<sql::Text, _>(details.to_string())
+        .bind::<sql::Timestamptz, _>(now)
         .bind::<sql::Uuid, _>(t)
         .execute(c)?;
 
