@@ -9,7 +9,7 @@ use super::settings::{InstanceSettings, SettingsForm};
 use crate::audit::queries::{self as audit_q, AuditFilter, AuditRow};
 use crate::audit::NewEvent;
 use crate::db::{AdminConn, Id, UtcTime};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::schema::{audit_events, plans, tenants};
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Flash, FormErrors, HxRequest, PageCtx, Paginated, Superadmin};
@@ -232,49 +232,16 @@ pub async fn audit_csv(
     let (pool, user) = (state.pool.clone(), admin.0.clone());
     web::block(move || AdminConn::open(&pool, &user, "audit.export").map(|_| ())).await??;
     let pool = state.pool.clone();
-    let header = crate::web::csv_line(audit_q::CSV_HEADER);
-    let body = futures_util::stream::unfold(
-        (Some(header), None::<(UtcTime, Id)>, false),
-        move |(header, cursor, done)| {
-            let (pool, filter) = (pool.clone(), filter.clone());
-            async move {
-                if let Some(h) = header {
-                    return Some((Ok::<_, AppError>(web::Bytes::from(h)), (None, cursor, done)));
-                }
-                if done {
-                    return None;
-                }
-                let chunk = web::block(move || {
-                    AdminConn::system(&pool)?
-                        .read(|c| audit_q::chunk(c, None, &filter, cursor, super::list::CSV_CHUNK))
-                })
-                .await;
-                let rows = match chunk {
-                    Ok(Ok(rows)) => rows,
-                    Ok(Err(e)) => return Some((Err(e), (None, cursor, true))),
-                    Err(e) => return Some((Err(e.into()), (None, cursor, true))),
-                };
-                if rows.is_empty() {
-                    return None;
-                }
-                let last = rows.last().map(|r| (r.event.created_at, r.event.id));
-                let finished = (rows.len() as i64) < super::list::CSV_CHUNK;
-                let text: String = rows.iter().map(audit_q::csv_row).collect();
-                Some((
-                    Ok(web::Bytes::from(text)),
-                    (None, last.or(cursor), finished),
-                ))
-            }
-        },
-    );
+    let head = w::csv_line(audit_q::CSV_HEADER);
+    let body = w::stream::paged_body(head, String::new(), move |before| {
+        AdminConn::system(&pool)?.read(|c| audit_q::csv_page(c, None, &filter, before))
+    });
     let name = format!("audit-{}.csv", chrono::Utc::now().format("%Y%m%d"));
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .streaming(body))
+    Ok(w::stream::attachment(
+        "text/csv; charset=utf-8",
+        &name,
+        body,
+    ))
 }
 
 // ---- plans ----

@@ -6,11 +6,10 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{web, HttpResponse};
-use futures_util::stream;
+use actix_web::HttpResponse;
 
 use crate::db::{AdminConn, DbConn, Id, Pool};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::web::{url_encode, PageParams, Paginated};
 
 /// Rows per admin page.
@@ -172,47 +171,14 @@ pub fn csv_response<R: Resource + 'static>(
     p: ListParams,
     filename: &str,
 ) -> HttpResponse {
-    let header = crate::web::csv_line(R::csv_header());
-    let body = stream::unfold(
-        (Some(header), 0i64, false),
-        move |(header, offset, done)| {
-            let (pool, p) = (pool.clone(), p.clone());
-            async move {
-                if let Some(h) = header {
-                    return Some((Ok::<_, AppError>(web::Bytes::from(h)), (None, offset, done)));
-                }
-                if done {
-                    return None;
-                }
-                let chunk = web::block(move || {
-                    let mut conn = AdminConn::system(&pool)?;
-                    conn.read(|c| R::rows(c, &p, CSV_CHUNK, offset))
-                })
-                .await;
-                let rows = match chunk {
-                    Ok(Ok(rows)) => rows,
-                    Ok(Err(e)) => return Some((Err(e), (None, offset, true))),
-                    Err(e) => return Some((Err(e.into()), (None, offset, true))),
-                };
-                if rows.is_empty() {
-                    return None;
-                }
-                let finished = (rows.len() as i64) < CSV_CHUNK;
-                let text: String = rows.iter().map(R::csv_row).collect();
-                Some((
-                    Ok(web::Bytes::from(text)),
-                    (None, offset + CSV_CHUNK, finished),
-                ))
-            }
-        },
-    );
-    HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .streaming(body)
+    let head = crate::web::csv_line(R::csv_header());
+    let body = crate::web::stream::paged_body(head, String::new(), move |offset| {
+        let offset = offset.unwrap_or(0);
+        let rows = AdminConn::system(&pool)?.read(|c| R::rows(c, &p, CSV_CHUNK, offset))?;
+        let next = ((rows.len() as i64) == CSV_CHUNK).then_some(offset + CSV_CHUNK);
+        Ok((rows.iter().map(R::csv_row).collect(), next))
+    });
+    crate::web::stream::attachment("text/csv; charset=utf-8", filename, body)
 }
 
 /// The confirmation page of a bulk action: what will happen, to how many rows,

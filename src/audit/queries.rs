@@ -291,3 +291,24 @@ pub fn csv_row(r: &AuditRow) -> String {
         &r.detail(),
     ])
 }
+
+/// Rows per page of a streamed CSV export.
+pub const CSV_PAGE: i64 = 1000;
+
+/// One page of the CSV export (`CSV_PAGE` events, newest first, after the
+/// keyset cursor `before`) encoded, and the cursor of the next page (`None`
+/// when this was the last).
+pub fn csv_page(
+    conn: &mut DbConn,
+    tenant: Option<TenantId>,
+    filter: &AuditFilter,
+    before: Option<(UtcTime, Id)>,
+) -> AppResult<(String, Option<(UtcTime, Id)>)> {
+    let rows = chunk(conn, tenant, filter, before, CSV_PAGE)?;
+    let next = if (rows.len() as i64) < CSV_PAGE {
+        None
+    } else {
+        rows.last().map(|r| (r.event.created_at, r.event.id))
+    };
+    Ok((rows.iter().map(csv_row).collect(), next))
+}

@@ -147,6 +147,23 @@ where
     transaction_with(conn, &begin, f)
 }
 
+/// Runs `f` — a write that may hit a unique key — in a savepoint, for the
+/// "check the name is free, then insert" shape: two people taking the same
+/// name at once both pass the check, and the key decides. A unique violation
+/// rolls back just the savepoint and comes back as `Ok(None)` (answer with the
+/// form's "already exists" message); on PostgreSQL the caller's transaction
+/// stays usable. Any other error is returned as it is.
+pub fn unless_taken<T>(
+    conn: &mut DbConn,
+    f: impl FnOnce(&mut DbConn) -> QueryResult<T>,
+) -> Result<Option<T>, AppError> {
+    match conn.transaction(f) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if crate::error::is_unique_violation(&e) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// SQLite pragmas for every pooled connection.
 pub(crate) fn sqlite_setup(conn: &mut SqliteConnection) -> QueryResult<()> {
     conn.batch_execute(

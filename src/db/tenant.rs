@@ -54,6 +54,19 @@ impl TenantConn {
         }
     }
 
+    /// Another connection for the same tenant (this one is the proof), for
+    /// work that writes in parallel; `None` when the pool has none to spare
+    /// within a moment.
+    pub fn sibling(&self, pool: &Pool) -> Option<TenantConn> {
+        let conn = pool
+            .get_timeout(std::time::Duration::from_millis(500))
+            .ok()?;
+        Some(TenantConn {
+            conn,
+            tenant: self.tenant,
+        })
+    }
+
     pub fn tenant_id(&self) -> TenantId {
         self.tenant
     }

@@ -45,8 +45,8 @@ fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
     let outcome = match job.kind.as_str() {
         "email.send" => super::email::run(&ctx),
         "workspace.export" => crate::exports::run(&ctx),
-        "naming.batch" => crate::naming::batch_job::run_job(&ctx),
-        "naming.propagate" => crate::naming::propagation::run_job(&ctx),
+        crate::naming::batch::KIND => crate::naming::batch_job::run_job(&ctx),
+        crate::naming::propagation::KIND => crate::naming::propagation::run_job(&ctx),
         other => Err(super::unknown_kind(other).to_string()),
     };
     if let Err(e) = &outcome {

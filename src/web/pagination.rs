@@ -41,6 +41,11 @@ pub struct Paginated<T> {
     /// The other query parameters (filters, sort), encoded and ending in `&`
     /// when not empty, so that pager links keep them: `?{base_query}page=N`.
     pub base_query: String,
+    /// The query parameter of the page number: `page`, or another name when
+    /// a page has two lists.
+    pub param: &'static str,
+    /// The id of the element the pager links jump to ("": none).
+    pub anchor: &'static str,
 }
 
 impl<T> Paginated<T> {
@@ -51,6 +56,8 @@ impl<T> Paginated<T> {
             per_page,
             total,
             base_query: String::new(),
+            param: "page",
+            anchor: "",
         }
     }
 
@@ -61,6 +68,23 @@ impl<T> Paginated<T> {
             .map(|(k, v)| format!("{k}={}&", super::url_encode(v)))
             .collect();
         self
+    }
+
+    /// A second list on a page: its page number is `param`, and its pager
+    /// links jump to the element `anchor`.
+    pub fn in_section(mut self, param: &'static str, anchor: &'static str) -> Self {
+        self.param = param;
+        self.anchor = anchor;
+        self
+    }
+
+    /// `#anchor` for the pager links ("" when none).
+    pub fn fragment(&self) -> String {
+        if self.anchor.is_empty() {
+            String::new()
+        } else {
+            format!("#{}", self.anchor)
+        }
     }
 
     pub fn pages(&self) -> i64 {

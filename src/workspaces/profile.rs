@@ -11,7 +11,7 @@ use super::queries::FieldError;
 use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantConn, TenantId, UtcTime};
-use crate::error::{is_unique_violation, AppError, AppResult};
+use crate::error::{AppError, AppResult};
 use crate::schema::{slug_redirects, tenants, workspace_links};
 use crate::web::extract::RequestMeta;
 
@@ -378,12 +378,6 @@ pub fn add_link(
         .select(workspace_links::url)
         .first(c)
         .optional()?;
-    diesel::delete(
-        workspace_links::table
-            .filter(workspace_links::tenant_id.eq(tenant))
-            .filter(workspace_links::platform.eq(platform.as_str())),
-    )
-    .execute(c)?;
     let link = WorkspaceLink {
         tenant_id: tenant,
         id: WorkspaceLinkId::new(),
@@ -391,25 +385,31 @@ pub fn add_link(
         url,
         created_at: UtcTime::now(),
     };
-    let inserted = diesel::insert_into(workspace_links::table)
-        .values((
-            workspace_links::tenant_id.eq(link.tenant_id),
-            workspace_links::id.eq(link.id),
-            workspace_links::platform.eq(&link.platform),
-            workspace_links::url.eq(&link.url),
-            workspace_links::created_at.eq(link.created_at),
-        ))
-        .execute(c);
-    match inserted {
-        // Another admin saved a link to the same platform at the same moment.
-        Err(e) if is_unique_violation(&e) => {
-            return Ok(Err(vec![(
-                "platform",
-                "Someone else just changed this link; try again.".into(),
-            )]))
-        }
-        other => other?,
-    };
+    // The replace is one savepoint: if another admin saved a link to the same
+    // platform at the same moment, neither the delete nor the insert is kept.
+    let inserted = crate::db::unless_taken(c, |c| {
+        diesel::delete(
+            workspace_links::table
+                .filter(workspace_links::tenant_id.eq(tenant))
+                .filter(workspace_links::platform.eq(platform.as_str())),
+        )
+        .execute(c)?;
+        diesel::insert_into(workspace_links::table)
+            .values((
+                workspace_links::tenant_id.eq(link.tenant_id),
+                workspace_links::id.eq(link.id),
+                workspace_links::platform.eq(&link.platform),
+                workspace_links::url.eq(&link.url),
+                workspace_links::created_at.eq(link.created_at),
+            ))
+            .execute(c)
+    })?;
+    if inserted.is_none() {
+        return Ok(Err(vec![(
+            "platform",
+            "Someone else just changed this link; try again.".into(),
+        )]));
+    }
     audit::record(
         c,
         NewEvent::tenant(tenant, "workspace.link_add")

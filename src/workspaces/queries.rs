@@ -115,29 +115,29 @@ pub fn create(
             )]));
         }
         let now = UtcTime::now();
-        let inserted = diesel::insert_into(tenants::table)
-            .values((
-                tenants::id.eq(tenant),
-                tenants::name.eq(name.trim()),
-                tenants::slug.eq(&slug),
-                tenants::status.eq("active"),
-                tenants::plan.eq(DEFAULT_PLAN),
-                tenants::seat_limit.eq(default_seats(c)?),
-                tenants::settings.eq(Json(serde_json::json!({}))),
-                tenants::created_at.eq(now),
-                tenants::updated_at.eq(now),
-            ))
-            .execute(c);
-        match inserted {
-            // Another request took the slug between the check and the insert.
-            Err(e) if is_unique_violation(&e) => {
-                return Ok(Err(vec![(
-                    "slug",
-                    "That address is taken; choose another.".to_string(),
-                )]))
-            }
-            other => other?,
-        };
+        let seats = default_seats(c)?;
+        let inserted = crate::db::unless_taken(c, |c| {
+            diesel::insert_into(tenants::table)
+                .values((
+                    tenants::id.eq(tenant),
+                    tenants::name.eq(name.trim()),
+                    tenants::slug.eq(&slug),
+                    tenants::status.eq("active"),
+                    tenants::plan.eq(DEFAULT_PLAN),
+                    tenants::seat_limit.eq(seats),
+                    tenants::settings.eq(Json(serde_json::json!({}))),
+                    tenants::created_at.eq(now),
+                    tenants::updated_at.eq(now),
+                ))
+                .execute(c)
+        })?;
+        // `None`: another request took the slug between the check and the insert.
+        if inserted.is_none() {
+            return Ok(Err(vec![(
+                "slug",
+                "That address is taken; choose another.".to_string(),
+            )]));
+        }
         add_member(c, tenant, owner, Role::Owner)?;
         audit::record(
             c,
@@ -430,23 +430,22 @@ pub fn update_settings(
     if !errors.is_empty() {
         return Ok(Err(errors));
     }
-    let updated = diesel::update(tenants::table.find(ws.id))
-        .set((
-            tenants::name.eq(name.trim()),
-            tenants::slug.eq(&slug),
-            tenants::updated_at.eq(UtcTime::now()),
-        ))
-        .execute(c);
-    match updated {
-        // Another workspace took the slug between the check and the update.
-        Err(e) if is_unique_violation(&e) => {
-            return Ok(Err(vec![(
-                "slug",
-                "That address is taken; choose another.".to_string(),
-            )]))
-        }
-        other => other?,
-    };
+    let updated = crate::db::unless_taken(c, |c| {
+        diesel::update(tenants::table.find(ws.id))
+            .set((
+                tenants::name.eq(name.trim()),
+                tenants::slug.eq(&slug),
+                tenants::updated_at.eq(UtcTime::now()),
+            ))
+            .execute(c)
+    })?;
+    // `None`: another workspace took the slug between the check and the update.
+    if updated.is_none() {
+        return Ok(Err(vec![(
+            "slug",
+            "That address is taken; choose another.".to_string(),
+        )]));
+    }
     if slug != ws.slug {
         super::profile::record_slug_change(c, ws.id, &ws.slug, &slug)?;
     }

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, Id, TenantId, UtcTime};
-use crate::error::{is_unique_violation, AppError, AppResult};
+use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, team_members, teams, users};
 use crate::web::extract::RequestMeta;
 use crate::web::{PageParams, Paginated};
@@ -123,22 +123,21 @@ pub fn create(
     }
     let id = TeamId::new();
     let now = UtcTime::now();
-    let inserted = diesel::insert_into(teams::table)
-        .values((
-            teams::tenant_id.eq(tenant),
-            teams::id.eq(id),
-            teams::name.eq(name.trim()),
-            teams::description.eq(description.trim()),
-            teams::created_at.eq(now),
-            teams::updated_at.eq(now),
-        ))
-        .execute(c);
-    match inserted {
-        Err(e) if is_unique_violation(&e) => {
-            return Ok(Err("A team with that name already exists.".into()))
-        }
-        other => other?,
-    };
+    let inserted = crate::db::unless_taken(c, |c| {
+        diesel::insert_into(teams::table)
+            .values((
+                teams::tenant_id.eq(tenant),
+                teams::id.eq(id),
+                teams::name.eq(name.trim()),
+                teams::description.eq(description.trim()),
+                teams::created_at.eq(now),
+                teams::updated_at.eq(now),
+            ))
+            .execute(c)
+    })?;
+    if inserted.is_none() {
+        return Ok(Err("A team with that name already exists.".into()));
+    }
     audit::record(
         c,
         NewEvent::tenant(tenant, "team.create")
@@ -195,21 +194,20 @@ pub fn add_member(
     let Some(user) = user else {
         return Ok(Err(format!("{email} is not a member of this workspace.")));
     };
-    let inserted = diesel::insert_into(team_members::table)
-        .values((
-            team_members::tenant_id.eq(tenant),
-            team_members::id.eq(Id::new()),
-            team_members::team_id.eq(team),
-            team_members::user_id.eq(user),
-            team_members::created_at.eq(UtcTime::now()),
-        ))
-        .execute(c);
-    match inserted {
-        Err(e) if is_unique_violation(&e) => {
-            return Ok(Err(format!("{email} is already in this team.")))
-        }
-        other => other?,
-    };
+    let inserted = crate::db::unless_taken(c, |c| {
+        diesel::insert_into(team_members::table)
+            .values((
+                team_members::tenant_id.eq(tenant),
+                team_members::id.eq(Id::new()),
+                team_members::team_id.eq(team),
+                team_members::user_id.eq(user),
+                team_members::created_at.eq(UtcTime::now()),
+            ))
+            .execute(c)
+    })?;
+    if inserted.is_none() {
+        return Ok(Err(format!("{email} is already in this team.")));
+    }
     audit::record(
         c,
         NewEvent::tenant(tenant, "team.member_add")
