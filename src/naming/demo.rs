@@ -2,6 +2,8 @@
 //! three-level Meta Ads rule and a UTM link rule. `seed-demo` uses it, and so
 //! do the tests and benchmarks (one setup, described once).
 
+pub mod bulk;
+
 use std::collections::HashMap;
 
 use chrono::NaiveDate;

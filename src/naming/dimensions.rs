@@ -259,7 +259,7 @@ impl DimensionForm {
                 .first(c)
                 .optional()?;
             if taken.is_some_and(|id| Some(id) != this) {
-                e.add("name", "Another dimension already has that name.");
+                e.add("name", NAME_TAKEN);
             }
         }
         Ok(if e.is_empty() { Ok(parent) } else { Err(e) })
@@ -287,6 +287,15 @@ fn ancestors(c: &mut DbConn, t: TenantId, start: DimensionId) -> AppResult<Vec<D
         }
     }
     Ok(out)
+}
+
+const NAME_TAKEN: &str = "Another dimension already has that name.";
+
+/// The form's messages when the name was taken after the check passed.
+fn name_taken() -> FormErrors {
+    let mut e = FormErrors::default();
+    e.add("name", NAME_TAKEN);
+    e
 }
 
 /// Creates a dimension; `Err` carries the form's messages.
@@ -323,9 +332,14 @@ pub fn create(
         updated_at: now,
         created_by: Some(actor),
     };
-    diesel::insert_into(naming_dimensions::table)
-        .values(&row)
-        .execute(c)?;
+    let inserted = crate::db::unless_taken(c, |c| {
+        diesel::insert_into(naming_dimensions::table)
+            .values(&row)
+            .execute(c)
+    })?;
+    if inserted.is_none() {
+        return Ok(Err(name_taken()));
+    }
     audit::record(
         c,
         NewEvent::tenant(t, "naming.dimension.create")
@@ -354,20 +368,25 @@ pub fn update(
         Ok(p) => p,
         Err(e) => return Ok(Err(e)),
     };
-    diesel::update(
-        naming_dimensions::table
-            .filter(naming_dimensions::tenant_id.eq(t))
-            .filter(naming_dimensions::id.eq(id)),
-    )
-    .set((
-        naming_dimensions::name.eq(&form.name),
-        naming_dimensions::kind.eq(&form.kind),
-        naming_dimensions::parent_id.eq(parent),
-        naming_dimensions::status.eq(&form.status),
-        naming_dimensions::description.eq(&form.description),
-        naming_dimensions::updated_at.eq(UtcTime::now()),
-    ))
-    .execute(c)?;
+    let saved = crate::db::unless_taken(c, |c| {
+        diesel::update(
+            naming_dimensions::table
+                .filter(naming_dimensions::tenant_id.eq(t))
+                .filter(naming_dimensions::id.eq(id)),
+        )
+        .set((
+            naming_dimensions::name.eq(&form.name),
+            naming_dimensions::kind.eq(&form.kind),
+            naming_dimensions::parent_id.eq(parent),
+            naming_dimensions::status.eq(&form.status),
+            naming_dimensions::description.eq(&form.description),
+            naming_dimensions::updated_at.eq(UtcTime::now()),
+        ))
+        .execute(c)
+    })?;
+    if saved.is_none() {
+        return Ok(Err(name_taken()));
+    }
     let unlinked = if parent != before.parent_id {
         diesel::update(
             naming_dimension_values::table

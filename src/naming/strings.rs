@@ -31,8 +31,10 @@ pub const UTM_PLATFORM: &str = "ga4-utm";
 pub const DEFAULT_LANDING: &str = "https://example.com/";
 /// Top-level strings per page of the tree.
 pub const ROOTS_PER_PAGE: i64 = 25;
-/// Rows per query when exporting or loading by id lists.
+/// Ids per query when loading by id lists.
 const CHUNK: usize = 500;
+/// Strings per page (and per read transaction) of the CSV and JSON exports.
+pub const EXPORT_PAGE: i64 = 500;
 
 /// The submission statuses, in their order of the flow.
 pub const STATUSES: [&str; 4] = ["DRAFT", "SUBMITTED", "APPROVED", "REJECTED"];
@@ -481,51 +483,68 @@ pub fn in_tree_order(
     out
 }
 
-/// Every string matching `f`, a chunk at a time (ordered by id), decorated.
-/// `each` sees each chunk; memory stays bounded by the chunk size.
-pub fn export(
+/// One page of the export: up to [`EXPORT_PAGE`] strings matching `f` with ids
+/// after `after` (keyset, ordered by id, so a string added or removed between
+/// pages neither repeats nor shifts another one out), decorated; and the id to
+/// continue after (`None` when this was the last page).
+pub fn export_page(
     c: &mut DbConn,
     t: TenantId,
     f: &StringFilter,
-    mut each: impl FnMut(Vec<Node>) -> AppResult<()>,
-) -> AppResult<()> {
-    let landing = f.landing();
+    after: Option<StringId>,
+) -> AppResult<(Vec<Node>, Option<StringId>)> {
+    let mut q = scoped(t, f);
+    if let Some(a) = after {
+        q = q.filter(naming_strings::id.gt(a));
+    }
+    let rows: Vec<NamingString> = q
+        .order(naming_strings::id.asc())
+        .limit(EXPORT_PAGE)
+        .select(NamingString::as_select())
+        .load(c)?;
+    let next = if (rows.len() as i64) < EXPORT_PAGE {
+        None
+    } else {
+        rows.last().map(|s| s.id)
+    };
+    let nodes = if rows.is_empty() {
+        Vec::new()
+    } else {
+        decorate(c, t, rows, &f.landing())?
+    };
+    Ok((nodes, next))
+}
+
+/// The names of the dimensions the matching strings use, sorted: the CSV's
+/// dimension columns. The matches' ids are read a page at a time (keyset), so
+/// memory holds one page of ids and the set of dimensions, not every match.
+pub fn export_dimensions(c: &mut DbConn, t: TenantId, f: &StringFilter) -> AppResult<Vec<String>> {
+    let mut dims: HashSet<DimensionId> = HashSet::new();
     let mut after: Option<StringId> = None;
     loop {
         let mut q = scoped(t, f);
         if let Some(a) = after {
             q = q.filter(naming_strings::id.gt(a));
         }
-        let rows: Vec<NamingString> = q
+        let ids: Vec<StringId> = q
             .order(naming_strings::id.asc())
             .limit(CHUNK as i64)
-            .select(NamingString::as_select())
+            .select(naming_strings::id)
             .load(c)?;
-        let done = rows.len() < CHUNK;
-        after = rows.last().map(|s| s.id);
-        if !rows.is_empty() {
-            each(decorate(c, t, rows, &landing)?)?;
+        if !ids.is_empty() {
+            dims.extend(
+                naming_string_details::table
+                    .filter(naming_string_details::tenant_id.eq(t))
+                    .filter(naming_string_details::string_id.eq_any(&ids))
+                    .select(naming_string_details::dimension_id)
+                    .distinct()
+                    .load::<DimensionId>(c)?,
+            );
         }
-        if done {
-            return Ok(());
+        if ids.len() < CHUNK {
+            break;
         }
-    }
-}
-
-/// The names of the dimensions the matching strings use, sorted: the CSV's
-/// dimension columns.
-pub fn export_dimensions(c: &mut DbConn, t: TenantId, f: &StringFilter) -> AppResult<Vec<String>> {
-    let ids: Vec<StringId> = scoped(t, f).select(naming_strings::id).load(c)?;
-    let mut dims: HashSet<DimensionId> = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        dims.extend(
-            naming_string_details::table
-                .filter(naming_string_details::tenant_id.eq(t))
-                .filter(naming_string_details::string_id.eq_any(chunk))
-                .select(naming_string_details::dimension_id)
-                .distinct()
-                .load::<DimensionId>(c)?,
-        );
+        after = ids.last().copied();
     }
     let dims: Vec<DimensionId> = dims.into_iter().collect();
     let mut names: Vec<String> = naming_dimensions::table

@@ -164,6 +164,35 @@ pub fn rules(c: &mut DbConn, t: TenantId) -> AppResult<Vec<Rule>> {
         .load(c)?)
 }
 
+/// Most parent strings one search of the submission form shows.
+pub const PARENT_MATCHES: i64 = 50;
+
+/// Strings a new submission may hang under: those of `rule` at `field`
+/// whose value contains `text` (case ignored, `%` and `_` literal), the
+/// first `limit` by value, and how many match in all.
+pub fn parent_matches(
+    c: &mut DbConn,
+    t: TenantId,
+    rule: RuleId,
+    field: FieldId,
+    text: &str,
+    limit: i64,
+) -> AppResult<(Vec<(StringId, String)>, i64)> {
+    let filter = strings::StringFilter {
+        q: text.to_string(),
+        rule: rule.to_string(),
+        field: field.to_string(),
+        ..Default::default()
+    };
+    let total: i64 = strings::scoped(t, &filter).count().get_result(c)?;
+    let rows = strings::scoped(t, &filter)
+        .order((naming_strings::value, naming_strings::id))
+        .limit(limit)
+        .select((naming_strings::id, naming_strings::value))
+        .load(c)?;
+    Ok((rows, total))
+}
+
 /// A submission of this workspace (another workspace's id: not found).
 pub fn find(c: &mut DbConn, t: TenantId, id: SubmissionId) -> AppResult<Submission> {
     naming_submissions::table

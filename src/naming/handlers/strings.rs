@@ -147,49 +147,44 @@ const CSV_FIXED: [&str; 11] = [
     "created_at",
 ];
 
-fn attachment(content_type: &str, name: &str, body: Vec<u8>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type(content_type)
-        .insert_header((
-            "Content-Disposition",
-            format!("attachment; filename=\"{name}\""),
-        ))
-        .body(body)
-}
-
 /// `GET /strings.csv`: every matching string (not just a page), one column
 /// per dimension the matches use, and the UTM link.
 pub async fn csv(member: Member, q: web::Query<StringFilter>) -> AppResult<HttpResponse> {
     let f = q.into_inner();
-    let body = web::block(move || {
-        member.conn()?.read(|c, t| {
-            let dims = strings::export_dimensions(c, t, &f)?;
-            let mut header: Vec<&str> = CSV_FIXED.to_vec();
-            header.extend(dims.iter().map(String::as_str));
-            header.push("utm_url");
-            let mut out = w::csv_line(&header).into_bytes();
-            strings::export(c, t, &f, |nodes| {
-                for n in nodes {
-                    let fixed = fixed_fields(&n);
-                    let mut row: Vec<&str> = fixed.iter().map(String::as_str).collect();
-                    for d in &dims {
-                        row.push(
-                            n.details
-                                .iter()
-                                .find(|x| &x.dimension == d)
-                                .map_or("", |x| x.shown.as_str()),
-                        );
-                    }
-                    row.push(n.utm_url.as_deref().unwrap_or(""));
-                    out.extend_from_slice(w::csv_line(&row).as_bytes());
-                }
-                Ok(())
-            })?;
-            Ok(out)
-        })
-    })
-    .await??;
-    Ok(attachment("text/csv; charset=utf-8", "strings.csv", body))
+    let m = member.clone();
+    let g = f.clone();
+    let dims =
+        web::block(move || m.conn()?.read(|c, t| strings::export_dimensions(c, t, &g))).await??;
+    let mut header: Vec<&str> = CSV_FIXED.to_vec();
+    header.extend(dims.iter().map(String::as_str));
+    header.push("utm_url");
+    let head = w::csv_line(&header);
+    let body = w::stream::paged_body(head, String::new(), move |after| {
+        let (nodes, next) = member
+            .conn()?
+            .read(|c, t| strings::export_page(c, t, &f, after))?;
+        let mut out = String::new();
+        for n in nodes {
+            let fixed = fixed_fields(&n);
+            let mut row: Vec<&str> = fixed.iter().map(String::as_str).collect();
+            for d in &dims {
+                row.push(
+                    n.details
+                        .iter()
+                        .find(|x| &x.dimension == d)
+                        .map_or("", |x| x.shown.as_str()),
+                );
+            }
+            row.push(n.utm_url.as_deref().unwrap_or(""));
+            out.push_str(&w::csv_line(&row));
+        }
+        Ok((out, next))
+    });
+    Ok(w::stream::attachment(
+        "text/csv; charset=utf-8",
+        "strings.csv",
+        body,
+    ))
 }
 
 fn fixed_fields(n: &Node) -> [String; 11] {
@@ -208,47 +203,47 @@ fn fixed_fields(n: &Node) -> [String; 11] {
     ]
 }
 
-/// `GET /strings.json`: the same rows as the CSV, `details` as an object.
+/// `GET /strings.json`: the same rows as the CSV, `details` as an object; one
+/// JSON array written a page at a time.
 pub async fn json(member: Member, q: web::Query<StringFilter>) -> AppResult<HttpResponse> {
     let f = q.into_inner();
-    let body = web::block(move || {
-        member.conn()?.read(|c, t| {
-            let mut out = b"[".to_vec();
-            let mut first = true;
-            strings::export(c, t, &f, |nodes| {
-                for n in nodes {
-                    let details: serde_json::Map<String, serde_json::Value> = n
-                        .details
-                        .iter()
-                        .map(|d| (d.dimension.clone(), serde_json::json!(d.shown)))
-                        .collect();
-                    let row = serde_json::json!({
-                        "id": n.s.id,
-                        "parent_id": n.s.parent_id,
-                        "rule": n.rule,
-                        "platform": n.platform,
-                        "field": n.field,
-                        "level": n.level,
-                        "value": n.s.value,
-                        "version": n.s.version,
-                        "status": n.status,
-                        "submission": n.submission,
-                        "created_at": n.s.created_at.to_db_text(),
-                        "details": details,
-                        "utm_url": n.utm_url,
-                    });
-                    if !first {
-                        out.push(b',');
-                    }
-                    first = false;
-                    out.extend_from_slice(row.to_string().as_bytes());
-                }
-                Ok(())
-            })?;
-            out.push(b']');
-            Ok(out)
-        })
-    })
-    .await??;
-    Ok(attachment("application/json", "strings.json", body))
+    let body = w::stream::paged_body("[".into(), "]".into(), move |after| {
+        let (nodes, next) = member
+            .conn()?
+            .read(|c, t| strings::export_page(c, t, &f, after))?;
+        let mut out = String::new();
+        for n in nodes {
+            let details: serde_json::Map<String, serde_json::Value> = n
+                .details
+                .iter()
+                .map(|d| (d.dimension.clone(), serde_json::json!(d.shown)))
+                .collect();
+            let row = serde_json::json!({
+                "id": n.s.id,
+                "parent_id": n.s.parent_id,
+                "rule": n.rule,
+                "platform": n.platform,
+                "field": n.field,
+                "level": n.level,
+                "value": n.s.value,
+                "version": n.s.version,
+                "status": n.status,
+                "submission": n.submission,
+                "created_at": n.s.created_at.to_db_text(),
+                "details": details,
+                "utm_url": n.utm_url,
+            });
+            // Every row after the very first (first page, first row) follows a comma.
+            if after.is_some() || !out.is_empty() {
+                out.push(',');
+            }
+            out.push_str(&row.to_string());
+        }
+        Ok((out, next))
+    });
+    Ok(w::stream::attachment(
+        "application/json",
+        "strings.json",
+        body,
+    ))
 }

@@ -24,6 +24,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/submissions", web::post().to(submission_form::create))
         .route("/submissions/new", web::get().to(submission_form::new))
         .route(
+            "/submissions/parents",
+            web::get().to(submission_form::parents),
+        )
+        .route(
             "/submissions/preview",
             web::post().to(submission_form::preview),
         )

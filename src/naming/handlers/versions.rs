@@ -80,8 +80,12 @@ impl StringPage {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ShowQuery {
+    /// The children's page.
     #[serde(default)]
     page: Option<i64>,
+    /// The history's page.
+    #[serde(default)]
+    history_page: Option<i64>,
     /// A version waiting for "propagate now" (ask-first setting).
     #[serde(default)]
     propagate: Option<ModificationId>,
@@ -105,10 +109,16 @@ async fn render(
     let ask_for = q.propagate;
     let (v, ask) = web::block(move || {
         m.conn()?.read(|c, t| {
-            let v = view::load(c, t, id, PageParams::new(q.page))?;
+            let v = view::load(
+                c,
+                t,
+                id,
+                PageParams::new(q.page),
+                PageParams::new(q.history_page),
+            )?;
             let ask = match ask_for {
-                Some(mid) if v.history.iter().any(|r| r.m.id == mid) => {
-                    let row = v.history.iter().find(|r| r.m.id == mid);
+                Some(mid) if v.history.items.iter().any(|r| r.m.id == mid) => {
+                    let row = v.history.items.iter().find(|r| r.m.id == mid);
                     let dims = match row {
                         Some(r) => propagation::changed_dimensions(c, t, &r.m)?,
                         None => Vec::new(),

@@ -360,7 +360,7 @@ pub fn retry(
         Err(message) => Retried::Failed(message),
         Ok(updated) => {
             let mut counts = Counts::default();
-            levels(tc, &job, &spec, updated, depth + 1, &mut counts)?;
+            levels(tc, &mut [], &job, &spec, updated, depth + 1, &mut counts)?;
             Retried::Fixed {
                 descendants: counts.updated,
             }

@@ -5,12 +5,13 @@
 use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
+use serde_json::{json, Value};
 
 use super::CHUNK;
-use crate::db::{DbConn, TenantId};
+use crate::db::{sql, DbConn, TenantId};
 use crate::error::AppResult;
 use crate::naming::models::*;
-use crate::naming::versions::{DetailVal, RuleCtx};
+use crate::naming::versions::{backend_sql, DetailVal, RuleCtx};
 use crate::schema::{naming_string_details, naming_strings};
 
 /// New values of strings not written (the dry run), by string and dimension.
@@ -257,18 +258,33 @@ fn collisions(c: &mut DbConn, t: TenantId, planned: &mut [Planned]) -> AppResult
                 .push(value.clone());
         }
     }
+    #[derive(QueryableByName)]
+    struct Taken {
+        #[diesel(sql_type = sql::Uuid)]
+        id: StringId,
+        #[diesel(sql_type = sql::Text)]
+        value: String,
+    }
     let mut taken: HashMap<(RuleId, FieldId, String), StringId> = HashMap::new();
     for ((rule, field), values) in groups {
         for part in values.chunks(CHUNK) {
-            for (id, v) in naming_strings::table
-                .filter(naming_strings::tenant_id.eq(t))
-                .filter(naming_strings::rule_id.eq(rule))
-                .filter(naming_strings::field_id.eq(field))
-                .filter(naming_strings::value.eq_any(part))
-                .select((naming_strings::id, naming_strings::value))
-                .load::<(StringId, String)>(c)?
+            // One unique-key lookup per name. (`value = ANY(…)` let
+            // PostgreSQL, without statistics, scan every string of the rule
+            // and field against the whole list: seconds per chunk.)
+            let names = Value::Array(part.iter().map(|v| json!([v])).collect());
+            for row in diesel::sql_query(backend_sql(
+                c,
+                "WITH v AS MATERIALIZED (SELECT e.value ->> 0 AS value FROM {json}) \
+                 SELECT s.id, s.value FROM v JOIN naming_strings s \
+                   ON s.tenant_id = ? AND s.rule_id = ? AND s.field_id = ? AND s.value = v.value",
+            ))
+            .bind::<sql::Text, _>(names.to_string())
+            .bind::<sql::Uuid, _>(t)
+            .bind::<sql::Uuid, _>(rule)
+            .bind::<sql::Uuid, _>(field)
+            .load::<Taken>(c)?
             {
-                taken.insert((rule, field, v), id);
+                taken.insert((rule, field, row.value), row.id);
             }
         }
     }

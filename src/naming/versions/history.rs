@@ -11,6 +11,7 @@ use crate::accounts::models::UserId;
 use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
 use crate::naming::models::*;
+use crate::web::{PageParams, Paginated};
 
 /// The values (dimension name → text) at each version: the version-1
 /// snapshot with each later version's `field_updates` applied in order.
@@ -55,12 +56,28 @@ pub struct VersionRow {
     pub can_rollback: bool,
 }
 
-/// The history, newest first, with a diff per version.
-pub fn history(c: &mut DbConn, t: TenantId, id: StringId) -> AppResult<Vec<VersionRow>> {
+/// Versions per page of the history.
+pub const HISTORY_PER_PAGE: i64 = 20;
+
+/// One page of the history, newest first, with a diff per version. Every
+/// version is read (each stores only what it changed, so the values at a
+/// version are the replay of all before it); only the page's rows are built.
+pub fn history(
+    c: &mut DbConn,
+    t: TenantId,
+    id: StringId,
+    params: PageParams,
+) -> AppResult<Paginated<VersionRow>> {
     use crate::schema::users;
     let mods = modifications(c, t, id)?;
     let values = values_by_version(&mods);
-    let mut who: Vec<UserId> = mods.iter().map(|m| m.modified_by).collect();
+    let n = mods.len();
+    // Newest first: the page's indices into `mods`, from `end - 1` down to `start`.
+    let skip = usize::try_from(params.offset(HISTORY_PER_PAGE)).unwrap_or(usize::MAX);
+    let end = n.saturating_sub(skip);
+    let start = end.saturating_sub(HISTORY_PER_PAGE as usize);
+    let page = &mods[start..end];
+    let mut who: Vec<UserId> = page.iter().map(|m| m.modified_by).collect();
     who.sort();
     who.dedup();
     let names: HashMap<UserId, String> = users::table
@@ -70,8 +87,9 @@ pub fn history(c: &mut DbConn, t: TenantId, id: StringId) -> AppResult<Vec<Versi
         .into_iter()
         .collect();
     let latest = values.last().cloned().unwrap_or_default();
-    let mut rows = Vec::with_capacity(mods.len());
-    for (i, m) in mods.iter().enumerate() {
+    let mut rows = Vec::with_capacity(page.len());
+    for i in (start..end).rev() {
+        let m = &mods[i];
         let before = if i == 0 {
             BTreeMap::new()
         } else {
@@ -98,10 +116,9 @@ pub fn history(c: &mut DbConn, t: TenantId, id: StringId) -> AppResult<Vec<Versi
             } else {
                 mods[i - 1].string_value.clone()
             },
-            can_rollback: i + 1 < mods.len() && *after != latest,
+            can_rollback: i + 1 < n && *after != latest,
             m: m.clone(),
         });
     }
-    rows.reverse();
-    Ok(rows)
+    Ok(Paginated::new(rows, params, HISTORY_PER_PAGE, n as i64))
 }

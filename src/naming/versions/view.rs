@@ -57,10 +57,20 @@ pub struct StringView {
     pub parent: Option<(StringId, String)>,
     pub children: Paginated<(StringId, String)>,
     pub details: Vec<DetailRow>,
-    pub history: Vec<VersionRow>,
+    /// One page of versions, newest first.
+    pub history: Paginated<VersionRow>,
 }
 
 pub const CHILDREN_PER_PAGE: i64 = 50;
+
+/// A page number to keep in the other list's pager links ("" for the first).
+fn kept(p: PageParams) -> String {
+    if p.page > 1 {
+        p.page.to_string()
+    } else {
+        String::new()
+    }
+}
 
 /// Everything the string page shows (404 for another workspace's string).
 pub fn load(
@@ -68,6 +78,7 @@ pub fn load(
     t: TenantId,
     id: StringId,
     children_page: PageParams,
+    history_page: PageParams,
 ) -> AppResult<StringView> {
     let s = find(c, t, id)?;
     let rule: Rule = naming_rules::table
@@ -103,7 +114,8 @@ pub fn load(
         children_page,
         CHILDREN_PER_PAGE,
         total,
-    );
+    )
+    .with_query(&[("history_page", &kept(history_page))]);
     let rc = RuleCtx::load(c, t, s.rule_id)?;
     let current = details(c, t, s.id)?;
     let day = today();
@@ -146,7 +158,9 @@ pub fn load(
         });
     }
     Ok(StringView {
-        history: history(c, t, s.id)?,
+        history: history(c, t, s.id, history_page)?
+            .in_section("history_page", "history")
+            .with_query(&[("page", &kept(children_page))]),
         s,
         rule,
         field,
