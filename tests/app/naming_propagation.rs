@@ -39,37 +39,13 @@ async fn set_country(
 }
 
 fn job_id(app: &TestApp) -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        id: String,
-    }
-    use diesel::RunQueryDsl;
-    let sql = "SELECT CAST(id AS TEXT) AS id FROM naming_propagation_jobs ORDER BY created_at DESC LIMIT 1";
-    let row: Row = match app.db.superuser_conn() {
-        Some(mut pg) => diesel::sql_query(sql).get_result(&mut pg).expect("job"),
-        None => diesel::sql_query(sql)
-            .get_result(&mut *app.pool().get().expect("conn"))
-            .expect("job"),
-    };
-    row.id
+    app.raw_text(
+        "SELECT CAST(id AS TEXT) AS s FROM naming_propagation_jobs ORDER BY created_at DESC LIMIT 1",
+    )
 }
 
 fn error_id(app: &TestApp) -> String {
-    #[derive(diesel::QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Text)]
-        id: String,
-    }
-    use diesel::RunQueryDsl;
-    let sql = "SELECT CAST(id AS TEXT) AS id FROM naming_propagation_errors LIMIT 1";
-    let row: Row = match app.db.superuser_conn() {
-        Some(mut pg) => diesel::sql_query(sql).get_result(&mut pg).expect("error"),
-        None => diesel::sql_query(sql)
-            .get_result(&mut *app.pool().get().expect("conn"))
-            .expect("error"),
-    };
-    row.id
+    app.raw_text("SELECT CAST(id AS TEXT) AS s FROM naming_propagation_errors LIMIT 1")
 }
 
 fn count(app: &TestApp, sql: &str) -> i64 {

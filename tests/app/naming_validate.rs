@@ -4,10 +4,10 @@
 use actix_web::http::StatusCode;
 use actix_web::test::TestRequest;
 
-use crate::common::{Browser, Resp};
-use crate::naming_rules::{
+use crate::common::naming_rules::{
     add_part, create_rule, dimension, past, value, workspace, Ws, CAMPAIGN, META,
 };
+use crate::common::{Browser, Resp};
 
 /// Acme with rule "Std" on Meta: Campaign = Channel _ Country
 /// (Channel: fb, google, and "old" expired; Country: de, fr). Returns the target key.

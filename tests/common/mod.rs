@@ -4,7 +4,12 @@
 
 #![allow(dead_code)]
 
+pub mod admin;
 pub mod naming;
+pub mod naming_batches;
+pub mod naming_dimensions;
+pub mod naming_rules;
+pub mod settings;
 
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -4,9 +4,14 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use atrium::accounts::models::UserId;
-use atrium::db::{TenantConn, TenantId};
+use atrium::db::{DbConn, TenantConn, TenantId};
+use atrium::error::AppResult;
+use atrium::naming::demo::bulk::{self, BulkRule};
 use atrium::naming::demo::{self, Demo};
 use atrium::naming::generate::{self, GenerateRequest, Outcome};
 use atrium::naming::models::*;
@@ -333,5 +338,54 @@ impl TestApp {
                 .get_result::<i64>(c)?
                 > 0)
         })
+    }
+}
+
+impl TestApp {
+    /// The bulk rule and a campaign "de_bulk" of `ad_sets` ad sets
+    /// "de_s0000"… with `ads` ads each (`naming::demo::bulk`), in the
+    /// workspace at `slug`, made by `email`.
+    pub fn bulk_tree(
+        &self,
+        slug: &str,
+        email: &str,
+        demo: &Demo,
+        ad_sets: usize,
+        ads: usize,
+    ) -> (BulkRule, StringId) {
+        let user = self.user_id(email);
+        let rule = self.tenant_write(slug, |c, t| bulk::rule(c, t, user, demo));
+        let mut tc = TenantConn::open(
+            self.pool(),
+            &atrium::db::tenant_scope_for_tests(self.tenant(slug)),
+        )
+        .expect("tenant conn");
+        let campaign = bulk::tree(&mut tc, user, demo, &rule, ad_sets, ads).expect("bulk tree");
+        (rule, campaign)
+    }
+
+    /// Someone else's write transaction in the workspace at `slug`: runs
+    /// `write`, then holds the transaction open for 1.5 s before it commits.
+    /// Returns once `write` ran; the handle gives its result.
+    pub fn hold<T: Send + 'static>(
+        &self,
+        slug: &str,
+        write: impl FnOnce(&mut DbConn, TenantId) -> AppResult<T> + Send + 'static,
+    ) -> JoinHandle<T> {
+        let (ready, started) = mpsc::channel();
+        let pool = self.pool().clone();
+        let scope = atrium::db::tenant_scope_for_tests(self.tenant(slug));
+        let blocker = std::thread::spawn(move || {
+            let mut tc = TenantConn::open(&pool, &scope).expect("tenant conn");
+            tc.write(|c, t| {
+                let out = write(c, t)?;
+                let _ = ready.send(());
+                std::thread::sleep(Duration::from_millis(1_500));
+                Ok(out)
+            })
+            .expect("blocker")
+        });
+        started.recv().expect("blocker started");
+        blocker
     }
 }

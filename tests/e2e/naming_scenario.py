@@ -4,13 +4,14 @@ Nora signs up, creates a workspace, makes three dimensions with values,
 builds a Meta Ads rule with three levels in the htmx rule builder (checking
 the live preview), generates a campaign with two ad sets (one ad each) from
 the submission form, changes the campaign's country on its page, watches the
-propagation job finish, and rolls one ad set back to its first version.
+propagation job finish, rolls one ad set back to its first version, and
+hangs a new ad under an ad set she finds with the parent search.
 """
 
 import re
 import time
 
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -28,8 +29,11 @@ def run(ctx, log, check, StepFailed):
         return n.d.find_element(By.XPATH, path)
 
     def wait_for(cond, step):
+        # htmx swaps replace elements under us: an element found a moment ago
+        # may be gone when read, so a stale element means "look again".
         try:
-            return WebDriverWait(n.d, WAIT).until(lambda d: cond())
+            return WebDriverWait(n.d, WAIT, ignored_exceptions=[StaleElementReferenceException]
+                                 ).until(lambda d: cond())
         except TimeoutException:
             raise StepFailed(f"[nora] {step}: timed out at {n.path()}\n{n.page_summary()}")
 
@@ -147,6 +151,41 @@ def run(ctx, log, check, StepFailed):
           f"the ad set is not back to de-broad:\n{n.page_summary()}")
     check(re.search(r"\bv?3\b|version 3", n.text(), re.I),
           f"the rollback is not a new version 3:\n{n.page_summary()}")
+
+    log("  nora hangs a new ad under an ad set she searches for")
+    n.get(f"{base}/submissions/new")
+    form = n.wait_css("#submission-form", "submission form")
+    Select(n.find("#sub-rule")).select_by_visible_text(
+        next(o.text for o in Select(n.find("#sub-rule")).options if "Meta standard" in o.text))
+    wait_for(lambda: n.finds("#sub-field"), "the starting field loads")
+    Select(n.find("#sub-field")).select_by_visible_text("Ad")
+    wait_for(lambda: n.finds("#sub-parent-q") and len(n.finds("#levels fieldset.level")) == 1,
+             "one level and the parent search load")
+    n.find("#sub-parent-q").send_keys("lal")
+    # htmx searches as she types: only fr-lal is left besides "None".
+    wait_for(lambda: [o.text for o in Select(n.find("#sub-parent")).options][1:] == ["fr-lal"],
+             "the search narrows the parents to fr-lal")
+
+    def pick_parent():
+        # A late search answer may replace the list after she picked: pick
+        # again until the levels show what fr-lal passes down.
+        sel = Select(n.find("#sub-parent"))
+        if [o.text for o in sel.all_selected_options] != ["fr-lal"]:
+            sel.select_by_visible_text("fr-lal")
+        return "inherited from Ad set fr-lal" in n.find("#levels").text
+
+    wait_for(pick_parent, "the ad inherits country and audience from fr-lal")
+    wait_for(lambda: n.d.execute_script(
+        "return document.querySelectorAll('.htmx-request').length === 0"),
+        "the form settles")
+    control("Ad", "Creative").send_keys("banner")
+    n.find("#sub-name").send_keys("Banner")
+    wait_for(lambda: "fr-lal-banner" in n.find("#preview").text,
+             "the live preview shows fr-lal-banner")
+    form = n.find("#submission-form")
+    submit(form, "save the ad", re.escape(base) + r"/submissions/[0-9a-f-]{36}",
+           'button[name="action"][value="submit"]')
+    check("fr-lal-banner" in n.text(), f"fr-lal-banner missing:\n{n.page_summary()}")
 
     # Nothing on the way logged an error (CSP refusals, failed htmx requests).
     n.drain_console()
