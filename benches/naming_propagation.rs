@@ -10,12 +10,11 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use diesel::prelude::*;
-use serde_json::json;
 
 use atrium::accounts::models::UserId;
-use atrium::db::{self, DbConn, Json, TenantConn, TenantId, UtcTime};
+use atrium::db::{self, DbConn, TenantConn, TenantId};
 use atrium::error::AppResult;
-use atrium::naming::demo::{self, Demo};
+use atrium::naming::demo::{bulk, Demo};
 use atrium::naming::models::*;
 use atrium::naming::{propagation, versions};
 use atrium::schema::*;
@@ -95,14 +94,15 @@ fn bench(label: &str, url: &str) {
     let mut tc = TenantConn::open(&pool, &db::tenant_scope_for_tests(ws.id)).expect("tenant conn");
 
     let t0 = Instant::now();
-    let (demo, rule, dims) = tc
+    let (demo, rule) = tc
         .write(|c, t| {
             let demo = demo_of(c, t)?;
-            let (rule, dims) = bench_rule(c, t, user, &demo)?;
-            Ok((demo, rule, dims))
+            let rule = bulk::rule(c, t, user, &demo)?;
+            Ok((demo, rule))
         })
         .expect("rule");
-    let campaign = seed_tree(&mut tc, user, &demo, rule, &dims).expect("seed tree");
+    let campaign =
+        bulk::tree(&mut tc, user, &demo, &rule, ad_sets(), ADS_PER_SET).expect("seed tree");
     println!(
         "{label}: seeded 1 campaign → {} ad sets → {} ads in {:.1} s",
         ad_sets(),
@@ -145,17 +145,22 @@ fn bench(label: &str, url: &str) {
         })
         .expect("edit and start");
     let started = t1.elapsed().as_secs_f64();
+    // As the background worker runs it: with helper connections on PostgreSQL.
+    let mut helpers = propagation::helpers(&tc, &pool);
     reset_peak_rss();
     let t2 = Instant::now();
-    propagation::run(&mut tc, job.id).expect("run");
+    propagation::run_with(&mut tc, &mut helpers, job.id).expect("run");
     let secs = t2.elapsed().as_secs_f64();
     let job = tc
         .read(|c, t| propagation::find(c, t, job.id))
         .expect("job");
     let updated = propagation::updated(&job);
     println!(
-        "{label}: edit + count of inheriting descendants + job start {:.2} s ({} descendants, {})",
-        started, job.total_strings, job.processing_method
+        "{label}: edit + count of inheriting descendants + job start {:.2} s ({} descendants, {}, {} writer(s))",
+        started,
+        job.total_strings,
+        job.processing_method,
+        helpers.len() + 1
     );
     println!(
         "{label}: propagated one country change to {updated} strings in {secs:.2} s = {:.0} strings/s \
@@ -195,285 +200,6 @@ fn demo_of(c: &mut DbConn, t: TenantId) -> AppResult<Demo> {
         demo.values.insert((dim, value), id);
     }
     Ok(demo)
-}
-
-/// Dimension ids by role in the bench rule.
-struct Dims {
-    country: DimensionId,
-    campaign: DimensionId,
-    ad_set: DimensionId,
-    creative: DimensionId,
-}
-
-/// A Meta Ads rule whose ad set names are free text (so 1,000 are unique):
-/// Campaign = Country_Campaign name, Ad set = Country_Ad set name,
-/// Ad = Country_Ad set name_Creative.
-fn bench_rule(c: &mut DbConn, t: TenantId, user: UserId, demo: &Demo) -> AppResult<(RuleId, Dims)> {
-    let now = UtcTime::now();
-    let ad_set_dim = DimensionId::new();
-    diesel::insert_into(naming_dimensions::table)
-        .values(Dimension {
-            tenant_id: t,
-            id: ad_set_dim,
-            parent_id: None,
-            name: "Ad set name".into(),
-            slug: "ad-set-name".into(),
-            description: String::new(),
-            kind: "TEXT".into(),
-            status: "ACTIVE".into(),
-            created_at: now,
-            updated_at: now,
-            created_by: Some(user),
-        })
-        .execute(c)?;
-    let rule = RuleId::new();
-    diesel::insert_into(naming_rules::table)
-        .values(Rule {
-            tenant_id: t,
-            id: rule,
-            platform_id: demo::id(demo::META_ADS),
-            name: "Bench".into(),
-            slug: "bench".into(),
-            description: String::new(),
-            status: "ACTIVE".into(),
-            is_default: false,
-            created_at: now,
-            updated_at: now,
-            created_by: Some(user),
-        })
-        .execute(c)?;
-    let dims = Dims {
-        country: demo.dim("Country"),
-        campaign: demo.dim("Campaign name"),
-        ad_set: ad_set_dim,
-        creative: demo.dim("Creative"),
-    };
-    let parts = [
-        (demo::META_CAMPAIGN, vec![dims.country, dims.campaign]),
-        (demo::META_AD_SET, vec![dims.country, dims.ad_set]),
-        (
-            demo::META_AD,
-            vec![dims.country, dims.ad_set, dims.creative],
-        ),
-    ];
-    for (field, list) in parts {
-        for (i, d) in list.into_iter().enumerate() {
-            diesel::insert_into(naming_rule_details::table)
-                .values(RuleDetail {
-                    tenant_id: t,
-                    id: RuleDetailId::new(),
-                    rule_id: rule,
-                    field_id: demo::id(field),
-                    dimension_id: d,
-                    prefix: String::new(),
-                    suffix: String::new(),
-                    delimiter: "_".into(),
-                    dimension_order: i as i32,
-                    is_required: true,
-                    created_at: now,
-                    updated_at: now,
-                    created_by: Some(user),
-                })
-                .execute(c)?;
-        }
-    }
-    Ok((rule, dims))
-}
-
-/// One detail to seed: dimension, its name, listed value or text, inherited.
-type SeedPart<'a> = (
-    DimensionId,
-    &'a str,
-    Option<DimensionValueId>,
-    Option<String>,
-    bool,
-);
-
-/// Rows of one string, its details and its first version.
-struct Batch {
-    strings: Vec<NamingString>,
-    details: Vec<StringDetail>,
-    versions: Vec<StringModification>,
-}
-
-impl Batch {
-    #[allow(clippy::too_many_arguments)]
-    fn push(
-        &mut self,
-        t: TenantId,
-        user: UserId,
-        submission: SubmissionId,
-        rule: RuleId,
-        field: &str,
-        parent: Option<StringId>,
-        value: String,
-        parts: &[SeedPart],
-    ) -> StringId {
-        let now = UtcTime::now();
-        let id = StringId::new();
-        let mut snapshot = serde_json::Map::new();
-        for (dim, name, vid, text, inherited) in parts {
-            let shown = text.clone().unwrap_or_else(|| "de".into());
-            snapshot.insert((*name).into(), json!(shown));
-            self.details.push(StringDetail {
-                tenant_id: t,
-                id: StringDetailId::new(),
-                string_id: id,
-                dimension_id: *dim,
-                dimension_value_id: *vid,
-                dimension_value_freetext: text.clone(),
-                is_inherited: *inherited,
-                created_at: now,
-                updated_at: now,
-                created_by: Some(user),
-            });
-        }
-        self.versions.push(StringModification {
-            tenant_id: t,
-            id: ModificationId::new(),
-            string_id: id,
-            version: 1,
-            field_updates: Json(serde_json::Value::Object(snapshot)),
-            string_value: value.clone(),
-            original_values: Json(json!({})),
-            modified_by: user,
-            modified_at: now,
-            change_type: "CREATE".into(),
-            batch_id: None,
-            parent_version_id: None,
-            metadata: Json(json!({})),
-            created_at: now,
-            updated_at: now,
-            created_by: Some(user),
-        });
-        self.strings.push(NamingString {
-            tenant_id: t,
-            id,
-            parent_id: parent,
-            field_id: demo::id(field),
-            submission_id: submission,
-            rule_id: rule,
-            value,
-            is_auto_generated: true,
-            generation_metadata: Json(json!({})),
-            version: 1,
-            created_at: now,
-            updated_at: now,
-            created_by: Some(user),
-        });
-        id
-    }
-
-    fn write(self, c: &mut DbConn) -> AppResult<()> {
-        atrium::insert_many!(c, naming_strings::table, self.strings, 1000);
-        atrium::insert_many!(c, naming_string_details::table, self.details, 1000);
-        atrium::insert_many!(c, naming_string_modifications::table, self.versions, 1000);
-        Ok(())
-    }
-}
-
-/// The campaign and its 100,000 descendants, ten ad sets per transaction.
-fn seed_tree(
-    tc: &mut TenantConn,
-    user: UserId,
-    demo: &Demo,
-    rule: RuleId,
-    d: &Dims,
-) -> AppResult<StringId> {
-    let de = Some(demo.value("Country", "de"));
-    let submission = SubmissionId::new();
-    let campaign = tc.write(|c, t| {
-        let now = UtcTime::now();
-        diesel::insert_into(naming_submissions::table)
-            .values(Submission {
-                tenant_id: t,
-                id: submission,
-                rule_id: rule,
-                selected_parent_string_id: None,
-                starting_field_id: demo::id(demo::META_CAMPAIGN),
-                name: "Bench".into(),
-                slug: "bench".into(),
-                description: String::new(),
-                status: "APPROVED".into(),
-                review_comment: String::new(),
-                reviewed_by: None,
-                reviewed_at: None,
-                created_at: now,
-                updated_at: now,
-                created_by: Some(user),
-            })
-            .execute(c)?;
-        let mut b = Batch {
-            strings: vec![],
-            details: vec![],
-            versions: vec![],
-        };
-        let id = b.push(
-            t,
-            user,
-            submission,
-            rule,
-            demo::META_CAMPAIGN,
-            None,
-            "de_bench".into(),
-            &[
-                (d.country, "Country", de, None, false),
-                (
-                    d.campaign,
-                    "Campaign name",
-                    None,
-                    Some("bench".into()),
-                    false,
-                ),
-            ],
-        );
-        b.write(c)?;
-        Ok(id)
-    })?;
-    for group in 0..ad_sets() / 10 {
-        tc.write(|c, t| {
-            let mut b = Batch {
-                strings: vec![],
-                details: vec![],
-                versions: vec![],
-            };
-            for k in 0..10 {
-                let name = format!("s{:04}", group * 10 + k);
-                let set = b.push(
-                    t,
-                    user,
-                    submission,
-                    rule,
-                    demo::META_AD_SET,
-                    Some(campaign),
-                    format!("de_{name}"),
-                    &[
-                        (d.country, "Country", de, None, true),
-                        (d.ad_set, "Ad set name", None, Some(name.clone()), false),
-                    ],
-                );
-                for a in 0..ADS_PER_SET {
-                    let creative = format!("c{a:02}");
-                    b.push(
-                        t,
-                        user,
-                        submission,
-                        rule,
-                        demo::META_AD,
-                        Some(set),
-                        format!("de_{name}_{creative}"),
-                        &[
-                            (d.country, "Country", de, None, true),
-                            (d.ad_set, "Ad set name", None, Some(name.clone()), true),
-                            (d.creative, "Creative", None, Some(creative), false),
-                        ],
-                    );
-                }
-            }
-            b.write(c)
-        })?;
-    }
-    Ok(campaign)
 }
 
 /// Resets the process's peak RSS (VmHWM) so that the next reading is the
