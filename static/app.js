@@ -189,4 +189,13 @@
     if (elt.name) delete evt.detail.parameters[elt.name];
     evt.detail.parameters["parent"] = chosen;
   });
+  // Enter in a search box that htmx drives searches; it doesn't submit the
+  // form around it (whose first button is the form's own action).
+  document.addEventListener("keydown", function (evt) {
+    var elt = evt.target;
+    if (evt.key !== "Enter" || !(elt instanceof Element)) return;
+    if (!elt.matches('input[type="search"][hx-get]') || !window.htmx) return;
+    evt.preventDefault();
+    window.htmx.trigger(elt, "search");
+  });
 })();

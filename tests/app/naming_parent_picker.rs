@@ -1,5 +1,6 @@
-//! The submission form's parent picker: a search by value (htmx fragment and
-//! the plain form GET) over every string of the rule at the parent level,
+//! The submission form's parent picker: a search by value (htmx fragment,
+//! the form's GET, and its POST reload without JavaScript, which keeps the
+//! CSRF token out of URLs) over every string of the rule at the parent level,
 //! at most 50 by value with how many more, `%` and `_` taken literally; the
 //! chosen parent is kept through a refused post and generation hangs the
 //! new strings under it; viewers can't submit and other workspaces get 404.
@@ -243,4 +244,103 @@ async fn a_viewer_can_neither_search_nor_submit() {
             .raw_count("SELECT COUNT(*) AS n FROM naming_strings WHERE value = 'de_s0001_c01'"),
         0
     );
+}
+
+/// The form's "Load fields" and "Search" buttons post (so the CSRF token
+/// never lands in a URL) and Enter in a text box saves a draft.
+#[actix_web::test]
+async fn the_plain_form_buttons_post_to_reload_and_enter_saves_a_draft() {
+    let mut w = world().await;
+    let page = w.ann.get(&w.form_page("")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        !page.contains("formmethod"),
+        "no GET buttons: {}",
+        page.body
+    );
+    let reload = format!("formaction=\"/w/{}/naming/submissions/new\"", w.slug);
+    assert_eq!(page.body.matches(&reload).count(), 2, "{}", page.body);
+    // Implicit submission clicks the form's first submit button.
+    let form = &page.body[page.body.find("id=\"submission-form\"").expect("form")..];
+    let first = &form[form.find("type=\"submit\"").expect("a submit button")..];
+    assert!(
+        first.starts_with("type=\"submit\" name=\"action\" value=\"draft\""),
+        "{}",
+        &first[..80]
+    );
+
+    let before = w
+        .app
+        .raw_count("SELECT COUNT(*) AS n FROM naming_submissions");
+    let form = [
+        ("rule", w.rule.to_string()),
+        ("field", demo::META_AD.to_string()),
+        ("parent_q", "S0207".to_string()),
+        ("name", "Kept".to_string()),
+    ]
+    .map(|(k, v)| (k.to_string(), v));
+    let res = w
+        .ann
+        .post(
+            &format!("/w/{}/naming/submissions/new", w.slug),
+            &as_form(&form),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.contains(">de_s0207</option>"), "{}", res.body);
+    assert!(
+        !res.contains(">de_s0001</option>"),
+        "only what the search matches"
+    );
+    assert!(res.contains("value=\"S0207\"") && res.contains("value=\"Kept\""));
+    assert_eq!(
+        w.app
+            .raw_count("SELECT COUNT(*) AS n FROM naming_submissions"),
+        before,
+        "a reload writes nothing"
+    );
+
+    let res = w
+        .ann
+        .post_without_csrf(
+            &format!("/w/{}/naming/submissions/new", w.slug),
+            &as_form(&form),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(!res.contains("de_s0207"));
+}
+
+#[actix_web::test]
+async fn another_workspaces_member_and_a_viewer_cannot_reload_the_form() {
+    let mut w = world().await;
+    let form = [
+        ("rule", w.rule.to_string()),
+        ("field", demo::META_AD.to_string()),
+        ("parent_q", "s00".to_string()),
+    ]
+    .map(|(k, v)| (k.to_string(), v));
+    let path = format!("/w/{}/naming/submissions/new", w.slug);
+    let mut gus = w.app.user("gus@example.com", "Gus").await;
+    let globex = w.app.workspace(&mut gus, "Globex").await;
+    let res = gus.post(&path, &as_form(&form)).await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert!(!res.contains("de_s00"));
+    let res = gus
+        .post(&path.replace(&w.slug, &globex), &as_form(&form))
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::OK,
+        "his own form, Acme's rule unknown"
+    );
+    assert!(!res.contains("de_s00"), "{}", res.body);
+
+    let mut vic = w
+        .app
+        .member(&mut w.ann, &w.slug, "vic@example.com", "viewer")
+        .await;
+    let res = vic.post(&path, &as_form(&form)).await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(!res.contains("de_s00"));
 }

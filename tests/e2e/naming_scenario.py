@@ -5,7 +5,8 @@ builds a Meta Ads rule with three levels in the htmx rule builder (checking
 the live preview), generates a campaign with two ad sets (one ad each) from
 the submission form, changes the campaign's country on its page, watches the
 propagation job finish, rolls one ad set back to its first version, and
-hangs a new ad under an ad set she finds with the parent search.
+hangs a new ad under an ad set she finds with the parent search (Enter
+searches there) and saves it as a draft with Enter.
 """
 
 import re
@@ -13,6 +14,7 @@ import time
 
 from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 NORA = ("Nora", "nora@e2e.test", "nora names campaigns before breakfast 4410")
@@ -161,7 +163,8 @@ def run(ctx, log, check, StepFailed):
     Select(n.find("#sub-field")).select_by_visible_text("Ad")
     wait_for(lambda: n.finds("#sub-parent-q") and len(n.finds("#levels fieldset.level")) == 1,
              "one level and the parent search load")
-    n.find("#sub-parent-q").send_keys("lal")
+    # Enter in the search box searches (htmx); it doesn't submit the form.
+    n.find("#sub-parent-q").send_keys("lal" + Keys.ENTER)
     # htmx searches as she types: only fr-lal is left besides "None".
     wait_for(lambda: [o.text for o in Select(n.find("#sub-parent")).options][1:] == ["fr-lal"],
              "the search narrows the parents to fr-lal")
@@ -182,10 +185,12 @@ def run(ctx, log, check, StepFailed):
     n.find("#sub-name").send_keys("Banner")
     wait_for(lambda: "fr-lal-banner" in n.find("#preview").text,
              "the live preview shows fr-lal-banner")
-    form = n.find("#submission-form")
-    submit(form, "save the ad", re.escape(base) + r"/submissions/[0-9a-f-]{36}",
-           'button[name="action"][value="submit"]')
+    check(n.path() == f"{base}/submissions/new", f"the search left the form: {n.path()}")
+    # Enter in a text box saves a draft.
+    n.click_and_wait_new_document(n.find("#sub-name"), "save the ad with Enter", Keys.ENTER)
+    n.wait_path(re.escape(base) + r"/submissions/[0-9a-f-]{36}", "save the ad with Enter")
     check("fr-lal-banner" in n.text(), f"fr-lal-banner missing:\n{n.page_summary()}")
+    check(re.search(r"\bdraft\b", n.text(), re.I), f"not a draft:\n{n.page_summary()}")
 
     # Nothing on the way logged an error (CSP refusals, failed htmx requests).
     n.drain_console()

@@ -225,15 +225,19 @@ class Browser:
             self.wait_path(path_pattern, step)
         self.assert_not_error_page(step)
 
-    def click_and_wait_new_document(self, element, step):
-        """Clicks and waits until a new document has replaced the current one.
+    def click_and_wait_new_document(self, element, step, keys=None):
+        """Clicks (or, with `keys`, types them into `element`) and waits until a
+        new document has replaced the current one.
 
         A marker is set on the old `window`; a new page load drops it. (Selenium's
         staleness_of races with Chromium mid-navigation: "Node with given id does
         not belong to the document".)"""
         marker = f"m{time.monotonic_ns()}"
         self.d.execute_script("window.__atriumE2E = arguments[0];", marker)
-        element.click()
+        if keys is None:
+            element.click()
+        else:
+            element.send_keys(keys)
 
         def replaced(d):
             try:
@@ -245,7 +249,7 @@ class Browser:
         try:
             WebDriverWait(self.d, WAIT).until(replaced)
         except TimeoutException:
-            raise StepFailed(f"[{self.who}] {step}: no new page after clicking "
+            raise StepFailed(f"[{self.who}] {step}: no new page after clicking or typing "
                              f"(at {self.path()})\n{self.page_summary()}")
 
     # -- reading ------------------------------------------------------------

@@ -23,6 +23,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/submissions", web::get().to(list))
         .route("/submissions", web::post().to(submission_form::create))
         .route("/submissions/new", web::get().to(submission_form::new))
+        .route("/submissions/new", web::post().to(submission_form::reload))
         .route(
             "/submissions/parents",
             web::get().to(submission_form::parents),

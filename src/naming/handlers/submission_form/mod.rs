@@ -106,9 +106,22 @@ pub async fn new(
     render(&ctx, &editor, form, Vec::new(), hx.0).await
 }
 
+/// `POST /submissions/new`: the "Load fields" and "Search" buttons without
+/// JavaScript. The form as sent, re-rendered for the chosen rule, starting
+/// field, parent and search; nothing is written. A POST so that the form's
+/// CSRF token never lands in a URL (history, access logs).
+pub async fn reload(
+    ctx: Ctx,
+    editor: Editor,
+    body: web::Form<Vec<(String, String)>>,
+) -> AppResult<HttpResponse> {
+    let form = SubmissionForm::from_pairs(body.into_inner());
+    render(&ctx, &editor, form, Vec::new(), false).await
+}
+
 /// `GET /submissions/parents?rule=…&field=…&parent=…&parent_q=…`: the
-/// parent select for a search (htmx; without JavaScript the form's own GET
-/// shows the same results).
+/// parent select for a search (htmx; without JavaScript the form's
+/// "Search" button posts to `reload`, which shows the same results).
 pub async fn parents(
     editor: Editor,
     q: web::Query<Vec<(String, String)>>,
