@@ -1,4 +1,4 @@
-//! The `atrium` command: serve (default), migrate, create-superuser, seed-demo.
+//! The `atrium` command: serve (default), migrate, create-superuser, seed-demo, prune.
 
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::PathBuf;
@@ -55,6 +55,9 @@ enum Command {
     },
     /// Create a demo workspace with members, so there is something to click.
     SeedDemo,
+    /// Delete sessions, login attempts and reset links that ended over 30 days
+    /// ago (a running server does this every hour).
+    Prune,
 }
 
 #[derive(Args, Clone)]
@@ -182,6 +185,16 @@ fn main() -> anyhow::Result<()> {
             let pool = db::connect_pool(&database_url(&global), 1)?;
             let summary = atrium::seed::seed_demo(&pool)?;
             println!("{summary}");
+            Ok(())
+        }
+        Command::Prune => {
+            migrate(&global)?;
+            let pool = db::connect_pool(&database_url(&global), 1)?;
+            let p = atrium::jobs::housekeeping::prune(&pool, atrium::db::UtcTime::now())?;
+            println!(
+                "deleted {} session(s), {} login attempt(s), {} password-reset link(s)",
+                p.sessions, p.login_attempts, p.password_resets
+            );
             Ok(())
         }
     }

@@ -6,6 +6,7 @@
 
 pub mod email;
 pub mod handlers;
+pub mod housekeeping;
 pub mod worker;
 
 use chrono::Duration;

@@ -2,11 +2,11 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use super::{claim, finish, Job};
+use super::{claim, finish, housekeeping, Job};
 use crate::config::Config;
-use crate::db::{Pool, TenantConn, TenantScope};
+use crate::db::{Pool, TenantConn, TenantScope, UtcTime};
 use crate::error::AppResult;
 
 /// What a job handler gets: the job, configuration, and its tenant's
@@ -78,10 +78,25 @@ pub fn start(
             let (pool, config, stop) = (pool.clone(), config.clone(), stop.clone());
             let name = format!("{host}:{}:{i}", std::process::id());
             std::thread::spawn(move || {
+                // The first worker also prunes, at start and then hourly.
+                let mut pruned_at: Option<Instant> = None;
                 while !stop.load(Ordering::Relaxed) {
                     match run_due(&pool, &config, &name) {
                         Ok(_) => {}
                         Err(e) => tracing::error!(error = %e, "job worker"),
+                    }
+                    if i == 0 && pruned_at.is_none_or(|t| t.elapsed() >= housekeeping::EVERY) {
+                        pruned_at = Some(Instant::now());
+                        match housekeeping::prune(&pool, UtcTime::now()) {
+                            Ok(p) if p.total() > 0 => tracing::info!(
+                                sessions = p.sessions,
+                                login_attempts = p.login_attempts,
+                                password_resets = p.password_resets,
+                                "pruned"
+                            ),
+                            Ok(_) => {}
+                            Err(e) => tracing::error!(error = %e, "housekeeping"),
+                        }
                     }
                     std::thread::sleep(Duration::from_millis(500));
                 }

@@ -10,6 +10,7 @@ mod admin_lists;
 mod admin_settings;
 mod audit;
 mod exports;
+mod housekeeping;
 mod isolation;
 mod jobs;
 mod naming_batch_runs;

@@ -1,0 +1,70 @@
+//! Housekeeping: deletes the rows of sign-in machinery that have outlived
+//! any use, so those tables stay small however long a server runs. The
+//! worker runs it once an hour; `atrium prune` runs it by hand.
+//!
+//! - sessions that expired or were revoked more than `KEEP_DAYS` ago (a
+//!   live session is never touched);
+//! - login attempts older than `KEEP_DAYS` (throttling looks back one hour);
+//! - password-reset links that expired, or were used, more than `KEEP_DAYS`
+//!   ago.
+//!
+//! Finished jobs stay: they are the workspace's record of its exports,
+//! propagations and batches. Export files are pruned by `exports` itself.
+
+use chrono::Duration;
+use diesel::prelude::*;
+
+use crate::db::{AdminConn, Pool, UtcTime};
+use crate::error::AppResult;
+use crate::schema::{login_attempts, password_resets, user_sessions};
+
+/// Days a finished row is kept, for anyone looking into a sign-in problem.
+pub const KEEP_DAYS: i64 = 30;
+
+/// How often the worker prunes.
+pub const EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Rows deleted by one `prune`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub sessions: usize,
+    pub login_attempts: usize,
+    pub password_resets: usize,
+}
+
+impl Pruned {
+    pub fn total(&self) -> usize {
+        self.sessions + self.login_attempts + self.password_resets
+    }
+}
+
+/// Deletes what ended more than `KEEP_DAYS` before `now`, in one transaction.
+pub fn prune(pool: &Pool, now: UtcTime) -> AppResult<Pruned> {
+    let before = now - Duration::days(KEEP_DAYS);
+    AdminConn::system(pool)?.write(|c| {
+        let sessions = diesel::delete(
+            user_sessions::table.filter(
+                user_sessions::expires_at
+                    .lt(before)
+                    .or(user_sessions::revoked_at.lt(before)),
+            ),
+        )
+        .execute(c)?;
+        let login_attempts =
+            diesel::delete(login_attempts::table.filter(login_attempts::created_at.lt(before)))
+                .execute(c)?;
+        let password_resets = diesel::delete(
+            password_resets::table.filter(
+                password_resets::expires_at
+                    .lt(before)
+                    .or(password_resets::used_at.lt(before)),
+            ),
+        )
+        .execute(c)?;
+        Ok(Pruned {
+            sessions,
+            login_attempts,
+            password_resets,
+        })
+    })
+}
