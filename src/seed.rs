@@ -87,7 +87,9 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
                     crate::workspaces::teams::add_member(c, t, owner, team, email, &shell_meta())?;
             }
         }
-        crate::naming::demo::seed(c, t, owner)?;
+        let demo = crate::naming::demo::seed(c, t, owner)?;
+        // Names to click through: approved by the admin, one awaiting review, a draft.
+        crate::naming::demo::sample(c, t, ids[2].0, ids[1].0, &demo, &shell_meta())?;
         Ok(())
     })?;
     Ok(format!(

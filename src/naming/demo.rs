@@ -1,8 +1,12 @@
 //! A ready-made naming setup for a workspace: dimensions with values, a
-//! three-level Meta Ads rule and a UTM link rule. `seed-demo` uses it, and so
-//! do the tests and benchmarks (one setup, described once).
+//! three-level Meta Ads rule and a UTM link rule, and sample submissions over
+//! them (`sample`). `seed-demo` uses it, and so do the tests and benchmarks
+//! (one setup, described once).
 
 pub mod bulk;
+mod sample;
+
+pub use sample::{meta_campaign, sample, utm_links};
 
 use std::collections::HashMap;
 

@@ -373,6 +373,33 @@ async fn seed_demo_builds_a_workspace_people_can_sign_in_to() {
         .await;
     let page = b.get("/w/acme/members").await;
     assert!(page.contains("owner@demo.atrium.test") && page.contains("member@demo.atrium.test"));
+    // Sample names: a campaign the admin approved, one awaiting review, a draft.
+    let page = b.get("/w/acme/naming/submissions").await;
+    assert_eq!(page.status, StatusCode::OK);
+    for s in ["Spring launch", "Summer push", "Spring links"] {
+        assert!(page.contains(s), "{s} missing: {}", page.body);
+    }
+    for (name, status) in [
+        ("Spring launch", "APPROVED"),
+        ("Summer push", "SUBMITTED"),
+        ("Spring links", "DRAFT"),
+    ] {
+        assert_eq!(
+            app.raw_count(&format!(
+                "SELECT COUNT(*) AS n FROM naming_submissions WHERE name = '{name}' AND status = '{status}'"
+            )),
+            1,
+            "{name} is {status}"
+        );
+    }
+    let page = b.get("/w/acme/naming/strings?q=spring").await;
+    for v in ["de_aw_spring", "fb|cpc|spring", "ig|cpc|spring"] {
+        assert!(page.contains(v), "{v} missing: {}", page.body);
+    }
+    let page = b.get("/w/acme/naming/strings?q=video").await;
+    for v in ["de_broad_video", "de_lal_video"] {
+        assert!(page.contains(v), "{v} missing: {}", page.body);
+    }
 }
 
 /// The membership id in the members table row of `email`.

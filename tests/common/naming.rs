@@ -3,7 +3,6 @@
 
 #![allow(dead_code)]
 
-use std::collections::HashMap;
 use std::sync::mpsc;
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -70,53 +69,10 @@ impl TestApp {
     }
 }
 
-/// A Meta Ads submission: one campaign (country, objective, name), an ad set
-/// per audience, and one ad (creative) under each ad set.
-pub fn meta_campaign(
-    demo: &Demo,
-    name: &str,
-    country: &str,
-    campaign: &str,
-    audiences: &[&str],
-    creative: &str,
-) -> GenerateRequest {
-    let campaign_f: FieldId = demo::id(demo::META_CAMPAIGN);
-    let ad_set: FieldId = demo::id(demo::META_AD_SET);
-    let ad: FieldId = demo::id(demo::META_AD);
-    let mut choices = HashMap::new();
-    choices.insert(
-        (campaign_f, demo.dim("Country")),
-        vec![demo.value("Country", country).to_string()],
-    );
-    choices.insert(
-        (campaign_f, demo.dim("Objective")),
-        vec![demo.value("Objective", "aw").to_string()],
-    );
-    choices.insert(
-        (campaign_f, demo.dim("Campaign name")),
-        vec![campaign.to_string()],
-    );
-    choices.insert(
-        (ad_set, demo.dim("Audience")),
-        audiences
-            .iter()
-            .map(|a| demo.value("Audience", a).to_string())
-            .collect(),
-    );
-    choices.insert((ad, demo.dim("Creative")), vec![creative.to_string()]);
-    GenerateRequest {
-        rule: demo.meta_rule,
-        starting_field: campaign_f,
-        parent_string: None,
-        name: name.to_string(),
-        description: String::new(),
-        choices,
-        submit: true,
-    }
-}
+pub use atrium::naming::demo::meta_campaign;
 
-/// A UTM link submission: one link per source, with one medium and a
-/// campaign name ("fb|cpc|spring", …).
+/// A submitted UTM link submission: one link per source, with one medium
+/// and a campaign name ("fb|cpc|spring", …).
 pub fn utm_links(
     demo: &Demo,
     name: &str,
@@ -124,31 +80,9 @@ pub fn utm_links(
     medium: &str,
     campaign: &str,
 ) -> GenerateRequest {
-    let link: FieldId = demo::id(demo::UTM_LINK);
-    let mut choices = HashMap::new();
-    choices.insert(
-        (link, demo.dim("Source")),
-        sources
-            .iter()
-            .map(|s| demo.value("Source", s).to_string())
-            .collect(),
-    );
-    choices.insert(
-        (link, demo.dim("Medium")),
-        vec![demo.value("Medium", medium).to_string()],
-    );
-    choices.insert(
-        (link, demo.dim("Campaign name")),
-        vec![campaign.to_string()],
-    );
     GenerateRequest {
-        rule: demo.utm_rule,
-        starting_field: link,
-        parent_string: None,
-        name: name.to_string(),
-        description: String::new(),
-        choices,
         submit: true,
+        ..demo::utm_links(demo, name, sources, &[medium], campaign)
     }
 }
 
@@ -222,44 +156,8 @@ pub fn meta_form(
     out
 }
 
-/// A UTM link submission: one link per (source, medium) pair.
-pub fn utm_request(
-    demo: &Demo,
-    name: &str,
-    sources: &[&str],
-    mediums: &[&str],
-    campaign: &str,
-) -> GenerateRequest {
-    let link: FieldId = demo::id(demo::UTM_LINK);
-    let mut choices = HashMap::new();
-    choices.insert(
-        (link, demo.dim("Source")),
-        sources
-            .iter()
-            .map(|s| demo.value("Source", s).to_string())
-            .collect(),
-    );
-    choices.insert(
-        (link, demo.dim("Medium")),
-        mediums
-            .iter()
-            .map(|s| demo.value("Medium", s).to_string())
-            .collect(),
-    );
-    choices.insert(
-        (link, demo.dim("Campaign name")),
-        vec![campaign.to_string()],
-    );
-    GenerateRequest {
-        rule: demo.utm_rule,
-        starting_field: link,
-        parent_string: None,
-        name: name.to_string(),
-        description: String::new(),
-        choices,
-        submit: false,
-    }
-}
+/// A draft UTM link submission: one link per (source, medium) pair.
+pub use atrium::naming::demo::utm_links as utm_request;
 
 /// `pairs` as the `&[(&str, &str)]` that `Browser::post` takes.
 pub fn as_form(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
