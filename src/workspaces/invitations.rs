@@ -137,14 +137,37 @@ pub fn create(
     Ok(Ok((id, token)))
 }
 
-/// Pending (not accepted, not revoked) invitations, newest first.
-pub fn pending(c: &mut DbConn, tenant: TenantId) -> AppResult<Vec<PendingInvitation>> {
-    Ok(invitations::table
+/// One page of pending (not accepted, not revoked) invitations, newest
+/// first, whose email contains `q` (case-insensitive; `%` and `_` literal),
+/// and how many match in all.
+pub fn pending(
+    c: &mut DbConn,
+    tenant: TenantId,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<PendingInvitation>, i64)> {
+    let pat = format!(
+        "%{}%",
+        crate::audit::queries::escape_like(&q.trim().to_lowercase())
+    );
+    let matching = || {
+        invitations::table
+            .filter(invitations::tenant_id.eq(tenant))
+            .filter(invitations::accepted_at.is_null())
+            .filter(invitations::revoked_at.is_null())
+            .filter(
+                crate::admin::workspaces::lower(invitations::email)
+                    .like(pat.clone())
+                    .escape('\\'),
+            )
+    };
+    let total = matching().count().get_result(c)?;
+    let rows = matching()
         .inner_join(users::table.on(users::id.eq(invitations::invited_by)))
-        .filter(invitations::tenant_id.eq(tenant))
-        .filter(invitations::accepted_at.is_null())
-        .filter(invitations::revoked_at.is_null())
-        .order(invitations::created_at.desc())
+        .order((invitations::created_at.desc(), invitations::id.desc()))
+        .limit(limit)
+        .offset(offset)
         .select((
             invitations::id,
             invitations::email,
@@ -152,7 +175,8 @@ pub fn pending(c: &mut DbConn, tenant: TenantId) -> AppResult<Vec<PendingInvitat
             invitations::expires_at,
             users::email,
         ))
-        .load(c)?)
+        .load(c)?;
+    Ok((rows, total))
 }
 
 /// Pending, unexpired invitations (they hold a seat).

@@ -11,6 +11,7 @@ mod admin_settings;
 mod audit;
 mod exports;
 mod housekeeping;
+mod invitations_list;
 mod isolation;
 mod jobs;
 mod naming_batch_runs;

@@ -10,7 +10,8 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::email::Email;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, Ctx, Flash, HxRequest, MaybeUser, Member, Owner, PageCtx, Paginated, WorkspaceAdmin,
+    self as w, Ctx, Flash, HxRequest, MaybeUser, Member, Owner, PageCtx, PageParams, Paginated,
+    WorkspaceAdmin,
 };
 use crate::workspaces::invitations::{self, InvitationId, InvitationView, PendingInvitation};
 use crate::workspaces::member_list;
@@ -28,7 +29,12 @@ struct MembersPage {
     members: Paginated<MemberRow>,
     p: ListParams,
     seats_used: i64,
-    invitations: Vec<PendingInvitation>,
+    /// Pending invitations (admins only): a second list with its own search
+    /// (`inv_q`) and page (`inv_page`).
+    invitations: Paginated<PendingInvitation>,
+    inv_q: String,
+    /// The members list's query, kept by the invitation search form.
+    inv_keep: Vec<(String, String)>,
     me: crate::accounts::UserId,
     my_role: Role,
     seat_limit: i32,
@@ -54,6 +60,8 @@ pub struct RoleForm {
 }
 
 const PER_PAGE: i64 = 50;
+/// Pending invitations per page.
+const INVITATIONS_PER_PAGE: i64 = 20;
 
 async fn render_members(
     ctx: &Ctx,
@@ -65,13 +73,18 @@ async fn render_members(
     let m = member.clone();
     let admin = member.role.at_least(Role::Admin);
     let p = params.clone();
+    let inv_q = params.filter("inv_q").to_string();
+    let inv_params = PageParams::new(params.filter("inv_page").parse().ok());
+    let q = inv_q.clone();
     let (members, invitations, seats_used) = web::block(move || {
         m.conn()?.read(|c, t| {
-            let invitations = if admin {
-                invitations::pending(c, t)?
+            let (rows, total) = if admin {
+                let offset = inv_params.offset(INVITATIONS_PER_PAGE);
+                invitations::pending(c, t, &q, INVITATIONS_PER_PAGE, offset)?
             } else {
-                Vec::new()
+                (Vec::new(), 0)
             };
+            let invitations = Paginated::new(rows, inv_params, INVITATIONS_PER_PAGE, total);
             let total = member_list::member_search_count(c, t, &p)?;
             let rows =
                 member_list::member_search(c, t, &p, PER_PAGE, p.page_params().offset(PER_PAGE))?;
@@ -88,6 +101,31 @@ async fn render_members(
         }
         _ => None,
     };
+    // The members list's search, filters, sort and page stay as they are
+    // while the invitations are searched and paged.
+    let mut inv_keep: Vec<(String, String)> = params
+        .filter_pairs()
+        .into_iter()
+        .filter(|(k, _)| k != "inv_q" && k != "inv_page")
+        .collect();
+    if !params.sort.is_empty() {
+        inv_keep.push(("sort".into(), params.sort.clone()));
+        inv_keep.push((
+            "dir".into(),
+            if params.desc { "desc" } else { "asc" }.into(),
+        ));
+    }
+    if params.page > 1 {
+        inv_keep.push(("page".into(), params.page.to_string()));
+    }
+    let mut pager_keep: Vec<(&str, &str)> = inv_keep
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    pager_keep.push(("inv_q", &inv_q));
+    let invitations = invitations
+        .in_section("inv_page", "invitations")
+        .with_query(&pager_keep);
     let page = MembersPage {
         page: ctx.workspace("Members", &member.user.user, &member.workspace, member.role),
         slug: member.workspace.slug.clone(),
@@ -95,6 +133,8 @@ async fn render_members(
         p: params,
         seats_used,
         invitations,
+        inv_q,
+        inv_keep,
         me: member.user_id(),
         my_role: member.role,
         seat_limit: member.workspace.seat_limit,
