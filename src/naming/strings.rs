@@ -442,43 +442,62 @@ fn load_by_ids(c: &mut DbConn, t: TenantId, ids: &[StringId]) -> AppResult<Vec<N
     Ok(out)
 }
 
-/// Orders nodes depth-first from `roots` (children by creation, then value)
-/// and sets their depth; strings whose parent isn't shown start a tree of
-/// their own (after the given roots).
+/// `nodes` in tree order (see [`tree_order`]), each with its depth and
+/// whether it matched the filters.
 pub fn in_tree_order(
     nodes: Vec<Node>,
     roots: &[StringId],
     matched: Option<&HashSet<StringId>>,
 ) -> Vec<Node> {
-    let ids: HashSet<StringId> = nodes.iter().map(|n| n.s.id).collect();
-    let mut children: HashMap<Option<StringId>, Vec<Node>> = HashMap::new();
-    let mut tops: Vec<Node> = Vec::new();
-    for mut n in nodes {
-        n.matched = matched.is_none_or(|m| m.contains(&n.s.id));
-        match n.s.parent_id {
-            Some(p) if ids.contains(&p) => children.entry(Some(p)).or_default().push(n),
-            _ => tops.push(n),
+    tree_order(nodes, roots, |n| &n.s)
+        .into_iter()
+        .map(|(mut n, depth)| {
+            n.depth = depth;
+            n.matched = matched.is_none_or(|m| m.contains(&n.s.id));
+            n
+        })
+        .collect()
+}
+
+/// Depth-first order of a forest of strings, with each item's depth: every
+/// item right after its parent (siblings by creation, then value); the tops
+/// (items whose parent isn't among them) in the order of `roots`, the rest
+/// after them.
+pub fn tree_order<T>(
+    items: Vec<T>,
+    roots: &[StringId],
+    string: impl Fn(&T) -> &NamingString,
+) -> Vec<(T, usize)> {
+    let ids: HashSet<StringId> = items.iter().map(|i| string(i).id).collect();
+    let mut children: HashMap<Option<StringId>, Vec<T>> = HashMap::new();
+    let mut tops: Vec<T> = Vec::new();
+    for i in items {
+        match string(&i).parent_id {
+            Some(p) if ids.contains(&p) => children.entry(Some(p)).or_default().push(i),
+            _ => tops.push(i),
         }
     }
     for list in children.values_mut() {
-        list.sort_by(|a, b| (a.s.created_at, &a.s.value).cmp(&(b.s.created_at, &b.s.value)));
+        list.sort_by(|a, b| {
+            let (a, b) = (string(a), string(b));
+            (a.created_at, &a.value).cmp(&(b.created_at, &b.value))
+        });
     }
-    tops.sort_by_key(|n| {
+    tops.sort_by_key(|i| {
         roots
             .iter()
-            .position(|r| *r == n.s.id)
+            .position(|r| *r == string(i).id)
             .unwrap_or(usize::MAX)
     });
     let mut out = Vec::new();
-    let mut stack: Vec<(Node, usize)> = tops.into_iter().rev().map(|n| (n, 0)).collect();
-    while let Some((mut n, depth)) = stack.pop() {
-        n.depth = depth;
-        if let Some(kids) = children.remove(&Some(n.s.id)) {
+    let mut stack: Vec<(T, usize)> = tops.into_iter().rev().map(|i| (i, 0)).collect();
+    while let Some((i, depth)) = stack.pop() {
+        if let Some(kids) = children.remove(&Some(string(&i).id)) {
             for k in kids.into_iter().rev() {
                 stack.push((k, depth + 1));
             }
         }
-        out.push(n);
+        out.push((i, depth));
     }
     out
 }

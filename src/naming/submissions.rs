@@ -3,6 +3,8 @@
 //! DRAFT) and deleting a draft or rejected submission with its strings.
 //! Creating one is `generate::generate`.
 
+use std::collections::HashMap;
+
 use diesel::prelude::*;
 use serde::Deserialize;
 use serde_json::json;
@@ -210,8 +212,8 @@ pub struct SubmissionView {
     pub rule: String,
     pub creator: String,
     pub reviewer: String,
-    /// Its strings in tree order.
-    pub strings: Vec<Node>,
+    /// One page of its strings, in tree order.
+    pub strings: Paginated<Node>,
 }
 
 impl SubmissionView {
@@ -226,7 +228,17 @@ impl SubmissionView {
     }
 }
 
-pub fn view(c: &mut DbConn, t: TenantId, id: SubmissionId) -> AppResult<SubmissionView> {
+/// A submission's strings per page (up to `generate::MAX_STRINGS` in all).
+pub const STRINGS_PER_PAGE: i64 = 100;
+
+/// A submission with one page of its strings: all of them are ordered as a
+/// tree (ids and parents only), and only the page's are decorated.
+pub fn view(
+    c: &mut DbConn,
+    t: TenantId,
+    id: SubmissionId,
+    page: PageParams,
+) -> AppResult<SubmissionView> {
     let submission = find(c, t, id)?;
     let rule: String = naming_rules::table
         .filter(naming_rules::tenant_id.eq(t))
@@ -251,13 +263,31 @@ pub fn view(c: &mut DbConn, t: TenantId, id: SubmissionId) -> AppResult<Submissi
         .filter(naming_strings::submission_id.eq(id))
         .select(NamingString::as_select())
         .load(c)?;
-    let nodes = strings::decorate(c, t, rows, strings::DEFAULT_LANDING)?;
+    let total = rows.len() as i64;
+    let offset = usize::try_from(page.offset(STRINGS_PER_PAGE)).unwrap_or(usize::MAX);
+    let (rows, depths): (Vec<NamingString>, Vec<usize>) = strings::tree_order(rows, &[], |s| s)
+        .into_iter()
+        .skip(offset)
+        .take(STRINGS_PER_PAGE as usize)
+        .unzip();
+    let mut nodes = strings::decorate(c, t, rows.clone(), strings::DEFAULT_LANDING)?;
+    // Back into the page's tree order, with depths.
+    let at: HashMap<StringId, (usize, usize)> = rows
+        .iter()
+        .zip(depths)
+        .enumerate()
+        .map(|(i, (s, d))| (s.id, (i, d)))
+        .collect();
+    nodes.sort_by_key(|n| at.get(&n.s.id).map_or(usize::MAX, |(i, _)| *i));
+    for n in &mut nodes {
+        n.depth = at.get(&n.s.id).map_or(0, |(_, d)| *d);
+    }
     Ok(SubmissionView {
         submission,
         rule,
         creator,
         reviewer,
-        strings: strings::in_tree_order(nodes, &[], None),
+        strings: Paginated::new(nodes, page, STRINGS_PER_PAGE, total).in_section("page", "strings"),
     })
 }
 

@@ -30,6 +30,7 @@ mod naming_rule_builder;
 mod naming_rules;
 mod naming_strings;
 mod naming_strings_export;
+mod naming_submission_page;
 mod naming_submissions;
 mod naming_validate;
 mod naming_versions;

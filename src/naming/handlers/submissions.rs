@@ -15,7 +15,8 @@ use crate::naming::submissions::{
 };
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, Ctx, Editor, Flash, HxRequest, Member, PageCtx, Paginated, WorkspaceAdmin,
+    self as w, Ctx, Editor, Flash, HxRequest, Member, PageCtx, PageParams, Paginated,
+    WorkspaceAdmin,
 };
 use crate::workspaces::Role;
 
@@ -131,9 +132,10 @@ async fn render_show(
     id: SubmissionId,
     comment: String,
     error: Option<String>,
+    page: PageParams,
 ) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let v = web::block(move || m.conn()?.read(|c, t| submissions::view(c, t, id))).await??;
+    let v = web::block(move || m.conn()?.read(|c, t| submissions::view(c, t, id, page))).await??;
     let page = ShowPage {
         page: ctx.workspace(
             &v.submission.name,
@@ -155,13 +157,22 @@ async fn render_show(
     }
 }
 
-/// `GET /submissions/{id}`.
+/// `GET /submissions/{id}[?page=N]`: the submission and a page of its strings.
 pub async fn show(
     ctx: Ctx,
     member: Member,
     path: web::Path<(String, SubmissionId)>,
+    q: web::Query<PageParams>,
 ) -> AppResult<HttpResponse> {
-    render_show(&ctx, &member, path.into_inner().1, String::new(), None).await
+    render_show(
+        &ctx,
+        &member,
+        path.into_inner().1,
+        String::new(),
+        None,
+        q.into_inner(),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -193,7 +204,17 @@ async fn step(
                 member.workspace.slug
             )))
         }
-        Err(message) => render_show(&ctx, member, id, comment, Some(message)).await,
+        Err(message) => {
+            render_show(
+                &ctx,
+                member,
+                id,
+                comment,
+                Some(message),
+                PageParams::default(),
+            )
+            .await
+        }
     }
 }
 
