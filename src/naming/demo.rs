@@ -51,6 +51,14 @@ impl Demo {
             .copied()
             .unwrap_or_default()
     }
+
+    /// The ids of `values` of dimension `dim`, as the submission form sends them.
+    pub fn value_ids(&self, dim: &str, values: &[&str]) -> Vec<String> {
+        values
+            .iter()
+            .map(|v| self.value(dim, v).to_string())
+            .collect()
+    }
 }
 
 pub fn id<T: std::str::FromStr + Default>(s: &str) -> T {

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 
 use crate::common::{Browser, Resp, TestApp};
 use atrium::accounts::UserId;
-use atrium::db::{DbConn, TenantId, UtcTime};
+use atrium::db::{Backend, DbConn, TenantId, UtcTime};
 use atrium::naming::demo::Demo;
 use atrium::naming::models::*;
 use atrium::schema::{naming_dimension_values, naming_dimensions, naming_rules};
@@ -21,6 +21,8 @@ use atrium::schema::{naming_dimension_values, naming_dimensions, naming_rules};
 const DIMENSION_TAKEN: &str = "Another dimension already has that name.";
 const VALUE_TAKEN: &str = "This dimension already has that value.";
 const RULE_TAKEN: &str = "A rule with that name already exists for this platform.";
+const DEFAULT_TAKEN: &str =
+    "default at the same moment. Save again to make this one the default instead.";
 
 struct World {
     app: TestApp,
@@ -363,4 +365,67 @@ async fn renaming_or_copying_a_rule_to_a_name_another_open_transaction_took_is_a
         2,
         "only the other transaction's rules"
     );
+}
+
+#[actix_web::test]
+async fn a_new_default_rule_racing_another_new_default_is_told_so_not_that_its_name_is_taken() {
+    let mut w = world().await;
+    let user = w.user;
+    let platform = meta_platform(&w);
+    // Someone else makes "Held default" the platform's default and holds it.
+    let blocker = hold(&w, move |c, t| {
+        diesel::update(
+            naming_rules::table
+                .filter(naming_rules::tenant_id.eq(t))
+                .filter(naming_rules::platform_id.eq(platform)),
+        )
+        .set(naming_rules::is_default.eq(false))
+        .execute(c)?;
+        diesel::insert_into(naming_rules::table)
+            .values(Rule {
+                is_default: true,
+                ..rule_row(t, user, platform, "Held default")
+            })
+            .execute(c)
+    });
+    let p = platform.to_string();
+    let res = w
+        .ann
+        .post(
+            &format!("/w/{}/naming/rules", w.slug),
+            &[
+                ("platform_id", p.as_str()),
+                ("name", "Mine"),
+                ("description", ""),
+                ("status", "ACTIVE"),
+                ("is_default", "on"),
+            ],
+        )
+        .await;
+    blocker.join().expect("blocker thread");
+    let held = w
+        .app
+        .raw_text("SELECT CAST(id AS TEXT) AS s FROM naming_rules WHERE name = 'Held default'");
+    let mine = "SELECT COUNT(*) AS n FROM naming_rules WHERE name = 'Mine'";
+    let defaults: Vec<String> = defaults_on(&w, platform)
+        .iter()
+        .map(|r| r.to_string())
+        .collect();
+    match w.app.backend() {
+        // The app's write waited for the other transaction, saw the platform's
+        // default on a row it didn't read, and the unique key refused it.
+        Backend::Postgres => {
+            assert_taken(&res, DEFAULT_TAKEN);
+            assert!(!res.contains(RULE_TAKEN), "{}", res.body);
+            assert_eq!(count(&w, mine), 0);
+            assert_eq!(defaults, vec![held]);
+        }
+        // The write lock serialises the two: the later one is the default.
+        Backend::Sqlite => {
+            assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+            assert_eq!(count(&w, mine), 1);
+            assert_eq!(defaults.len(), 1);
+            assert_ne!(defaults, vec![held]);
+        }
+    }
 }

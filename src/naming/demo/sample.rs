@@ -30,25 +30,22 @@ pub fn meta_campaign(
     let ad_set: FieldId = id(META_AD_SET);
     let ad: FieldId = id(META_AD);
     let mut choices = HashMap::new();
-    let list = |dim: &str, values: &[&str]| -> Vec<String> {
-        values
-            .iter()
-            .map(|v| demo.value(dim, v).to_string())
-            .collect()
-    };
     choices.insert(
         (campaign_f, demo.dim("Country")),
-        list("Country", &[country]),
+        demo.value_ids("Country", &[country]),
     );
     choices.insert(
         (campaign_f, demo.dim("Objective")),
-        list("Objective", &["aw"]),
+        demo.value_ids("Objective", &["aw"]),
     );
     choices.insert(
         (campaign_f, demo.dim("Campaign name")),
         vec![campaign.to_string()],
     );
-    choices.insert((ad_set, demo.dim("Audience")), list("Audience", audiences));
+    choices.insert(
+        (ad_set, demo.dim("Audience")),
+        demo.value_ids("Audience", audiences),
+    );
     choices.insert((ad, demo.dim("Creative")), vec![creative.to_string()]);
     GenerateRequest {
         rule: demo.meta_rule,
@@ -71,15 +68,15 @@ pub fn utm_links(
     campaign: &str,
 ) -> GenerateRequest {
     let link: FieldId = id(UTM_LINK);
-    let list = |dim: &str, values: &[&str]| -> Vec<String> {
-        values
-            .iter()
-            .map(|v| demo.value(dim, v).to_string())
-            .collect()
-    };
     let mut choices = HashMap::new();
-    choices.insert((link, demo.dim("Source")), list("Source", sources));
-    choices.insert((link, demo.dim("Medium")), list("Medium", mediums));
+    choices.insert(
+        (link, demo.dim("Source")),
+        demo.value_ids("Source", sources),
+    );
+    choices.insert(
+        (link, demo.dim("Medium")),
+        demo.value_ids("Medium", mediums),
+    );
     choices.insert(
         (link, demo.dim("Campaign name")),
         vec![campaign.to_string()],

@@ -115,6 +115,24 @@ fn new_slug(c: &mut DbConn, t: TenantId, name: &str) -> AppResult<String> {
 }
 
 const NAME_TAKEN: &str = "A rule with that name already exists for this platform.";
+const DEFAULT_TAKEN: &str = "Another rule was made this platform's default at the same moment. Save again to make this one the default instead.";
+
+/// Why the unique keys refused a rule's write (someone saved at the same
+/// moment): its name, taken by now; or, with the name still free and the
+/// default ticked, the one default per platform.
+fn refused(
+    c: &mut DbConn,
+    t: TenantId,
+    platform: PlatformId,
+    name: &str,
+    except: Option<RuleId>,
+    default: bool,
+) -> AppResult<FormErrors> {
+    if default && !name_taken(c, t, platform, name, except)? {
+        return Ok(vec![("is_default", DEFAULT_TAKEN)].into());
+    }
+    Ok(vec![("name", NAME_TAKEN)].into())
+}
 
 /// Unsets the platform's current default (other than `except`): the partial
 /// unique index allows one default per platform, so this runs first, in the
@@ -192,7 +210,14 @@ pub fn create(
             .execute(c)
     })?;
     if inserted.is_none() {
-        return Ok(Err(vec![("name", NAME_TAKEN)].into()));
+        return Ok(Err(refused(
+            c,
+            t,
+            platform.id,
+            name,
+            None,
+            rule.is_default,
+        )?));
     }
     audit::record(
         c,
@@ -243,7 +268,15 @@ pub fn update(
         .execute(c)
     })?;
     if changed.is_none() {
-        return Ok(Err(vec![("name", NAME_TAKEN)].into()));
+        let default = input.default_ticked();
+        return Ok(Err(refused(
+            c,
+            t,
+            before.platform_id,
+            name,
+            Some(id),
+            default,
+        )?));
     }
     audit::record(
         c,
