@@ -1,11 +1,11 @@
 //! A dimension's values as CSV: export, then an import that is previewed
-//! first and applies exactly what the preview showed; bad headers, too many
-//! rows and oversized files are refused.
+//! first (100 lines a page) and applies exactly what the preview showed; bad
+//! headers, too many rows and oversized files are refused.
 
 use actix_web::http::StatusCode;
 
 use crate::common::naming_dimensions::{
-    dimension, multipart, value, value_id, values_of, workspace,
+    dimension, multipart, multipart_with, value, value_id, values_of, workspace,
 };
 
 fn unescape(s: &str) -> String {
@@ -203,4 +203,50 @@ async fn csv_import_refuses_bad_headers_too_many_rows_and_oversized_files() {
     let applied = multipart(&mut w.ann, &format!("{base}/import/apply"), &ok, false).await;
     assert_eq!(applied.status, StatusCode::SEE_OTHER);
     assert_eq!(values_of(&w, &dim).len(), 10_000);
+}
+
+#[actix_web::test]
+async fn a_long_import_preview_pages_100_lines_at_a_time_and_still_applies_everything() {
+    let mut w = workspace().await;
+    let dim = dimension(&mut w, "Channel", "LIST", "").await;
+    let base = format!("/w/{}/naming/dimensions/{dim}", w.slug);
+    w.ann.get(&base).await;
+    let mut csv = String::from("value,label\n");
+    for i in 0..250 {
+        csv.push_str(&format!("v{i:03},V {i}\n"));
+    }
+    let import = format!("{base}/import");
+    let first = multipart(&mut w.ann, &import, &csv, true).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    assert!(
+        first.contains("<strong>250</strong> to create"),
+        "counts are of all lines"
+    );
+    assert!(first.contains("Page 1 of 3"), "{}", first.body);
+    assert!(first.contains("<td>2</td>") && first.contains("<td>101</td>"));
+    assert!(!first.contains("<td>102</td>"));
+    // The pager posts the carried CSV back to the preview with a page.
+    assert!(first.contains("form=\"import-form\""));
+    assert!(first.contains("name=\"page\" value=\"2\""));
+    let carried = carried_csv(&first.body);
+    assert_eq!(carried, csv);
+
+    let last = multipart_with(&mut w.ann, &import, &carried, false, &[("page", "3")]).await;
+    assert!(last.contains("Page 3 of 3"), "{}", last.body);
+    assert!(last.contains("<td>202</td>") && last.contains("<td>251</td>"));
+    assert!(!last.contains("<td>201</td>"));
+    assert!(last.contains("name=\"page\" value=\"2\""), "a way back");
+    let beyond = multipart_with(&mut w.ann, &import, &carried, false, &[("page", "99")]).await;
+    assert!(beyond.contains("Page 3 of 3"), "clamped to the last page");
+    assert!(values_of(&w, &dim).is_empty(), "previews write nothing");
+
+    let applied = multipart(
+        &mut w.ann,
+        &format!("{base}/import/apply"),
+        &carried_csv(&last.body),
+        false,
+    )
+    .await;
+    assert_eq!(applied.status, StatusCode::SEE_OTHER);
+    assert_eq!(values_of(&w, &dim).len(), 250);
 }

@@ -106,13 +106,30 @@ pub async fn value(w: &mut Ws, dim: &str, fields: &[(&str, &str)]) -> Resp {
 
 /// POSTs a multipart form with the CSV pasted (or as a file), CSRF in the URL.
 pub async fn multipart(b: &mut Browser, path: &str, csv: &str, as_file: bool) -> Resp {
+    multipart_with(b, path, csv, as_file, &[]).await
+}
+
+/// [`multipart`] with more text fields (e.g. the preview's `page`).
+pub async fn multipart_with(
+    b: &mut Browser,
+    path: &str,
+    csv: &str,
+    as_file: bool,
+    fields: &[(&str, &str)],
+) -> Resp {
     let token = b.csrf.clone().expect("csrf token");
     let boundary = "----atriumtestboundary";
     let (pasted, file) = if as_file { ("", csv) } else { (csv, "") };
+    let extra: String = fields
+        .iter()
+        .map(|(k, v)| {
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
+        })
+        .collect();
     let body = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n{pasted}\r\n\
          --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"values.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
-         --{boundary}--\r\n"
+         {extra}--{boundary}--\r\n"
     );
     b.send(
         TestRequest::post()

@@ -13,12 +13,12 @@ use futures_util::StreamExt;
 
 use super::dimensions::{render_show, ShowRedo};
 use crate::error::AppResult;
-use crate::naming::dimensions::csv::{self, ImportPlan, MAX_BYTES};
+use crate::naming::dimensions::csv::{self, ImportPlan, ImportRow, MAX_BYTES};
 use crate::naming::dimensions::values::ValueFilter;
 use crate::naming::dimensions::{self};
 use crate::naming::models::{Dimension, DimensionId};
 use crate::web::extract::RequestMeta;
-use crate::web::{self as w, Ctx, Editor, Flash, Member, PageCtx};
+use crate::web::{self as w, Ctx, Editor, Flash, Member, PageCtx, PageParams, Paginated};
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route(
@@ -59,8 +59,9 @@ pub async fn export(
 const TOO_LARGE: &str = "The CSV is larger than 2 MiB: split it into smaller files.";
 
 /// Reads the CSV from a multipart form: the `file` part when a file was
-/// chosen, else the `csv` textarea. Never more than the limit is kept.
-async fn read_csv(req: &HttpRequest, mut parts: Multipart) -> Result<String, String> {
+/// chosen, else the `csv` textarea; and the preview page asked for (`page`,
+/// 1 when absent). Never more than the limit is kept.
+async fn read_csv(req: &HttpRequest, mut parts: Multipart) -> Result<(String, i64), String> {
     let declared = req
         .headers()
         .get(header::CONTENT_LENGTH)
@@ -71,7 +72,7 @@ async fn read_csv(req: &HttpRequest, mut parts: Multipart) -> Result<String, Str
         return Err(TOO_LARGE.into());
     }
     let unreadable = || "The upload could not be read; try again.".to_string();
-    let (mut pasted, mut file) = (Vec::new(), Vec::new());
+    let (mut pasted, mut file, mut page) = (Vec::new(), Vec::new(), 1);
     while let Some(part) = parts.next().await {
         let mut part = part.map_err(|_| unreadable())?;
         let name = part.name().unwrap_or("").to_string();
@@ -86,6 +87,12 @@ async fn read_csv(req: &HttpRequest, mut parts: Multipart) -> Result<String, Str
         match name.as_str() {
             "csv" => pasted = data,
             "file" => file = data,
+            "page" => {
+                page = std::str::from_utf8(&data)
+                    .ok()
+                    .and_then(|p| p.trim().parse().ok())
+                    .unwrap_or(1)
+            }
             _ => {}
         }
     }
@@ -97,8 +104,12 @@ async fn read_csv(req: &HttpRequest, mut parts: Multipart) -> Result<String, Str
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err("Paste CSV text or choose a CSV file.".into());
     }
-    String::from_utf8(bytes).map_err(|_| "The CSV must be UTF-8 text.".to_string())
+    let text = String::from_utf8(bytes).map_err(|_| "The CSV must be UTF-8 text.".to_string())?;
+    Ok((text, page))
 }
+
+/// Rows of the preview per page (the CSV itself can have 10,000).
+const PREVIEW_PER_PAGE: i64 = 100;
 
 #[derive(Template)]
 #[template(path = "naming/dimension_import.html")]
@@ -106,7 +117,10 @@ struct PreviewPage {
     page: PageCtx,
     slug: String,
     d: Dimension,
+    /// The counts (its rows moved to `rows`).
     plan: ImportPlan,
+    /// One page of the plan's rows, by line.
+    rows: Paginated<ImportRow>,
     csv: String,
 }
 
@@ -134,7 +148,7 @@ pub async fn preview(
     parts: Multipart,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner().1;
-    let text = match read_csv(&req, parts).await {
+    let (text, page) = match read_csv(&req, parts).await {
         Ok(t) => t,
         Err(message) => return refuse(&ctx, &editor, id, message, String::new()).await,
     };
@@ -148,18 +162,32 @@ pub async fn preview(
     })
     .await??;
     match planned {
-        Ok(plan) => w::ok(&PreviewPage {
-            page: ctx.workspace(
-                &format!("Import into {}", d.name),
-                &editor.user.user,
-                &editor.workspace,
-                editor.role,
-            ),
-            slug: editor.workspace.slug.clone(),
-            d,
-            plan,
-            csv: text,
-        }),
+        Ok(mut plan) => {
+            let all = std::mem::take(&mut plan.rows);
+            let total = all.len() as i64;
+            let pages = ((total + PREVIEW_PER_PAGE - 1) / PREVIEW_PER_PAGE).max(1);
+            let params = PageParams::new(Some(page.clamp(1, pages)));
+            let offset = usize::try_from(params.offset(PREVIEW_PER_PAGE)).unwrap_or(0);
+            let shown = all
+                .into_iter()
+                .skip(offset)
+                .take(PREVIEW_PER_PAGE as usize)
+                .collect();
+            let rows = Paginated::new(shown, params, PREVIEW_PER_PAGE, total);
+            w::ok(&PreviewPage {
+                page: ctx.workspace(
+                    &format!("Import into {}", d.name),
+                    &editor.user.user,
+                    &editor.workspace,
+                    editor.role,
+                ),
+                slug: editor.workspace.slug.clone(),
+                d,
+                plan,
+                rows,
+                csv: text,
+            })
+        }
         Err(message) => refuse(&ctx, &editor, id, message, text).await,
     }
 }
@@ -175,7 +203,7 @@ pub async fn apply(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner().1;
     let text = match read_csv(&req, parts).await {
-        Ok(t) => t,
+        Ok((t, _)) => t,
         Err(message) => return refuse(&ctx, &editor, id, message, String::new()).await,
     };
     let t2 = text.clone();
