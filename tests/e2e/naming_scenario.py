@@ -39,6 +39,23 @@ def run(ctx, log, check, StepFailed):
         except TimeoutException:
             raise StepFailed(f"[nora] {step}: timed out at {n.path()}\n{n.page_summary()}")
 
+    def settle(step):
+        # No htmx request in flight and no swap half done.
+        wait_for(lambda: n.d.execute_script(
+            "return !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"),
+            f"{step}: the page settles")
+
+    def again(action, step):
+        # An action whose elements an htmx swap replaced before it started is
+        # simply done again on the new ones (no side effect happened yet).
+        for _ in range(5):
+            settle(step)
+            try:
+                return action()
+            except StaleElementReferenceException:
+                continue
+        raise StepFailed(f"[nora] {step}: elements kept going stale\n{n.page_summary()}")
+
     def submit(form, step, pattern=None, button_css='button[type="submit"]'):
         n.submit_and_wait(form.find_element(By.CSS_SELECTOR, button_css), step, pattern)
 
@@ -74,18 +91,22 @@ def run(ctx, log, check, StepFailed):
               ("Ad", ["Country", "Audience", "Creative"])]
     for field, parts in levels:
         for i, dim in enumerate(parts):
-            section = xp(f"//section[contains(@class,'rule-field')]"
-                         f"[h2[normalize-space(text())='{field}']]")
-            sid = section.get_attribute("id")
-            form = section.find_element(By.CSS_SELECTOR, "form.rule-add")
-            Select(form.find_element(By.NAME, "dimension_id")).select_by_visible_text(
-                next(o.text for o in Select(form.find_element(By.NAME, "dimension_id")).options
-                     if o.text.startswith(dim)))
-            form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+            def add_part():
+                section = xp(f"//section[contains(@class,'rule-field')]"
+                             f"[h2[normalize-space(text())='{field}']]")
+                form = section.find_element(By.CSS_SELECTOR, "form.rule-add")
+                sel = Select(form.find_element(By.NAME, "dimension_id"))
+                sel.select_by_visible_text(
+                    next(o.text for o in sel.options if o.text.startswith(dim)))
+                sid = section.get_attribute("id")
+                form.find_element(By.CSS_SELECTOR, 'button[type="submit"]').click()
+                return sid
+
+            sid = again(add_part, f"add {dim} to {field}")
             # htmx swaps the section in place: wait for the part to be listed.
             wait_for(lambda: len(n.finds(f"#{sid} li.rule-part")) == i + 1,
                      f"{dim} added to {field}")
-        preview = n.find(f"#{sid} .rule-preview").text
+        preview = wait_for(lambda: n.find(f"#{sid} .rule-preview").text, f"{field} preview")
         check(preview.count("-") == len(parts) - 1,
               f"{field} preview {preview!r} does not join {len(parts)} parts with '-'")
     check(n.path() == rule_path, f"the builder reloaded the page: {n.path()}")
@@ -108,10 +129,10 @@ def run(ctx, log, check, StepFailed):
             if o.text.split(" — ")[0] in values:
                 sel.select_by_index(i)
 
-    choose("Campaign", "Country", ["de"])
-    control("Campaign", "Name").send_keys("spring")
-    choose("Ad set", "Audience", ["broad", "lal"])
-    control("Ad", "Creative").send_keys("video")
+    again(lambda: choose("Campaign", "Country", ["de"]), "choose de")
+    again(lambda: control("Campaign", "Name").send_keys("spring"), "type spring")
+    again(lambda: choose("Ad set", "Audience", ["broad", "lal"]), "choose the audiences")
+    again(lambda: control("Ad", "Creative").send_keys("video"), "type video")
     n.find("#sub-name").send_keys("Spring launch")
     wait_for(lambda: "de-spring" in n.find("#preview").text, "the live preview shows de-spring")
     submit(form, "submit for approval", re.escape(base) + r"/submissions/[0-9a-f-]{36}",
@@ -178,10 +199,7 @@ def run(ctx, log, check, StepFailed):
         return "inherited from Ad set fr-lal" in n.find("#levels").text
 
     wait_for(pick_parent, "the ad inherits country and audience from fr-lal")
-    wait_for(lambda: n.d.execute_script(
-        "return document.querySelectorAll('.htmx-request').length === 0"),
-        "the form settles")
-    control("Ad", "Creative").send_keys("banner")
+    again(lambda: control("Ad", "Creative").send_keys("banner"), "type banner")
     n.find("#sub-name").send_keys("Banner")
     wait_for(lambda: "fr-lal-banner" in n.find("#preview").text,
              "the live preview shows fr-lal-banner")
