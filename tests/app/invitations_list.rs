@@ -104,3 +104,45 @@ async fn only_admins_see_pending_invitations_and_other_workspaces_see_none() {
     assert!(!res.contains("guest0"), "{}", res.body);
     assert!(res.contains("No pending invitation matches"));
 }
+
+#[actix_web::test]
+async fn withdrawing_goes_back_to_the_same_search_and_page_or_the_last_one() {
+    let (app, mut ann, slug) = acme(45).await;
+    let page = ann
+        .get(&format!("/w/{slug}/members?inv_q=guest&inv_page=3"))
+        .await;
+    assert_eq!(listed(&page.body), 5, "45 guests: 20 + 20 + 5");
+    assert!(
+        page.contains("name=\"inv_page\" value=\"3\""),
+        "{}",
+        page.body
+    );
+    let revoke = page
+        .body
+        .split(&format!("action=\"/w/{slug}/invitations/"))
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a withdraw form")
+        .to_string();
+    let res = ann
+        .post(
+            &format!("/w/{slug}/invitations/{revoke}"),
+            &[("inv_q", "guest"), ("inv_page", "3")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.location(),
+        format!("/w/{slug}/members?inv_q=guest&inv_page=3#invitations")
+    );
+    assert_eq!(
+        app.raw_count("SELECT COUNT(*) AS n FROM invitations WHERE revoked_at IS NOT NULL"),
+        1
+    );
+    // Beyond the last page: the last page.
+    let res = ann
+        .get(&format!("/w/{slug}/members?inv_q=guest&inv_page=9"))
+        .await;
+    assert!(res.contains("Page 3 of 3"), "{}", res.body);
+    assert_eq!(listed(&res.body), 4);
+}

@@ -78,12 +78,21 @@ async fn render_members(
     let q = inv_q.clone();
     let (members, invitations, seats_used) = web::block(move || {
         m.conn()?.read(|c, t| {
-            let (rows, total) = if admin {
+            let (mut rows, total) = if admin {
                 let offset = inv_params.offset(INVITATIONS_PER_PAGE);
                 invitations::pending(c, t, &q, INVITATIONS_PER_PAGE, offset)?
             } else {
                 (Vec::new(), 0)
             };
+            // Past the end (the last one on the last page was withdrawn): the last page.
+            let mut inv_params = inv_params;
+            if rows.is_empty() && total > 0 {
+                inv_params = PageParams::new(Some(
+                    (total + INVITATIONS_PER_PAGE - 1) / INVITATIONS_PER_PAGE,
+                ));
+                let offset = inv_params.offset(INVITATIONS_PER_PAGE);
+                rows = invitations::pending(c, t, &q, INVITATIONS_PER_PAGE, offset)?.0;
+            }
             let invitations = Paginated::new(rows, inv_params, INVITATIONS_PER_PAGE, total);
             let total = member_list::member_search_count(c, t, &p)?;
             let rows =
@@ -402,13 +411,25 @@ pub async fn revoke_invitation(
     admin: WorkspaceAdmin,
     meta: RequestMeta,
     path: web::Path<(String, InvitationId)>,
+    form: web::Form<Vec<(String, String)>>,
 ) -> AppResult<HttpResponse> {
     let (_, id) = path.into_inner();
     admin
         .write(move |c, t, uid| invitations::revoke(c, t, uid, id, &meta))
         .await?;
     Flash::success(&ctx.session, "Invitation withdrawn.");
-    Ok(w::redirect(&format!("/w/{}/members", admin.workspace.slug)))
+    // Back to the invitations as they were listed (search and page).
+    let kept: Vec<(String, String)> = form
+        .into_inner()
+        .into_iter()
+        .filter(|(k, v)| (k == "inv_q" || k == "inv_page") && !v.is_empty())
+        .collect();
+    let query = serde_urlencoded::to_string(&kept).unwrap_or_default();
+    Ok(w::redirect(&format!(
+        "/w/{}/members{}{query}#invitations",
+        admin.workspace.slug,
+        if query.is_empty() { "" } else { "?" }
+    )))
 }
 
 /// Runs a membership change and turns the rule violations into flash messages.
