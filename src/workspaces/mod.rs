@@ -19,8 +19,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(dashboard::home))
         .route("/w/new", web::get().to(dashboard::new_form))
         .route("/w/new", web::post().to(dashboard::create))
-        .route("/invite/{token}", web::get().to(members::invitation))
-        .route("/invite/{token}", web::post().to(members::accept))
+        .route("/invite/{token}", web::get().to(invitation::invitation))
+        .route("/invite/{token}", web::post().to(invitation::accept))
         .service(
             web::scope("/w/{slug}")
                 .route("", web::get().to(dashboard::redirect_to_dashboard))

@@ -1,19 +1,18 @@
-//! Members, roles and invitations.
+//! Members, roles and invitations (the admin side; the invitee's side is
+//! `invitation.rs`).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
-use crate::accounts::CurrentUser;
 use crate::admin::list::{Bulk, ConfirmPage, ListParams};
 use crate::error::{AppError, AppResult};
 use crate::jobs::email::Email;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, Ctx, Flash, HxRequest, MaybeUser, Member, Owner, PageCtx, PageParams, Paginated,
-    WorkspaceAdmin,
+    self as w, Ctx, Flash, HxRequest, Member, Owner, PageCtx, PageParams, Paginated, WorkspaceAdmin,
 };
-use crate::workspaces::invitations::{self, InvitationId, InvitationView, PendingInvitation};
+use crate::workspaces::invitations::{self, InvitationId, PendingInvitation};
 use crate::workspaces::member_list;
 use crate::workspaces::models::{MemberRow, MembershipId, Role};
 use crate::workspaces::queries::{self, Actor};
@@ -539,92 +538,6 @@ pub async fn leave(ctx: Ctx, member: Member, meta: RequestMeta) -> AppResult<Htt
                 "/w/{}/members",
                 member.workspace.slug
             )))
-        }
-        Err(e) => Err(e),
-    }
-}
-
-// ---- accepting ----
-
-#[derive(Template)]
-#[template(path = "workspaces/invitation.html")]
-struct InvitationPage {
-    page: PageCtx,
-    inv: InvitationView,
-    token: String,
-    signed_in_as: Option<String>,
-    already_member: bool,
-}
-
-fn valid_token_shape(token: &str) -> bool {
-    token.len() == 80 && token.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-pub async fn invitation(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let token = path.into_inner();
-    if !valid_token_shape(&token) {
-        return Err(AppError::NotFound);
-    }
-    let pool = state.pool.clone();
-    let t = token.clone();
-    let uid = user.0.as_ref().map(|u| u.user.id);
-    let (inv, already_member) = web::block(move || -> AppResult<_> {
-        let inv = invitations::view(&pool, &t)?;
-        let already = match uid {
-            Some(uid) => {
-                crate::db::TenantConn::open(&pool, &crate::db::TenantScope::verified(inv.tenant))?
-                    .read(|c, tenant| match queries::membership_of(c, tenant, uid) {
-                    Ok(_) => Ok(true),
-                    Err(AppError::NotFound) => Ok(false),
-                    Err(e) => Err(e),
-                })?
-            }
-            None => false,
-        };
-        Ok((inv, already))
-    })
-    .await??;
-    let page = match &user.0 {
-        Some(u) => ctx.user("Invitation", &u.user),
-        None => ctx.anon("Invitation"),
-    };
-    let signed_in_as = user.0.map(|u| u.user.email);
-    w::ok(&InvitationPage {
-        page,
-        inv,
-        token,
-        signed_in_as,
-        already_member,
-    })
-}
-
-pub async fn accept(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    meta: RequestMeta,
-    path: web::Path<String>,
-) -> AppResult<HttpResponse> {
-    let token = path.into_inner();
-    if !valid_token_shape(&token) {
-        return Err(AppError::NotFound);
-    }
-    let pool = state.pool.clone();
-    let (t, u) = (token.clone(), user.clone());
-    let result = web::block(move || invitations::accept(&pool, &t, &u, &meta)).await?;
-    match result {
-        Ok(slug) => {
-            Flash::success(&ctx.session, "Welcome to the workspace!");
-            Ok(w::redirect(&format!("/w/{slug}/")))
-        }
-        Err(AppError::Conflict(msg)) => {
-            Flash::error(&ctx.session, msg);
-            Ok(w::redirect(&format!("/invite/{token}")))
         }
         Err(e) => Err(e),
     }
