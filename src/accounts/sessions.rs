@@ -83,14 +83,19 @@ pub fn authenticate(
     let Some((session_id, last_seen, user)) = found else {
         return Ok(None);
     };
-    // Idle expiry needs last_seen_at, but a write per request would cost more
-    // than a minute's precision is worth.
+    touch(conn, session_id, last_seen, now)?;
+    Ok(Some(CurrentUser { user, session_id }))
+}
+
+/// Moves a live session's `last_seen_at` on. Idle expiry needs it, but a
+/// write per request would cost more than a minute's precision is worth.
+pub fn touch(conn: &mut DbConn, id: SessionId, last_seen: UtcTime, now: UtcTime) -> AppResult<()> {
     if last_seen < now - Duration::seconds(60) {
-        diesel::update(user_sessions::table.find(session_id))
+        diesel::update(user_sessions::table.find(id))
             .set(user_sessions::last_seen_at.eq(now))
             .execute(conn)?;
     }
-    Ok(Some(CurrentUser { user, session_id }))
+    Ok(())
 }
 
 pub fn list_active(conn: &mut DbConn, user_id: UserId) -> AppResult<Vec<UserSession>> {

@@ -12,7 +12,7 @@ use crate::db::{AdminConn, Id, UtcTime};
 use crate::error::AppResult;
 use crate::schema::{audit_events, plans, tenants};
 use crate::web::extract::RequestMeta;
-use crate::web::{self as w, Ctx, Flash, FormErrors, HxRequest, PageCtx, Paginated, Superadmin};
+use crate::web::{self as w, Ctx, Flash, FormErrors, HxRequest, Keyset, PageCtx, Superadmin};
 use crate::AppState;
 
 #[derive(Template)]
@@ -166,14 +166,14 @@ struct AuditPage {
     page: PageCtx,
     filter: AuditFilter,
     errors: Vec<String>,
-    events: Paginated<AuditRow>,
+    events: Keyset<AuditRow>,
     workspace_names: Vec<(Id, String)>,
 }
 
 #[derive(Template)]
 #[template(path = "admin/_audit_table.html")]
 struct AuditTable {
-    events: Paginated<AuditRow>,
+    events: Keyset<AuditRow>,
     workspace_names: Vec<(Id, String)>,
 }
 

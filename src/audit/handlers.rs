@@ -5,7 +5,7 @@ use askama::Template;
 
 use super::queries::{self, AuditFilter, AuditRow};
 use crate::error::AppResult;
-use crate::web::{self as w, Ctx, HxRequest, PageCtx, Paginated, WorkspaceAdmin};
+use crate::web::{self as w, Ctx, HxRequest, Keyset, PageCtx, WorkspaceAdmin};
 
 pub const PER_PAGE: i64 = 50;
 
@@ -16,13 +16,13 @@ struct AuditPage {
     slug: String,
     filter: AuditFilter,
     errors: Vec<String>,
-    events: Paginated<AuditRow>,
+    events: Keyset<AuditRow>,
 }
 
 #[derive(Template)]
 #[template(path = "audit/_table.html")]
 struct AuditTable {
-    events: Paginated<AuditRow>,
+    events: Keyset<AuditRow>,
 }
 
 pub async fn list(

@@ -10,7 +10,7 @@ use crate::accounts::UserId;
 use crate::db::{DbConn, Id, TenantId, UtcTime};
 use crate::error::AppResult;
 use crate::schema::{audit_events, tenants, users};
-use crate::web::{PageParams, Paginated};
+use crate::web::{Cursor, Keyset, Seek};
 
 /// One stored event.
 #[derive(Debug, Clone, Queryable, Selectable)]
@@ -82,8 +82,11 @@ pub struct AuditFilter {
     /// `security`: only `auth.*` and `security.*` events (admin log).
     #[serde(default)]
     pub preset: String,
+    /// Keyset cursors of the pager (`after` = Next, `before` = Previous).
     #[serde(default)]
-    pub page: Option<i64>,
+    pub after: String,
+    #[serde(default)]
+    pub before: String,
 }
 
 impl AuditFilter {
@@ -203,22 +206,58 @@ fn attach_actors(conn: &mut DbConn, events: Vec<AuditEvent>) -> AppResult<Vec<Au
         .collect())
 }
 
-/// One page of events, newest first.
+/// One page of events, newest first, by keyset on (time, id): the same cost
+/// at any depth, and no count of the whole log.
 pub fn page(
     conn: &mut DbConn,
     tenant: Option<TenantId>,
     filter: &AuditFilter,
     per_page: i64,
-) -> AppResult<Paginated<AuditRow>> {
-    let params = PageParams::new(filter.page);
-    let total: i64 = scoped(tenant, filter).count().get_result(conn)?;
-    let items = load_with_actors(
-        conn,
-        scoped(tenant, filter)
-            .limit(per_page)
-            .offset(params.offset(per_page)),
-    )?;
-    Ok(Paginated::new(items, params, per_page, total).with_query(&filter.query_pairs()))
+) -> AppResult<Keyset<AuditRow>> {
+    let mut seek = Seek::from_query(&filter.after, &filter.before);
+    let at = seek.cursor().and_then(|c| c.time().map(|t| (t, Id(c.id))));
+    if seek != Seek::First && at.is_none() {
+        seek = Seek::First;
+    }
+    let q = scoped(tenant, filter);
+    let events: Vec<AuditEvent> = match (&seek, at) {
+        (Seek::Before(_), Some((t, id))) => q
+            .filter(
+                audit_events::created_at
+                    .gt(t)
+                    .or(audit_events::created_at.eq(t).and(audit_events::id.gt(id))),
+            )
+            .order((audit_events::created_at.asc(), audit_events::id.asc())),
+        (Seek::After(_), Some((t, id))) => q
+            .filter(
+                audit_events::created_at
+                    .lt(t)
+                    .or(audit_events::created_at.eq(t).and(audit_events::id.lt(id))),
+            )
+            .order((audit_events::created_at.desc(), audit_events::id.desc())),
+        _ => q.order((audit_events::created_at.desc(), audit_events::id.desc())),
+    }
+    .limit(Seek::limit(per_page))
+    .select(AuditEvent::as_select())
+    .load(conn)?;
+    let cursor = |e: &AuditEvent| Cursor::new(e.created_at.to_db_text(), e.id.0);
+    let Some(page) = Keyset::from_rows(events, &seek, per_page, cursor) else {
+        let first = AuditFilter {
+            after: String::new(),
+            before: String::new(),
+            ..filter.clone()
+        };
+        return page(conn, tenant, &first, per_page);
+    };
+    let rows = attach_actors(conn, page.items)?;
+    Ok(Keyset {
+        items: rows,
+        next: page.next,
+        prev: page.prev,
+        base_query: String::new(),
+        total: None,
+    }
+    .with_query(&filter.query_pairs()))
 }
 
 /// The most recent events of a workspace (dashboard).

@@ -17,7 +17,7 @@ use crate::naming::models::*;
 use crate::schema::{
     naming_dimensions, naming_rules, naming_string_details, naming_strings, naming_submissions,
 };
-use crate::web::{PageParams, Paginated};
+use crate::web::{Count, Cursor, Keyset, Seek, COUNT_CAP};
 
 mod decorate;
 mod utm;
@@ -65,8 +65,11 @@ pub struct StringFilter {
     /// The landing page of UTM links (not a filter: changes what is shown).
     #[serde(default)]
     pub landing: String,
+    /// Keyset cursors of the pager over top-level strings.
     #[serde(default)]
-    pub page: String,
+    pub after: String,
+    #[serde(default)]
+    pub before: String,
 }
 
 impl StringFilter {
@@ -90,8 +93,8 @@ impl StringFilter {
         .any(|s| !s.trim().is_empty())
     }
 
-    pub fn page_params(&self) -> PageParams {
-        PageParams::new(self.page.trim().parse().ok())
+    pub fn seek(&self) -> Seek {
+        Seek::from_query(&self.after, &self.before)
     }
 
     /// Messages for filters that can't be read (they are then ignored).
@@ -293,39 +296,89 @@ impl Node {
 /// top-level strings.
 pub struct Tree {
     pub nodes: Vec<Node>,
-    pub roots: Paginated<StringId>,
-    /// How many strings match the filters (not counting context ancestors).
-    pub matching: i64,
+    pub roots: Keyset<StringId>,
+    /// How many strings match the filters (not counting context ancestors),
+    /// counted up to [`COUNT_CAP`].
+    pub matching: Count,
+}
+
+impl Tree {
+    /// True when more strings match than a filtered page looks at: the tree
+    /// then shows the newest `COUNT_CAP` matches and asks to narrow down.
+    pub fn truncated(&self) -> bool {
+        matches!(self.matching, Count::Over(_))
+    }
+
+    /// How many matches a filtered page looks at, as shown.
+    pub fn cap(&self) -> String {
+        crate::web::pagination::thousands(COUNT_CAP)
+    }
 }
 
 type Link = (StringId, Option<StringId>, UtcTime);
 
-/// The tree page for `f`. Without filters: top-level strings page by page
-/// with all their descendants (one query per level). With filters: every
-/// matching string and its ancestors, paginated by their top-level strings.
+/// A top-level string's place in the tree's order (newest first).
+fn root_cursor(at: &UtcTime, id: StringId) -> Cursor {
+    Cursor::new(at.to_db_text(), id.0 .0)
+}
+
+/// The tree page for `f`. Without filters: top-level strings a page at a
+/// time by keyset (newest first) with all their descendants (one query per
+/// level), whatever the workspace's size. With filters: the newest
+/// `COUNT_CAP` matching strings and their ancestors, paged by their
+/// top-level strings.
 pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> AppResult<Tree> {
-    let params = f.page_params();
     let landing = f.landing();
+    let mut seek = f.seek();
+    let at = seek
+        .cursor()
+        .and_then(|k| k.time().map(|at| (at, StringId(crate::db::Id(k.id)))));
+    if at.is_none() {
+        seek = Seek::First;
+    }
     if !f.narrows() {
-        let total: i64 = naming_strings::table
+        let seen = naming_strings::table
+            .filter(naming_strings::tenant_id.eq(t))
+            .select(naming_strings::id)
+            .limit(COUNT_CAP + 1)
+            .load::<StringId>(c)?
+            .len();
+        let q = naming_strings::table
             .filter(naming_strings::tenant_id.eq(t))
             .filter(naming_strings::parent_id.is_null())
-            .count()
-            .get_result(c)?;
-        let matching: i64 = naming_strings::table
-            .filter(naming_strings::tenant_id.eq(t))
-            .count()
-            .get_result(c)?;
-        let roots: Vec<NamingString> = naming_strings::table
-            .filter(naming_strings::tenant_id.eq(t))
-            .filter(naming_strings::parent_id.is_null())
-            .order((naming_strings::created_at.desc(), naming_strings::id.desc()))
-            .limit(per_page)
-            .offset(params.offset(per_page))
+            .into_boxed();
+        let q = match (&seek, at) {
+            (Seek::Before(_), Some((at, id))) => q
+                .filter(
+                    naming_strings::created_at
+                        .gt(at)
+                        .or(naming_strings::created_at
+                            .eq(at)
+                            .and(naming_strings::id.gt(id))),
+                )
+                .order((naming_strings::created_at.asc(), naming_strings::id.asc())),
+            (Seek::After(_), Some((at, id))) => q
+                .filter(
+                    naming_strings::created_at
+                        .lt(at)
+                        .or(naming_strings::created_at
+                            .eq(at)
+                            .and(naming_strings::id.lt(id))),
+                )
+                .order((naming_strings::created_at.desc(), naming_strings::id.desc())),
+            _ => q.order((naming_strings::created_at.desc(), naming_strings::id.desc())),
+        };
+        let roots: Vec<NamingString> = q
+            .limit(Seek::limit(per_page))
             .select(NamingString::as_select())
             .load(c)?;
-        let root_ids: Vec<StringId> = roots.iter().map(|s| s.id).collect();
-        let mut all = roots;
+        let Some(page) =
+            Keyset::from_rows(roots, &seek, per_page, |s| root_cursor(&s.created_at, s.id))
+        else {
+            return tree(c, t, &first_page(f), per_page);
+        };
+        let root_ids: Vec<StringId> = page.items.iter().map(|s| s.id).collect();
+        let mut all = page.items;
         let mut level: Vec<StringId> = root_ids.clone();
         for _ in 0..20 {
             if level.is_empty() {
@@ -347,22 +400,38 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
         let nodes = decorate(c, t, all, &landing)?;
         return Ok(Tree {
             nodes: in_tree_order(nodes, &root_ids, None),
-            roots: Paginated::new(root_ids, params, per_page, total),
-            matching,
+            roots: Keyset {
+                items: root_ids,
+                next: page.next,
+                prev: page.prev,
+                base_query: String::new(),
+                total: None,
+            },
+            matching: Count::from_capped(seen as i64),
         });
     }
 
-    // Matches, then their ancestors one level at a time.
+    // The newest matches (bounded), then their ancestors one level at a time.
     let matched: Vec<Link> = scoped(t, f)
+        .order((naming_strings::created_at.desc(), naming_strings::id.desc()))
+        .limit(COUNT_CAP + 1)
         .select((
             naming_strings::id,
             naming_strings::parent_id,
             naming_strings::created_at,
         ))
         .load(c)?;
-    let matched_ids: HashSet<StringId> = matched.iter().map(|l| l.0).collect();
-    let mut known: HashMap<StringId, (Option<StringId>, UtcTime)> =
-        matched.iter().map(|(i, p, at)| (*i, (*p, *at))).collect();
+    let matching = Count::from_capped(matched.len() as i64);
+    let matched_ids: HashSet<StringId> = matched
+        .iter()
+        .take(COUNT_CAP as usize)
+        .map(|l| l.0)
+        .collect();
+    let mut known: HashMap<StringId, (Option<StringId>, UtcTime)> = matched
+        .iter()
+        .take(COUNT_CAP as usize)
+        .map(|(i, p, at)| (*i, (*p, *at)))
+        .collect();
     for _ in 0..20 {
         let missing: Vec<StringId> = known
             .values()
@@ -398,6 +467,7 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
         }
         id
     };
+    // Top-level strings in the tree's order, then the page the cursor asks for.
     let mut roots: Vec<(UtcTime, StringId)> = known
         .keys()
         .map(|id| root_of(*id))
@@ -406,13 +476,20 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
         .filter_map(|r| known.get(&r).map(|(_, at)| (*at, r)))
         .collect();
     roots.sort_by(|a, b| b.cmp(a));
-    let total = roots.len() as i64;
-    let page_roots: Vec<StringId> = roots
+    let window: Vec<(UtcTime, StringId)> = match (&seek, at) {
+        (Seek::After(_), Some(k)) => roots.into_iter().filter(|r| *r < k).collect(),
+        (Seek::Before(_), Some(k)) => roots.into_iter().rev().filter(|r| *r > k).collect(),
+        _ => roots,
+    };
+    let window: Vec<(UtcTime, StringId)> = window
         .into_iter()
-        .skip(params.offset(per_page).max(0) as usize)
-        .take(per_page.max(1) as usize)
-        .map(|(_, r)| r)
+        .take(Seek::limit(per_page) as usize)
         .collect();
+    let Some(page) = Keyset::from_rows(window, &seek, per_page, |(at, id)| root_cursor(at, *id))
+    else {
+        return tree(c, t, &first_page(f), per_page);
+    };
+    let page_roots: Vec<StringId> = page.items.iter().map(|(_, r)| *r).collect();
     let wanted: HashSet<StringId> = page_roots.iter().copied().collect();
     let shown: Vec<StringId> = known
         .keys()
@@ -423,9 +500,24 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
     let nodes = decorate(c, t, rows, &landing)?;
     Ok(Tree {
         nodes: in_tree_order(nodes, &page_roots, Some(&matched_ids)),
-        roots: Paginated::new(page_roots, params, per_page, total),
-        matching: matched_ids.len() as i64,
+        roots: Keyset {
+            items: page_roots,
+            next: page.next,
+            prev: page.prev,
+            base_query: String::new(),
+            total: None,
+        },
+        matching,
     })
+}
+
+/// `f` without its cursor: the first page of the same filters.
+fn first_page(f: &StringFilter) -> StringFilter {
+    StringFilter {
+        after: String::new(),
+        before: String::new(),
+        ..f.clone()
+    }
 }
 
 fn load_by_ids(c: &mut DbConn, t: TenantId, ids: &[StringId]) -> AppResult<Vec<NamingString>> {

@@ -16,7 +16,7 @@ pub use crate::accounts::CurrentUser;
 pub use extract::{Editor, HxRequest, MaybeUser, Member, Owner, Superadmin, WorkspaceAdmin};
 pub use flash::Flash;
 pub use page::{Ctx, PageCtx};
-pub use pagination::{PageParams, Paginated};
+pub use pagination::{Count, Cursor, Keyset, PageParams, Paginated, Seek, SeekParams, COUNT_CAP};
 
 use actix_web::HttpResponse;
 use rand::RngCore;

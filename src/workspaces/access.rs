@@ -5,12 +5,14 @@
 use diesel::prelude::*;
 
 use super::models::{Membership, Role, Workspace};
+use crate::accounts::models::SessionId;
 use crate::accounts::sessions::Lifetimes;
 use crate::accounts::CurrentUser;
-use crate::accounts::UserId;
-use crate::db::{Pool, PooledConn, TenantConn, TenantScope};
+use crate::accounts::{User, UserId};
+use crate::db::{Pool, PooledConn, TenantConn, TenantScope, UtcTime};
 use crate::error::AppResult;
-use crate::schema::{memberships, tenants};
+use crate::schema::{memberships, tenants, user_sessions, users};
+use crate::web::sha256_hex;
 
 /// What a slug in the path means to a signed-in user.
 #[derive(Debug, Clone)]
@@ -40,7 +42,9 @@ pub fn membership(pool: &Pool, slug: &str, user_id: UserId) -> AppResult<Access>
 }
 
 /// The session's user and what the slug means to them, on one pooled
-/// connection (the hot path of every workspace page). `None` user: not signed in.
+/// connection (the hot path of every workspace page): the session, its user
+/// and the active workspace of that slug in one statement, then the
+/// membership. `None` user: not signed in.
 pub fn user_and_membership(
     pool: &Pool,
     token: &str,
@@ -48,10 +52,35 @@ pub fn user_and_membership(
     slug: &str,
 ) -> AppResult<(Option<CurrentUser>, Access)> {
     let mut pooled = pool.get()?;
-    let Some(user) = crate::accounts::sessions::authenticate(&mut pooled, token, lifetimes)? else {
+    let now = UtcTime::now();
+    let found: Option<(SessionId, UtcTime, User, Option<Workspace>)> = user_sessions::table
+        .inner_join(users::table)
+        .left_join(tenants::table.on(tenants::slug.eq(slug).and(tenants::status.eq("active"))))
+        .filter(user_sessions::token_hash.eq(sha256_hex(token)))
+        .filter(user_sessions::revoked_at.is_null())
+        .filter(user_sessions::expires_at.gt(now))
+        .filter(user_sessions::last_seen_at.gt(now - lifetimes.idle))
+        .filter(users::is_active.eq(true))
+        .select((
+            user_sessions::id,
+            user_sessions::last_seen_at,
+            User::as_select(),
+            tenants::all_columns.nullable(),
+        ))
+        .first(&mut pooled)
+        .optional()?;
+    let Some((session_id, last_seen, user, ws)) = found else {
         return Ok((None, Access::Denied));
     };
-    let found = membership_on(pooled, slug, user.user.id)?;
+    crate::accounts::sessions::touch(&mut pooled, session_id, last_seen, now)?;
+    let user = CurrentUser { user, session_id };
+    let found = match ws {
+        Some(ws) => match role_in(pooled, &ws, user.user.id)? {
+            Some(role) => Access::Member(ws, role),
+            None => Access::Denied,
+        },
+        None => moved_for(pooled, slug, user.user.id)?,
+    };
     Ok((Some(user), found))
 }
 
@@ -62,8 +91,13 @@ fn membership_on(mut pooled: PooledConn, slug: &str, user_id: UserId) -> AppResu
             None => Access::Denied,
         });
     }
-    // Only a slug that names no live workspace costs this second lookup, so
-    // the hot path stays one query plus the membership.
+    moved_for(pooled, slug, user_id)
+}
+
+/// A slug that names no live workspace: an old address of one the user
+/// belongs to, or nothing. Only such a slug costs this second lookup, so the
+/// hot path stays one query plus the membership.
+fn moved_for(mut pooled: PooledConn, slug: &str, user_id: UserId) -> AppResult<Access> {
     let Some(ws) = super::profile::redirected(&mut pooled, slug)? else {
         return Ok(Access::Denied);
     };

@@ -217,3 +217,123 @@ async fn the_guard_notices_a_table_that_forgets_the_rules() {
     assert_eq!(pk[0].name, "id", "a primary key without tenant_id is seen");
     assert_eq!(indexes_led_by_tenant(&mut conn, backend, "forgetful"), 0);
 }
+
+#[derive(QueryableByName)]
+struct Policy {
+    #[diesel(sql_type = Text)]
+    tablename: String,
+    #[diesel(sql_type = Text)]
+    policyname: String,
+    #[diesel(sql_type = Text)]
+    expr: String,
+}
+
+/// `expr` with every parenthesised sub-select cut out: what PostgreSQL
+/// evaluates per row.
+fn outside_subselects(expr: &str) -> String {
+    let mut out = String::new();
+    let mut rest = expr;
+    while let Some(at) = rest.find("( SELECT").or_else(|| rest.find("(SELECT")) {
+        out.push_str(&rest[..at]);
+        let mut depth = 0usize;
+        let mut end = rest.len();
+        for (i, ch) in rest[at..].char_indices() {
+            match ch {
+                '(' => depth += 1,
+                ')' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = at + i + 1;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn per_row_settings(c: &mut DbConn) -> Vec<String> {
+    let policies: Vec<Policy> = diesel::sql_query(
+        "SELECT tablename::text AS tablename, policyname::text AS policyname, \
+         COALESCE(qual, '') || ' ' || COALESCE(with_check, '') AS expr \
+         FROM pg_policies WHERE schemaname = current_schema()",
+    )
+    .load(c)
+    .expect("policies");
+    assert!(!policies.is_empty(), "policies are read");
+    policies
+        .into_iter()
+        .filter(|p| outside_subselects(&p.expr).contains("current_setting"))
+        .map(|p| format!("{}.{}: {}", p.tablename, p.policyname, p.expr))
+        .collect()
+}
+
+#[test]
+fn the_policy_guard_cuts_out_subselects_only() {
+    let fast = "((tenant_id = ( SELECT (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid AS \"nullif\")) OR (( SELECT current_setting('app.bypass_tenant'::text, true) AS current_setting) = 'on'::text))";
+    assert!(!outside_subselects(fast).contains("current_setting"));
+    let slow = "((tenant_id = (NULLIF(current_setting('app.tenant_id'::text, true), ''::text))::uuid) OR (current_setting('app.bypass_tenant'::text, true) = 'on'::text))";
+    assert!(outside_subselects(slow).contains("current_setting"));
+    let mixed = "((tenant_id = ( SELECT 1)) OR (current_setting('x'::text, true) = 'on'::text))";
+    assert!(outside_subselects(mixed).contains("current_setting"));
+}
+
+/// Every policy reads the settings in a sub-select (an InitPlan, once per
+/// query), never per row — so a module's migration can't bring the slow form back.
+#[actix_web::test]
+async fn every_policy_reads_the_tenant_setting_once_per_query() {
+    let app = TestApp::new().await;
+    if app.backend() != Backend::Postgres {
+        return;
+    }
+    let mut conn = app.pool().get().expect("conn");
+    let slow = per_row_settings(&mut conn);
+    assert!(slow.is_empty(), "per-row policies:\n{}", slow.join("\n"));
+
+    // And the guard sees the slow form when a table brings it.
+    diesel::sql_query(
+        "CREATE TABLE slow_policy (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id))",
+    )
+    .execute(&mut *conn)
+    .expect("create");
+    diesel::sql_query(
+        "CREATE POLICY tenant_isolation ON slow_policy \
+         USING (tenant_id = NULLIF(current_setting('app.tenant_id', true), '')::uuid)",
+    )
+    .execute(&mut *conn)
+    .expect("policy");
+    let slow = per_row_settings(&mut conn);
+    assert_eq!(slow.len(), 1, "the slow policy is caught: {slow:?}");
+    assert!(slow[0].starts_with("slow_policy."));
+}
+
+/// `atrium_tenant_rls` is how a module's migration puts a table behind the
+/// row wall; the policy it writes is the fast form and isolates tenants.
+#[actix_web::test]
+async fn the_tenant_rls_helper_writes_the_fast_policy() {
+    let app = TestApp::new().await;
+    if app.backend() != Backend::Postgres {
+        return;
+    }
+    let mut conn = app.pool().get().expect("conn");
+    diesel::sql_query(
+        "CREATE TABLE helper_made (tenant_id uuid NOT NULL, id uuid NOT NULL, PRIMARY KEY (tenant_id, id))",
+    )
+    .execute(&mut *conn)
+    .expect("create");
+    diesel::sql_query("SELECT atrium_tenant_rls('helper_made')")
+        .execute(&mut *conn)
+        .expect("helper");
+    let rls: Rls = diesel::sql_query(
+        "SELECT relrowsecurity AS enabled, relforcerowsecurity AS forced, \
+         (SELECT COUNT(*) FROM pg_policies WHERE tablename = 'helper_made') AS policies FROM pg_class WHERE oid = 'helper_made'::regclass",
+    )
+    .get_result(&mut *conn)
+    .expect("rls");
+    assert!(rls.enabled && rls.forced && rls.policies == 1);
+    assert!(per_row_settings(&mut conn).is_empty());
+}

@@ -315,6 +315,26 @@ impl Resp {
     pub fn contains(&self, s: &str) -> bool {
         self.body.contains(s)
     }
+
+    /// The keyset pager's Next link (`?…after=…`), HTML entities undone.
+    pub fn next_link(&self) -> Option<String> {
+        find_between(&self.body, "rel=\"next\" href=\"", "\"").map(unescape)
+    }
+
+    /// The keyset pager's Previous link.
+    pub fn prev_link(&self) -> Option<String> {
+        find_between(&self.body, "rel=\"prev\" href=\"", "\"").map(unescape)
+    }
+}
+
+fn unescape(s: &str) -> String {
+    s.replace("&amp;", "&")
+        .replace("&#38;", "&")
+        .replace("&quot;", "\"")
+        .replace("&#34;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
 }
 
 /// A browser: keeps cookies and the CSRF token between requests.
@@ -447,6 +467,26 @@ impl Browser {
         self.csrf = None;
         self.get("/account").await;
         res
+    }
+
+    /// Follows a keyset list's Next links from `path` (a page, or an htmx
+    /// fragment when `hx`), returning every page's body.
+    pub async fn all_pages(&mut self, path: &str, hx: bool) -> Vec<Resp> {
+        let base = path.split('?').next().unwrap_or(path).to_string();
+        let mut pages = Vec::new();
+        let mut next = Some(path.to_string());
+        while let Some(url) = next.take() {
+            let page = if hx {
+                self.hx_get(&url).await
+            } else {
+                self.get(&url).await
+            };
+            assert_eq!(page.status, StatusCode::OK, "{url}: {}", page.body);
+            next = page.next_link().map(|q| format!("{base}{q}"));
+            pages.push(page);
+            assert!(pages.len() < 1000, "the pager ends");
+        }
+        pages
     }
 
     /// Invites `email` as `role`; returns the invitation token.

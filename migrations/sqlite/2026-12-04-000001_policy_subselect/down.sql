@@ -1,0 +1,2 @@
+-- PostgreSQL only (row-level security policies); nothing to do on SQLite.
+SELECT 1;
