@@ -46,7 +46,7 @@ impl ListParams {
                 "q" => p.q = v,
                 "sort" => p.sort = v,
                 "dir" => p.desc = v == "desc",
-                "page" => p.page = v.parse().unwrap_or(1).max(1),
+                "page" => p.page = crate::web::pagination::parse_page(&v).unwrap_or(1),
                 "csrf_token" | "action" | "ids" | "scope" | "confirm" => {}
                 _ if !v.is_empty() => {
                     p.filters.insert(k, v);

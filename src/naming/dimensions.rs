@@ -36,7 +36,7 @@ pub struct DimensionFilter {
     pub kind: String,
     #[serde(default)]
     pub status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     pub page: Option<i64>,
 }
 

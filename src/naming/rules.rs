@@ -35,7 +35,7 @@ pub struct RuleFilter {
     pub status: String,
     #[serde(default)]
     pub q: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     pub page: Option<i64>,
 }
 

@@ -38,7 +38,7 @@ pub struct SubmissionFilter {
 
 impl SubmissionFilter {
     pub fn page_params(&self) -> PageParams {
-        PageParams::new(self.page.trim().parse().ok())
+        PageParams::new(crate::web::pagination::parse_page(&self.page))
     }
 
     pub fn query_pairs(&self) -> Vec<(&str, &str)> {

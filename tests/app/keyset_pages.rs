@@ -195,3 +195,23 @@ async fn another_workspaces_member_gets_404_whatever_the_cursor() {
     assert_eq!(own.status, StatusCode::OK);
     assert!(tagged(&own.body, "k_").is_empty());
 }
+
+#[actix_web::test]
+async fn huge_page_numbers_clamp_instead_of_failing() {
+    let (_app, mut ann, slug) = acme().await;
+    let huge = "99999999999999999999999999";
+    for path in [
+        format!("/w/{slug}/naming/rules?page={huge}"),
+        format!("/w/{slug}/naming/dimensions?page={huge}"),
+        format!("/w/{slug}/naming/submissions?page={huge}"),
+        format!("/w/{slug}/naming/batches?page={huge}"),
+        format!("/w/{slug}/naming/propagation?page={huge}"),
+        format!("/w/{slug}/members?inv_page={huge}"),
+        format!("/w/{slug}/teams?page={huge}"),
+        format!("/w/{slug}/naming/rules?page=-5"),
+        format!("/w/{slug}/naming/rules?page=abc"),
+    ] {
+        let res = ann.get(&path).await;
+        assert_eq!(res.status, StatusCode::OK, "{path}: {}", res.body);
+    }
+}

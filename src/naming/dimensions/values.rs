@@ -51,7 +51,7 @@ pub struct ValueFilter {
     /// "", "usable", "inactive", "expired" or "future".
     #[serde(default)]
     pub state: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     pub page: Option<i64>,
 }
 

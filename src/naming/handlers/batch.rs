@@ -49,6 +49,7 @@ struct ListPage {
 pub struct ListQuery {
     #[serde(default)]
     status: String,
+    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     page: Option<i64>,
 }
 
@@ -250,6 +251,7 @@ struct ProgressFragment {
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ShowQuery {
+    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     page: Option<i64>,
     /// Set by the polling progress bar.
     #[serde(default)]

@@ -51,7 +51,7 @@ struct JobsPage {
 pub struct ListQuery {
     #[serde(default)]
     status: String,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     page: Option<i64>,
 }
 

@@ -81,10 +81,10 @@ impl StringPage {
 #[derive(Debug, Default, Deserialize)]
 pub struct ShowQuery {
     /// The children's page.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     page: Option<i64>,
     /// The history's page.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     history_page: Option<i64>,
     /// A version waiting for "propagate now" (ask-first setting).
     #[serde(default)]

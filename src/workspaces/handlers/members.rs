@@ -73,7 +73,9 @@ async fn render_members(
     let admin = member.role.at_least(Role::Admin);
     let p = params.clone();
     let inv_q = params.filter("inv_q").to_string();
-    let inv_params = PageParams::new(params.filter("inv_page").parse().ok());
+    let inv_params = PageParams::new(crate::web::pagination::parse_page(
+        params.filter("inv_page"),
+    ));
     let q = inv_q.clone();
     let (members, invitations, seats_used) = web::block(move || {
         m.conn()?.read(|c, t| {
