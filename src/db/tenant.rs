@@ -34,6 +34,34 @@ impl TenantScope {
 pub struct TenantConn {
     conn: PooledConn,
     tenant: TenantId,
+    /// A Postgres transaction of this tenant is open (begun by
+    /// [`TenantConn::read_and_keep`]): the next `read` or `write` runs in it
+    /// and ends it, saving its own BEGIN and the earlier COMMIT.
+    open: bool,
+}
+
+impl std::fmt::Debug for TenantConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TenantConn")
+            .field("tenant", &self.tenant)
+            .field("open", &self.open)
+            .finish()
+    }
+}
+
+impl Drop for TenantConn {
+    /// A kept transaction nobody used ends here, so the connection goes back
+    /// to the pool clean (the pool would otherwise discard it as broken).
+    fn drop(&mut self) {
+        use diesel::connection::TransactionManager;
+        type Tm = <DbConn as diesel::Connection>::TransactionManager;
+        if self.open {
+            self.open = false;
+            if let Err(e) = Tm::rollback_transaction(&mut self.conn) {
+                tracing::warn!(error = %e, "rollback of an unused tenant transaction failed");
+            }
+        }
+    }
 }
 
 impl TenantConn {
@@ -43,6 +71,7 @@ impl TenantConn {
         Ok(TenantConn {
             conn: pool.get()?,
             tenant: scope.tenant,
+            open: false,
         })
     }
 
@@ -51,6 +80,7 @@ impl TenantConn {
         TenantConn {
             conn,
             tenant: scope.tenant,
+            open: false,
         }
     }
 
@@ -64,6 +94,7 @@ impl TenantConn {
         Some(TenantConn {
             conn,
             tenant: self.tenant,
+            open: false,
         })
     }
 
@@ -88,6 +119,62 @@ impl TenantConn {
         }
     }
 
+    /// Runs `f` in the transaction [`TenantConn::read_and_keep`] left open,
+    /// and ends it: committed when `f` succeeds, rolled back when it fails.
+    fn finish<T>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn, TenantId) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        use diesel::connection::TransactionManager;
+        type Tm = <DbConn as diesel::Connection>::TransactionManager;
+        self.open = false;
+        match f(&mut self.conn, self.tenant) {
+            Ok(v) => {
+                Tm::commit_transaction(&mut self.conn)?;
+                Ok(v)
+            }
+            Err(e) => {
+                if let Err(rb) = Tm::rollback_transaction(&mut self.conn) {
+                    tracing::warn!(error = %rb, "rollback failed");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs `f` like [`TenantConn::read`] but leaves the Postgres transaction
+    /// open for the request's next `read` or `write` on this connection: the
+    /// membership check and the page's own reads then share one transaction
+    /// (two round trips fewer per page view). Only for requests without a
+    /// body to wait for (GET, HEAD), so no transaction idles on a slow client.
+    pub(crate) fn read_and_keep<T>(
+        &mut self,
+        f: impl FnOnce(&mut DbConn, TenantId) -> Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        use diesel::connection::{AnsiTransactionManager, TransactionManager};
+        let tenant = self.tenant;
+        if self.conn.backend() == Backend::Sqlite || self.open {
+            return f(&mut self.conn, tenant);
+        }
+        let begin = self.begin_sql(false);
+        match &mut *self.conn {
+            DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(c, &begin)?,
+            DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, &begin)?,
+        }
+        self.open = true;
+        match f(&mut self.conn, tenant) {
+            Ok(v) => Ok(v),
+            Err(e) => {
+                self.open = false;
+                type Tm = <DbConn as diesel::Connection>::TransactionManager;
+                if let Err(rb) = Tm::rollback_transaction(&mut self.conn) {
+                    tracing::warn!(error = %rb, "rollback failed");
+                }
+                Err(e)
+            }
+        }
+    }
+
     /// Runs `f` scoped to the tenant, for reading: in a transaction on
     /// Postgres (that is where the tenant is set for row-level security); on
     /// SQLite, with no RLS to feed, without one (two statements fewer per
@@ -96,6 +183,9 @@ impl TenantConn {
         &mut self,
         f: impl FnOnce(&mut DbConn, TenantId) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
+        if self.open {
+            return self.finish(f);
+        }
         let tenant = self.tenant;
         if self.conn.backend() == Backend::Sqlite {
             return f(&mut self.conn, tenant);
@@ -104,11 +194,16 @@ impl TenantConn {
         transaction_with(&mut self.conn, &begin, |c| f(c, tenant))
     }
 
-    /// Runs `f` in a write transaction scoped to the tenant (`BEGIN IMMEDIATE` on SQLite).
+    /// Runs `f` in a write transaction scoped to the tenant (`BEGIN IMMEDIATE`
+    /// on SQLite). A kept Postgres transaction serves: on Postgres a read
+    /// transaction and a write transaction begin alike.
     pub fn write<T>(
         &mut self,
         f: impl FnOnce(&mut DbConn, TenantId) -> Result<T, AppError>,
     ) -> Result<T, AppError> {
+        if self.open {
+            return self.finish(f);
+        }
         let begin = self.begin_sql(true);
         let tenant = self.tenant;
         transaction_with(&mut self.conn, &begin, |c| f(c, tenant))

@@ -32,6 +32,14 @@ pub fn fields(c: &mut DbConn, platform: PlatformId) -> AppResult<Vec<Field>> {
         .load(c)?)
 }
 
+/// Every platform's fields, by platform then level, in one query.
+pub fn all_fields(c: &mut DbConn) -> AppResult<Vec<Field>> {
+    Ok(naming_fields::table
+        .order((naming_fields::platform_id, naming_fields::field_level))
+        .select(Field::as_select())
+        .load(c)?)
+}
+
 pub fn field(c: &mut DbConn, id: FieldId) -> AppResult<Field> {
     Ok(naming_fields::table
         .find(id)

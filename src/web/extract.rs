@@ -4,6 +4,7 @@
 
 use std::future::{ready, Ready};
 use std::ops::Deref;
+use std::sync::{Arc, Mutex};
 
 use actix_session::SessionExt;
 use actix_web::dev::Payload;
@@ -204,12 +205,20 @@ pub struct Member {
     pub role: Role,
     scope: TenantScope,
     pool: Pool,
+    /// The membership check's connection, its tenant transaction still open
+    /// (GET and HEAD): the first `conn()` takes it, so the check and the
+    /// page's reads share one transaction.
+    kept: Arc<Mutex<Option<TenantConn>>>,
 }
 
 impl Member {
     /// A connection scoped to this workspace. Blocking: call inside `web::block`.
     pub fn conn(&self) -> Result<TenantConn, AppError> {
-        TenantConn::open(&self.pool, &self.scope)
+        let kept = self.kept.lock().ok().and_then(|mut k| k.take());
+        match kept {
+            Some(conn) => Ok(conn),
+            None => TenantConn::open(&self.pool, &self.scope),
+        }
     }
 
     pub fn scope(&self) -> TenantScope {
@@ -261,17 +270,24 @@ impl FromRequest for Member {
             let st = state(&req)?;
             let pool = st.pool.clone();
             let asked = slug.clone();
+            // Only a request with no body to wait for keeps its transaction
+            // open between the check and the handler.
+            let keep = matches!(
+                *req.method(),
+                actix_web::http::Method::GET | actix_web::http::Method::HEAD
+            );
             let cached = req.extensions().get::<CurrentUser>().cloned();
-            let (user, found) = match cached {
+            let (user, found, kept) = match cached {
                 Some(user) => {
                     if !crate::workspaces::valid_slug(&slug) {
                         return Err(AppError::NotFound);
                     }
                     let (p, uid) = (pool.clone(), user.user.id);
-                    let found =
-                        web::block(move || crate::workspaces::access::membership(&p, &slug, uid))
-                            .await??;
-                    (user, found)
+                    let (found, kept) = web::block(move || {
+                        crate::workspaces::access::membership(&p, &slug, uid, keep)
+                    })
+                    .await??;
+                    (user, found, kept)
                 }
                 None => {
                     let session = req.get_session();
@@ -286,8 +302,10 @@ impl FromRequest for Member {
                         return Err(AppError::NotFound);
                     }
                     let (p, lifetimes) = (pool.clone(), st.lifetimes());
-                    let (user, found) = web::block(move || {
-                        crate::workspaces::access::user_and_membership(&p, &token, lifetimes, &slug)
+                    let (user, found, kept) = web::block(move || {
+                        crate::workspaces::access::user_and_membership(
+                            &p, &token, lifetimes, &slug, keep,
+                        )
                     })
                     .await??;
                     let Some(user) = user else {
@@ -295,7 +313,7 @@ impl FromRequest for Member {
                         return Err(login());
                     };
                     req.extensions_mut().insert(user.clone());
-                    (user, found)
+                    (user, found, kept)
                 }
             };
             let (workspace, role) = match found {
@@ -310,6 +328,7 @@ impl FromRequest for Member {
                 role,
                 scope,
                 pool,
+                kept: Arc::new(Mutex::new(kept)),
             };
             req.extensions_mut().insert(member.clone());
             Ok(member)

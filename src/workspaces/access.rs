@@ -36,9 +36,19 @@ pub fn active_by_slug(conn: &mut crate::db::DbConn, slug: &str) -> AppResult<Opt
         .optional()?)
 }
 
-/// What `slug` means to `user_id` (see [`Access`]).
-pub fn membership(pool: &Pool, slug: &str, user_id: UserId) -> AppResult<Access> {
-    membership_on(pool.get()?, slug, user_id)
+/// A member's connection with the tenant transaction of the membership check
+/// still open, for the page's own reads (see [`TenantConn::read_and_keep`]).
+pub type Kept = Option<TenantConn>;
+
+/// What `slug` means to `user_id` (see [`Access`]); with `keep`, a member's
+/// connection comes back with the check's transaction open.
+pub fn membership(
+    pool: &Pool,
+    slug: &str,
+    user_id: UserId,
+    keep: bool,
+) -> AppResult<(Access, Kept)> {
+    membership_on(pool.get()?, slug, user_id, keep)
 }
 
 /// The session's user and what the slug means to them, on one pooled
@@ -50,7 +60,8 @@ pub fn user_and_membership(
     token: &str,
     lifetimes: Lifetimes,
     slug: &str,
-) -> AppResult<(Option<CurrentUser>, Access)> {
+    keep: bool,
+) -> AppResult<(Option<CurrentUser>, Access, Kept)> {
     let mut pooled = pool.get()?;
     let now = UtcTime::now();
     let found: Option<(SessionId, UtcTime, User, Option<Workspace>)> = user_sessions::table
@@ -70,28 +81,42 @@ pub fn user_and_membership(
         .first(&mut pooled)
         .optional()?;
     let Some((session_id, last_seen, user, ws)) = found else {
-        return Ok((None, Access::Denied));
+        return Ok((None, Access::Denied, None));
     };
     crate::accounts::sessions::touch(&mut pooled, session_id, last_seen, now)?;
     let user = CurrentUser { user, session_id };
-    let found = match ws {
-        Some(ws) => match role_in(pooled, &ws, user.user.id)? {
-            Some(role) => Access::Member(ws, role),
-            None => Access::Denied,
-        },
-        None => moved_for(pooled, slug, user.user.id)?,
+    let (found, kept) = match ws {
+        Some(ws) => member_of(pooled, ws, user.user.id, keep)?,
+        None => (moved_for(pooled, slug, user.user.id)?, None),
     };
-    Ok((Some(user), found))
+    Ok((Some(user), found, kept))
 }
 
-fn membership_on(mut pooled: PooledConn, slug: &str, user_id: UserId) -> AppResult<Access> {
+fn membership_on(
+    mut pooled: PooledConn,
+    slug: &str,
+    user_id: UserId,
+    keep: bool,
+) -> AppResult<(Access, Kept)> {
     if let Some(ws) = active_by_slug(&mut pooled, slug)? {
-        return Ok(match role_in(pooled, &ws, user_id)? {
-            Some(role) => Access::Member(ws, role),
-            None => Access::Denied,
-        });
+        return member_of(pooled, ws, user_id, keep);
     }
-    moved_for(pooled, slug, user_id)
+    Ok((moved_for(pooled, slug, user_id)?, None))
+}
+
+/// The user's access to the live workspace `ws`, and with `keep` the
+/// connection whose tenant transaction is still open (members only).
+fn member_of(
+    pooled: PooledConn,
+    ws: Workspace,
+    user_id: UserId,
+    keep: bool,
+) -> AppResult<(Access, Kept)> {
+    let (role, conn) = role_in(pooled, &ws, user_id, keep)?;
+    Ok(match role {
+        Some(role) => (Access::Member(ws, role), conn),
+        None => (Access::Denied, None),
+    })
 }
 
 /// A slug that names no live workspace: an old address of one the user
@@ -103,23 +128,37 @@ fn moved_for(mut pooled: PooledConn, slug: &str, user_id: UserId) -> AppResult<A
     };
     // The new address is told only to the workspace's own members: to anyone
     // else an old slug is as unknown as one that never existed.
-    Ok(match role_in(pooled, &ws, user_id)? {
+    Ok(match role_in(pooled, &ws, user_id, false)?.0 {
         Some(_) => Access::Moved(ws.slug),
         None => Access::Denied,
     })
 }
 
 /// The user's role in `ws`, read inside the tenant's own transaction so that
-/// the row wall applies to it as to everything else.
-fn role_in(pooled: PooledConn, ws: &Workspace, user_id: UserId) -> AppResult<Option<Role>> {
+/// the row wall applies to it as to everything else. With `keep`, a member's
+/// connection comes back with that transaction still open.
+fn role_in(
+    pooled: PooledConn,
+    ws: &Workspace,
+    user_id: UserId,
+    keep: bool,
+) -> AppResult<(Option<Role>, Kept)> {
     let mut conn = TenantConn::from_pooled(pooled, &TenantScope::verified(ws.id));
-    let m: Option<Membership> = conn.read(|c, tenant| {
+    let query = |c: &mut crate::db::DbConn, tenant| -> AppResult<Option<Membership>> {
         Ok(memberships::table
             .filter(memberships::tenant_id.eq(tenant))
             .filter(memberships::user_id.eq(user_id))
             .select(Membership::as_select())
             .first(c)
             .optional()?)
-    })?;
-    Ok(m.map(|m| m.role()))
+    };
+    if !keep {
+        return Ok((conn.read(query)?.map(|m| m.role()), None));
+    }
+    let role = conn.read_and_keep(query)?.map(|m| m.role());
+    // A non-member's connection goes back (its transaction rolled back on drop).
+    Ok(match role {
+        Some(_) => (role, Some(conn)),
+        None => (None, None),
+    })
 }

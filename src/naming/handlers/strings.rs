@@ -59,9 +59,13 @@ struct TreeFragment {
 
 fn choices(c: &mut crate::db::DbConn, t: crate::db::TenantId) -> AppResult<Choices> {
     let platforms = catalogue::platforms(c)?;
+    let mut by_platform: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
+    for f in catalogue::all_fields(c)? {
+        by_platform.entry(f.platform_id).or_default().push(f);
+    }
     let mut fields = Vec::new();
     for p in &platforms {
-        for f in catalogue::fields(c, p.id)? {
+        for f in by_platform.remove(&p.id).unwrap_or_default() {
             fields.push((f, p.name.clone()));
         }
     }
@@ -73,6 +77,9 @@ fn choices(c: &mut crate::db::DbConn, t: crate::db::TenantId) -> AppResult<Choic
         )
         .filter(naming_dimension_values::tenant_id.eq(t))
         .order((naming_dimensions::name, naming_dimension_values::value))
+        // The filter's list of values stays a usable size; a value past it is
+        // still a filter by its id in the address (`?value=<id>`).
+        .limit(crate::web::COUNT_CAP)
         .select((DimensionValue::as_select(), naming_dimensions::name))
         .load(c)?;
     Ok(Choices {
