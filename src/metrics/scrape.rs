@@ -53,13 +53,15 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> AppResult<
 /// digests in constant time, so neither the token's bytes nor its length
 /// leak through timing.
 fn bearer_matches(req: &HttpRequest, token: &str) -> bool {
+    // The scheme is case-insensitive (RFC 9110); the token is not.
     let given = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let (a, b) = (Sha256::digest(given.trim()), Sha256::digest(token));
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map_or("", |(_, t)| t.trim());
+    let (a, b) = (Sha256::digest(given), Sha256::digest(token));
     let diff = a
         .iter()
         .zip(b.iter())

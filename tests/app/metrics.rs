@@ -64,6 +64,14 @@ async fn metrics_refuse_a_missing_or_wrong_token_with_a_bearer_challenge() {
         );
         assert!(!res.contains("atrium_"), "with {auth:?}");
     }
+    // The scheme's case does not matter; the token's does.
+    let lower = format!("bearer {TOKEN}");
+    assert_eq!(scrape(&app, Some(&lower)).await.status, StatusCode::OK);
+    let upper = format!("Bearer {}", TOKEN.to_uppercase());
+    assert_eq!(
+        scrape(&app, Some(&upper)).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[actix_web::test]
