@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod exports;
 pub mod jobs;
+pub mod metrics;
 pub mod naming;
 pub mod router;
 pub mod schema;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub backend: Backend,
     pub started: Instant,
+    /// Prometheus metrics, when `ATRIUM_METRICS_TOKEN` turns them on.
+    pub metrics: Option<Arc<metrics::Metrics>>,
     /// Instance settings, refreshed from the database every few seconds by
     /// `serve` (so every server follows an admin's change) and at once on save.
     settings: RwLock<InstanceSettings>,
@@ -50,7 +53,12 @@ impl AppState {
     pub fn new(pool: Pool, config: Config) -> Self {
         let backend = Backend::from_url(&config.database_url);
         let settings = InstanceSettings::defaults(&config);
+        let metrics = config
+            .metrics_token
+            .clone()
+            .map(|token| Arc::new(metrics::Metrics::new(token, &pool)));
         let state = AppState {
+            metrics,
             pool,
             config: Arc::new(config),
             backend,
@@ -151,4 +159,6 @@ pub fn build_app(
         .wrap(session)
         .wrap(from_fn(web::headers::security_headers))
         .wrap(from_fn(web::logging::log_requests))
+        // Outermost, so a request's time and database account cover everything.
+        .wrap(from_fn(metrics::middleware::track))
 }

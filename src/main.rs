@@ -109,6 +109,15 @@ struct ServeArgs {
     /// Sign out this many hours after sign-in, whatever happens.
     #[arg(long, global = true, env = "ATRIUM_SESSION_ABSOLUTE_HOURS", default_value_t = 24 * 30)]
     session_absolute_hours: i64,
+    /// Serve Prometheus metrics at /metrics to requests bearing this token
+    /// (`Authorization: Bearer …`); without it /metrics is a 404.
+    #[arg(
+        long,
+        global = true,
+        env = "ATRIUM_METRICS_TOKEN",
+        hide_env_values = true
+    )]
+    metrics_token: Option<String>,
 }
 
 fn database_url(global: &GlobalArgs) -> String {
@@ -238,6 +247,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         job_workers: args.job_workers,
         session_idle_minutes: args.session_idle_minutes,
         session_absolute_hours: args.session_absolute_hours,
+        metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
     };
     if let Some(smtp) = &config.smtp_url {
         atrium::jobs::email::parse_url(smtp).map_err(|e| anyhow::anyhow!(e))?;

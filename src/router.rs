@@ -10,6 +10,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         "/static/{path:.*}",
         web::get().to(crate::web::assets::serve),
     );
+    // Operators' scrapers, with the metrics token (a 404 when none is set).
+    cfg.route("/metrics", web::get().to(crate::metrics::scrape::metrics));
     // Visitors and signed-in people: setup, sign-up, sign-in, own account.
     crate::accounts::routes(cfg);
     // Superadmins.

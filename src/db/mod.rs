@@ -3,6 +3,7 @@
 
 mod pool;
 mod tenant;
+mod timing;
 mod types;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
@@ -12,6 +13,7 @@ use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use pool::{connect_pool, Pool, PooledConn};
 pub use tenant::{AdminConn, TenantConn, TenantId, TenantScope};
+pub use timing::{DbMetrics, RequestDb};
 pub use types::{sql, Id, Json, UtcTime};
 
 /// Tests build scopes directly to set up and probe data (feature `test-support`).

@@ -15,6 +15,7 @@ mod invitations_list;
 mod isolation;
 mod jobs;
 mod keyset_pages;
+mod metrics;
 mod naming_batch_runs;
 mod naming_batches;
 mod naming_catalogue;
