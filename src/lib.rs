@@ -40,6 +40,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub backend: Backend,
     pub started: Instant,
+    /// The bound on password hashing for requests (`ATRIUM_HASH_QUEUE`).
+    pub hasher: accounts::passwords::HashGate,
     /// Instance settings, refreshed from the database every few seconds by
     /// `serve` (so every server follows an admin's change) and at once on save.
     settings: RwLock<InstanceSettings>,
@@ -50,11 +52,13 @@ impl AppState {
     pub fn new(pool: Pool, config: Config) -> Self {
         let backend = Backend::from_url(&config.database_url);
         let settings = InstanceSettings::defaults(&config);
+        let hasher = accounts::passwords::HashGate::new(config.hash_queue);
         let state = AppState {
             pool,
             config: Arc::new(config),
             backend,
             started: Instant::now(),
+            hasher,
             settings: RwLock::new(settings),
         };
         if let Err(e) = state.refresh_settings() {

@@ -7,6 +7,7 @@
 pub mod email;
 pub mod handlers;
 pub mod housekeeping;
+pub mod outbox;
 pub mod worker;
 
 use chrono::Duration;
