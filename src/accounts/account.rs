@@ -5,8 +5,8 @@ use askama::Template;
 
 use super::forms::*;
 use super::models::{self, CurrentUser, SessionId};
-use super::{passwords, throttle};
 use super::sessions::{self, UserSession};
+use super::{passwords, throttle};
 use crate::audit::{self, NewEvent};
 use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
@@ -104,8 +104,15 @@ pub async fn change_password(
     let outcome = web::block(move || -> AppResult<Result<usize, FormErrors>> {
         // The current-password check is a guess like a sign-in: counted
         // first (atomically, per account), forgiven when it was right.
-        let check = throttle::hit(&mut *st.pool.get()?, throttle::PASSWORD_CHECK, &u.user.id.to_string())?;
-        let right = match st.hasher.verify(&form.current_password, &u.user.password_hash) {
+        let check = throttle::hit(
+            &mut *st.pool.get()?,
+            throttle::PASSWORD_CHECK,
+            &u.user.id.to_string(),
+        )?;
+        let right = match st
+            .hasher
+            .verify(&form.current_password, &u.user.password_hash)
+        {
             Ok(right) => right,
             Err(e) => {
                 throttle::forgive(&mut *st.pool.get()?, check)?;

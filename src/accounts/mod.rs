@@ -28,10 +28,10 @@ fn small_form() -> web::FormConfig {
             actix_web::error::UrlencodedError::Overflow { .. } => {
                 crate::error::AppError::PayloadTooLarge.into()
             }
-            other => crate::error::AppError::BadRequest(format!(
-                "The form could not be read: {other}"
-            ))
-            .into(),
+            other => {
+                crate::error::AppError::BadRequest(format!("The form could not be read: {other}"))
+                    .into()
+            }
         })
 }
 

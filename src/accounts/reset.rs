@@ -105,10 +105,9 @@ pub async fn form(
         return Err(AppError::NotFound);
     }
     let (pool, t) = (state.pool.clone(), token.clone());
-    let (_, _, email) = web::block(move || {
-        throttle::token_lookup(&pool, &meta.ip, || live(&mut *pool.get()?, &t))
-    })
-    .await??;
+    let (_, _, email) =
+        web::block(move || throttle::token_lookup(&pool, &meta.ip, || live(&mut *pool.get()?, &t)))
+            .await??;
     w::ok(&ResetPage {
         page: ctx.anon("Choose a new password"),
         token,

@@ -78,8 +78,7 @@ fn over_limit(c: &mut DbConn, email: &str, ip: &str, limits: Limits) -> AppResul
                 .into(),
         ));
     }
-    if failures_since(c, Some(email), None, now - Duration::hours(1))? >= limits.per_account_hour
-    {
+    if failures_since(c, Some(email), None, now - Duration::hours(1))? >= limits.per_account_hour {
         return Ok(Some("Too many failed sign-in attempts for this account in the last hour. Try again later or reset your password.".into()));
     }
     Ok(None)

@@ -107,9 +107,7 @@ pub async fn form(
     }
     let (pool, t) = (state.pool.clone(), token.clone());
     let email = web::block(move || {
-        throttle::token_lookup(&pool, &meta.ip, || {
-            Ok(live(&mut *pool.get()?, &t)?.2)
-        })
+        throttle::token_lookup(&pool, &meta.ip, || Ok(live(&mut *pool.get()?, &t)?.2))
     })
     .await??;
     w::ok(&VerifyPage {
@@ -136,6 +134,9 @@ pub async fn submit(
         throttle::token_lookup(&pool, &ip, || confirm(&mut *pool.get()?, &token, &meta))
     })
     .await??;
-    Flash::success(&ctx.session, "Your email address is confirmed. Sign in now.");
+    Flash::success(
+        &ctx.session,
+        "Your email address is confirmed. Sign in now.",
+    );
     Ok(w::redirect("/login"))
 }

@@ -137,10 +137,12 @@ where
 pub fn lock_key(conn: &mut DbConn, key: &str) -> QueryResult<()> {
     match conn.backend() {
         Backend::Sqlite => Ok(()),
-        Backend::Postgres => diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-            .bind::<diesel::sql_types::Text, _>(key)
-            .execute(conn)
-            .map(|_| ()),
+        Backend::Postgres => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(conn)
+                .map(|_| ())
+        }
     }
 }
 

@@ -78,10 +78,16 @@ async fn with_smtp_sign_up_for_a_new_and_an_existing_address_gives_identical_pag
     assert_eq!(mails.len(), 2);
     let (to, body) = &mails[0];
     assert_eq!(to, "new@example.com");
-    assert!(body.contains("https://atrium.example.com/verify/"), "{body}");
+    assert!(
+        body.contains("https://atrium.example.com/verify/"),
+        "{body}"
+    );
     let (to, body) = &mails[1];
     assert_eq!(to, "taken@example.com");
-    assert!(body.contains("already has one") && !body.contains("/verify/"), "{body}");
+    assert!(
+        body.contains("already has one") && !body.contains("/verify/"),
+        "{body}"
+    );
     // The existing account is untouched and still signs in.
     app.browser().login("taken@example.com", PASSWORD).await;
 }
@@ -98,12 +104,19 @@ async fn an_unverified_account_cannot_sign_in_until_its_link_is_confirmed() {
         )
         .await;
     assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(res.contains("Confirm your email address first"), "{}", res.body);
+    assert!(
+        res.contains("Confirm your email address first"),
+        "{}",
+        res.body
+    );
     // A wrong password learns nothing about the pending account.
     let res = b
         .post(
             "/login",
-            &[("email", "new@example.com"), ("password", "not the password")],
+            &[
+                ("email", "new@example.com"),
+                ("password", "not the password"),
+            ],
         )
         .await;
     assert!(res.contains("don&#39;t match an active account"));
@@ -132,7 +145,10 @@ async fn a_used_or_expired_verification_link_is_refused() {
         b.post(&format!("/verify/{token}"), &[]).await.status,
         StatusCode::SEE_OTHER
     );
-    assert_eq!(b.get(&format!("/verify/{token}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get(&format!("/verify/{token}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         b.post(&format!("/verify/{token}"), &[]).await.status,
         StatusCode::NOT_FOUND
@@ -141,7 +157,10 @@ async fn a_used_or_expired_verification_link_is_refused() {
     sign_up(&app, "late@example.com").await;
     let token = link_token(&app, "late@example.com");
     app.raw_exec("UPDATE email_verifications SET expires_at = '2020-01-01T00:00:00.000000Z' WHERE used_at IS NULL");
-    assert_eq!(b.get(&format!("/verify/{token}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        b.get(&format!("/verify/{token}")).await.status,
+        StatusCode::NOT_FOUND
+    );
     assert_eq!(
         b.post(&format!("/verify/{token}"), &[]).await.status,
         StatusCode::NOT_FOUND
@@ -180,14 +199,14 @@ async fn a_squatted_unverified_address_goes_to_whoever_signs_up_once_its_link_ex
     assert_eq!(res.status, StatusCode::OK);
     let token = link_token(&app, "victim@example.com");
     b.post(&format!("/verify/{token}"), &[]).await;
-    b.login("victim@example.com", "the real owners passphrase").await;
+    b.login("victim@example.com", "the real owners passphrase")
+        .await;
 }
 
 #[actix_web::test]
 async fn a_verification_email_goes_out_through_the_smtp_relay() {
     let (port, received) = crate::jobs::smtp_server("250 ok\r\n");
-    let app = TestApp::with_config(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}")))
-        .await;
+    let app = TestApp::with_config(|c| c.smtp_url = Some(format!("smtp://127.0.0.1:{port}"))).await;
     sign_up(&app, "new@example.com").await;
     assert_eq!(app.run_jobs(), 1);
     let mail = received
