@@ -307,7 +307,12 @@ pub async fn login(
             "Confirm your email address first: open the link we emailed you.",
         )),
         LoginOutcome::Throttled(m) => {
-            w::html(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &retry(&m))
+            let mut res = w::html(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &retry(&m))?;
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from_static("60"),
+            );
+            Ok(res)
         }
     }
 }

@@ -98,6 +98,8 @@ pub fn sign_up(state: &AppState, form: &SignupForm, meta: &RequestMeta) -> AppRe
     }
     let base = state.config.base_url();
     write_tx(&mut conn, |c| {
+        // Two sign-ups for one address at once: the second sees the first.
+        crate::db::lock_key(c, &format!("signup.account:{email}"))?;
         match models::find_by_email(c, &email)? {
             None => {
                 let id = create_pending(c, &form.name, &email, hash)?;
@@ -222,10 +224,11 @@ fn notice(email: &str, pending: bool, base: &str) -> Email {
 }
 
 /// Whether this sign-up may go ahead: always when sign-up is open; when the
-/// instance is invite-only, only on the way to a live invitation.
-async fn signup_allowed(state: &AppState, next: &str) -> AppResult<bool> {
+/// instance is invite-only, only on the way to a live invitation (a lookup
+/// counted like any other invitation link, so it can't test tokens quickly).
+async fn signup_allowed(state: &AppState, next: &str, ip: &str) -> AppResult<bool> {
     let pool = state.pool.clone();
-    let next = next.to_string();
+    let (next, ip) = (next.to_string(), ip.to_string());
     web::block(move || -> AppResult<bool> {
         let mut conn = pool.get()?;
         if crate::admin::settings::signup_open(&mut conn)? {
@@ -234,7 +237,9 @@ async fn signup_allowed(state: &AppState, next: &str) -> AppResult<bool> {
         let Some(token) = next.strip_prefix("/invite/") else {
             return Ok(false);
         };
-        match crate::workspaces::invitations::view(&pool, token) {
+        match throttle::token_lookup(&pool, &ip, || {
+            crate::workspaces::invitations::view(&pool, token)
+        }) {
             Ok(v) => Ok(!v.used && !v.expired),
             Err(AppError::NotFound) => Ok(false),
             Err(e) => Err(e),
@@ -247,12 +252,13 @@ pub async fn signup_form(
     ctx: Ctx,
     state: web::Data<AppState>,
     user: MaybeUser,
+    meta: RequestMeta,
     q: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
     if user.0.is_some() {
         return Ok(w::redirect(&w::safe_next(Some(&q.next))));
     }
-    let allowed = signup_allowed(&state, &q.next).await?;
+    let allowed = signup_allowed(&state, &q.next, &meta.ip).await?;
     let form = SignupForm {
         next: q.next.clone(),
         ..Default::default()
@@ -272,7 +278,7 @@ pub async fn signup(
     form: web::Form<SignupForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    if !signup_allowed(&state, &form.next).await? {
+    if !signup_allowed(&state, &form.next, &meta.ip).await? {
         let mut errors = FormErrors::default();
         errors.add("", "This Atrium is invite-only: open the invitation link you were sent to create an account.");
         return w::invalid(&SignupPage {

@@ -115,6 +115,10 @@ async fn a_concurrent_burst_of_wrong_logins_gets_only_five_passwords_checked() {
         results.iter().map(|r| r.status).collect::<Vec<_>>()
     );
     assert_eq!(throttled, 7);
+    assert!(results
+        .iter()
+        .filter(|r| r.status == StatusCode::TOO_MANY_REQUESTS)
+        .all(|r| r.header("retry-after").is_some()));
     assert_eq!(app.raw_count("SELECT COUNT(*) AS n FROM login_attempts"), 5);
 }
 
