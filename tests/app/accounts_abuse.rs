@@ -367,3 +367,34 @@ async fn sign_up_is_throttled_across_the_instance_too() {
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
     assert!(res.contains("Too many sign-ups right now"));
 }
+
+#[actix_web::test]
+async fn sixteen_sign_in_attempts_released_at_once_admit_only_five() {
+    // The same check-and-record as above, without the app's small test pool
+    // in between: sixteen connections start together at a barrier.
+    let app = TestApp::new().await;
+    let pool = atrium::db::connect_pool(&app.db.url, 16).expect("pool");
+    let barrier = std::sync::Arc::new(std::sync::Barrier::new(16));
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let (pool, barrier) = (pool.clone(), barrier.clone());
+            std::thread::spawn(move || {
+                let mut conn = pool.get().expect("conn");
+                barrier.wait();
+                atrium::accounts::throttle::admit_login(
+                    &mut conn,
+                    "ann@example.com",
+                    "10.0.0.1",
+                    atrium::accounts::throttle::Limits::default(),
+                )
+                .expect("admit")
+            })
+        })
+        .collect();
+    let admitted = threads
+        .into_iter()
+        .map(|t| t.join().expect("thread"))
+        .filter(|a| matches!(a, atrium::accounts::throttle::Admission::Allowed(_)))
+        .count();
+    assert_eq!(admitted, 5, "{:?}", app.backend());
+}
