@@ -5,6 +5,11 @@ use std::path::{Path, PathBuf};
 
 use crate::error::AppError;
 
+/// Default sign-ups per hour from one client address.
+pub const DEFAULT_SIGNUP_PER_IP_HOUR: i64 = 10;
+/// Default sign-ups per hour across the instance.
+pub const DEFAULT_SIGNUP_PER_HOUR: i64 = 300;
+
 /// Everything the server needs to know at start.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -26,6 +31,14 @@ pub struct Config {
     pub session_absolute_hours: i64,
     /// Bearer token that opens `/metrics`; without it the endpoint is a 404.
     pub metrics_token: Option<String>,
+    /// Password hashes in flight (running or waiting) per server before
+    /// sign-in and sign-up answer 503 (`ATRIUM_HASH_QUEUE`).
+    pub hash_queue: usize,
+    /// Sign-ups allowed per hour from one client address
+    /// (`ATRIUM_SIGNUP_PER_IP_HOUR`).
+    pub signup_per_ip_hour: i64,
+    /// Sign-ups allowed per hour across the instance (`ATRIUM_SIGNUP_PER_HOUR`).
+    pub signup_per_hour: i64,
 }
 
 impl Config {
@@ -71,6 +84,9 @@ impl Config {
             session_idle_minutes: 60 * 24 * 7,
             session_absolute_hours: 24 * 30,
             metrics_token: None,
+            hash_queue: crate::accounts::passwords::default_capacity(),
+            signup_per_ip_hour: DEFAULT_SIGNUP_PER_IP_HOUR,
+            signup_per_hour: DEFAULT_SIGNUP_PER_HOUR,
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum AppError {
     Internal(String),
     /// The database is unreachable.
     Unavailable(String),
+    /// Overloaded for now (the password hashing bound is full): 503 with
+    /// `Retry-After`.
+    Busy(String),
 }
 
 /// Shown on error pages; the middleware in `web::errors` renders it.
@@ -90,6 +93,7 @@ impl AppError {
                 "Unavailable",
                 "The database can't be reached right now. Please try again shortly.".to_string(),
             ),
+            AppError::Busy(m) => (StatusCode::SERVICE_UNAVAILABLE, "Busy", m.clone()),
         };
         ErrorInfo {
             status,
@@ -137,7 +141,20 @@ impl ResponseError for AppError {
         }
         // The page itself is rendered by `web::errors::render_errors`, which knows
         // the request (htmx or not, request id): it finds this marker.
-        let mut resp = HttpResponse::build(info.status).finish();
+        let mut builder = HttpResponse::build(info.status);
+        match self {
+            AppError::Busy(_) => {
+                builder.insert_header((
+                    "Retry-After",
+                    crate::accounts::passwords::RETRY_AFTER_SECS.to_string(),
+                ));
+            }
+            AppError::TooManyRequests(_) => {
+                builder.insert_header(("Retry-After", "60"));
+            }
+            _ => {}
+        }
+        let mut resp = builder.finish();
         resp.extensions_mut().insert(info);
         resp
     }

@@ -43,6 +43,8 @@ pub struct AppState {
     pub started: Instant,
     /// Prometheus metrics, when `ATRIUM_METRICS_TOKEN` turns them on.
     pub metrics: Option<Arc<metrics::Metrics>>,
+    /// The bound on password hashing for requests (`ATRIUM_HASH_QUEUE`).
+    pub hasher: accounts::passwords::HashGate,
     /// Instance settings, refreshed from the database every few seconds by
     /// `serve` (so every server follows an admin's change) and at once on save.
     settings: RwLock<InstanceSettings>,
@@ -57,12 +59,14 @@ impl AppState {
             .metrics_token
             .clone()
             .map(|token| Arc::new(metrics::Metrics::new(token, &pool)));
+        let hasher = accounts::passwords::HashGate::new(config.hash_queue);
         let state = AppState {
             metrics,
             pool,
             config: Arc::new(config),
             backend,
             started: Instant::now(),
+            hasher,
             settings: RwLock::new(settings),
         };
         if let Err(e) = state.refresh_settings() {

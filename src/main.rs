@@ -118,6 +118,15 @@ struct ServeArgs {
         hide_env_values = true
     )]
     metrics_token: Option<String>,
+    /// Password hashes in flight per server before sign-in answers 503 (default: two per core).
+    #[arg(long, global = true, env = "ATRIUM_HASH_QUEUE")]
+    hash_queue: Option<usize>,
+    /// Sign-ups allowed per hour from one client address.
+    #[arg(long, global = true, env = "ATRIUM_SIGNUP_PER_IP_HOUR", default_value_t = atrium::config::DEFAULT_SIGNUP_PER_IP_HOUR)]
+    signup_per_ip_hour: i64,
+    /// Sign-ups allowed per hour across the instance.
+    #[arg(long, global = true, env = "ATRIUM_SIGNUP_PER_HOUR", default_value_t = atrium::config::DEFAULT_SIGNUP_PER_HOUR)]
+    signup_per_hour: i64,
 }
 
 fn database_url(global: &GlobalArgs) -> String {
@@ -248,6 +257,11 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         session_idle_minutes: args.session_idle_minutes,
         session_absolute_hours: args.session_absolute_hours,
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
+        hash_queue: args
+            .hash_queue
+            .unwrap_or_else(atrium::accounts::passwords::default_capacity),
+        signup_per_ip_hour: args.signup_per_ip_hour,
+        signup_per_hour: args.signup_per_hour,
     };
     if let Some(smtp) = &config.smtp_url {
         atrium::jobs::email::parse_url(smtp).map_err(|e| anyhow::anyhow!(e))?;

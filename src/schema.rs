@@ -14,6 +14,7 @@ diesel::table! {
         last_login_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        pending_verification -> Bool,
     }
 }
 
@@ -498,6 +499,46 @@ diesel::table! {
     }
 }
 
+// Sign-up verification links (global, like password resets).
+diesel::table! {
+    use crate::db::sql::*;
+    email_verifications (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+// Account emails waiting to be sent (global: jobs belong to a workspace).
+diesel::table! {
+    use crate::db::sql::*;
+    mail_outbox (id) {
+        id -> Uuid,
+        recipient -> Text,
+        subject -> Text,
+        body -> Text,
+        attempts -> Integer,
+        run_after -> Timestamptz,
+        last_error -> Nullable<Text>,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+// Counted events for throttles other than sign-in (global).
+diesel::table! {
+    use crate::db::sql::*;
+    throttle_events (id) {
+        id -> Uuid,
+        scope -> Text,
+        key -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> tenants (tenant_id));
 diesel::joinable!(user_sessions -> users (user_id));
@@ -536,6 +577,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     naming_propagation_jobs,
     naming_propagation_errors,
     naming_propagation_settings,
+    email_verifications,
+    mail_outbox,
+    throttle_events,
 );
 
 // Tenant tables have composite keys, so their joins spell out `.on(…)`;

@@ -5,8 +5,8 @@ use askama::Template;
 
 use super::forms::*;
 use super::models::{self, CurrentUser, SessionId};
-use super::passwords;
 use super::sessions::{self, UserSession};
+use super::{passwords, throttle};
 use crate::audit::{self, NewEvent};
 use crate::db::write_tx;
 use crate::error::{AppError, AppResult};
@@ -100,18 +100,36 @@ pub async fn change_password(
     } else if form.new_password != form.confirm_password {
         errors.add("confirm_password", "The two new passwords differ.");
     }
-    let pool = state.pool.clone();
-    let u = user.clone();
+    let (st, u) = (state.clone(), user.clone());
     let outcome = web::block(move || -> AppResult<Result<usize, FormErrors>> {
-        if !passwords::verify(&form.current_password, &u.user.password_hash) {
+        // The current-password check is a guess like a sign-in: counted
+        // first (atomically, per account), forgiven when it was right.
+        let check = throttle::hit(
+            &mut *st.pool.get()?,
+            throttle::PASSWORD_CHECK,
+            &u.user.id.to_string(),
+        )?;
+        let right = match st
+            .hasher
+            .verify(&form.current_password, &u.user.password_hash)
+        {
+            Ok(right) => right,
+            Err(e) => {
+                throttle::forgive(&mut *st.pool.get()?, check)?;
+                return Err(e);
+            }
+        };
+        if right {
+            throttle::forgive(&mut *st.pool.get()?, check)?;
+        } else {
             errors.add("current_password", "That is not your current password.");
         }
         if !errors.is_empty() {
             return Ok(Err(errors));
         }
-        let hash = passwords::hash(&form.new_password)?;
+        let hash = st.hasher.hash(&form.new_password)?;
         Ok(Ok(models::set_password(
-            &mut *pool.get()?,
+            &mut *st.pool.get()?,
             u.user.id,
             hash,
             Some(u.session_id),

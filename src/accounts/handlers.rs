@@ -25,15 +25,6 @@ struct SetupPage {
 }
 
 #[derive(Template)]
-#[template(path = "accounts/signup.html")]
-struct SignupPage {
-    page: PageCtx,
-    form: SignupForm,
-    errors: FormErrors,
-    invite_only: bool,
-}
-
-#[derive(Template)]
 #[template(path = "accounts/login.html")]
 struct LoginPage {
     page: PageCtx,
@@ -43,7 +34,7 @@ struct LoginPage {
 }
 
 /// Signs `user` in on this browser: a new session row, a renewed cookie id.
-fn start_session(session: &Session, token: String) -> AppResult<()> {
+pub(super) fn start_session(session: &Session, token: String) -> AppResult<()> {
     session.renew();
     session
         .insert(SESSION_KEY, token)
@@ -89,10 +80,10 @@ pub async fn setup(
         });
     }
     let pool = state.pool.clone();
-    let f = form.clone();
+    let (f, st) = (form.clone(), state.clone());
     let lifetimes = state.lifetimes();
     let created = web::block(move || -> AppResult<_> {
-        let hash = passwords::hash(&f.password)?;
+        let hash = st.hasher.hash(&f.password)?;
         let mut conn = pool.get()?;
         // Count and insert in one write transaction: two people racing for
         // /setup get one superadmin (SQLite: BEGIN IMMEDIATE; Postgres: the
@@ -137,7 +128,7 @@ pub async fn setup(
     }
 }
 
-fn signup_errors(form: &SignupForm) -> FormErrors {
+pub(super) fn signup_errors(form: &SignupForm) -> FormErrors {
     let mut errors = FormErrors::default();
     if let Some(e) = name_error(&form.name) {
         errors.add("name", e);
@@ -149,115 +140,6 @@ fn signup_errors(form: &SignupForm) -> FormErrors {
         errors.add("password", e);
     }
     errors
-}
-
-// ---- sign up ----
-
-/// Whether this sign-up may go ahead: always when sign-up is open; when the
-/// instance is invite-only, only on the way to a live invitation.
-async fn signup_allowed(state: &AppState, next: &str) -> AppResult<bool> {
-    let pool = state.pool.clone();
-    let next = next.to_string();
-    web::block(move || -> AppResult<bool> {
-        let mut conn = pool.get()?;
-        if crate::admin::settings::signup_open(&mut conn)? {
-            return Ok(true);
-        }
-        let Some(token) = next.strip_prefix("/invite/") else {
-            return Ok(false);
-        };
-        match crate::workspaces::invitations::view(&pool, token) {
-            Ok(v) => Ok(!v.used && !v.expired),
-            Err(AppError::NotFound) => Ok(false),
-            Err(e) => Err(e),
-        }
-    })
-    .await?
-}
-
-pub async fn signup_form(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    user: MaybeUser,
-    q: web::Query<NextQuery>,
-) -> AppResult<HttpResponse> {
-    if user.0.is_some() {
-        return Ok(w::redirect(&w::safe_next(Some(&q.next))));
-    }
-    let allowed = signup_allowed(&state, &q.next).await?;
-    let form = SignupForm {
-        next: q.next.clone(),
-        ..Default::default()
-    };
-    w::ok(&SignupPage {
-        page: ctx.anon("Create your account"),
-        form,
-        errors: FormErrors::default(),
-        invite_only: !allowed,
-    })
-}
-
-pub async fn signup(
-    ctx: Ctx,
-    state: web::Data<AppState>,
-    meta: RequestMeta,
-    form: web::Form<SignupForm>,
-) -> AppResult<HttpResponse> {
-    let form = form.into_inner();
-    if !signup_allowed(&state, &form.next).await? {
-        let mut errors = FormErrors::default();
-        errors.add("", "This Atrium is invite-only: open the invitation link you were sent to create an account.");
-        return w::invalid(&SignupPage {
-            page: ctx.anon("Create your account"),
-            form,
-            errors,
-            invite_only: true,
-        });
-    }
-    let errors = signup_errors(&form);
-    if !errors.is_empty() {
-        return w::invalid(&SignupPage {
-            page: ctx.anon("Create your account"),
-            form,
-            errors,
-            invite_only: false,
-        });
-    }
-    let pool = state.pool.clone();
-    let f = form.clone();
-    let lifetimes = state.lifetimes();
-    let created = web::block(move || -> AppResult<_> {
-        let hash = passwords::hash(&f.password)?;
-        let mut conn = pool.get()?;
-        match models::register(&mut conn, &f.name, &f.email, hash, false, Some(&meta))? {
-            Ok(user) => {
-                let (token, _) = sessions::create(
-                    &mut conn,
-                    user.id,
-                    Some(&meta.ip),
-                    meta.user_agent.as_deref(),
-                    lifetimes,
-                )?;
-                Ok(Ok(token))
-            }
-            Err(e) => Ok(Err(e)),
-        }
-    })
-    .await??;
-    match created {
-        Ok(token) => {
-            start_session(&ctx.session, token)?;
-            Flash::success(&ctx.session, "Your account is ready.");
-            let next = w::safe_next(Some(&form.next));
-            Ok(w::redirect(if next == "/" { "/w/new" } else { &next }))
-        }
-        Err(errors) => w::invalid(&SignupPage {
-            page: ctx.anon("Create your account"),
-            form,
-            errors,
-            invite_only: false,
-        }),
-    }
 }
 
 // ---- sign in / out ----
@@ -293,75 +175,94 @@ pub async fn login_form(
 enum LoginOutcome {
     Ok(String),
     Failed,
+    Unverified,
     Throttled(String),
 }
 
 /// Checks credentials and starts a session. Answers the same, in the same time,
-/// whether or not the email has an account.
+/// whether or not the email has an account. The attempt is admitted and
+/// recorded before the password is checked (so a burst can't outrun the
+/// throttle), and no connection is held while the hash is checked.
 fn attempt_login(
     state: &AppState,
     email: &str,
     password: &str,
     meta: &RequestMeta,
 ) -> AppResult<LoginOutcome> {
-    let email = models::normalize_email(email);
-    let mut conn = state.pool.get()?;
+    // What is looked up, counted and recorded: never more than 254
+    // characters of what was typed, and nothing from the password box.
+    let email = models::recorded_email(email);
     let limits = state.settings().throttle;
-    if let Some(message) = throttle::check(&mut conn, &email, &meta.ip, limits)? {
-        write_tx(&mut conn, |c| {
-            audit::record(
-                c,
-                NewEvent::global("security.login_throttled")
-                    .meta(meta)
-                    .changes(serde_json::json!({"email": email}))
-                    .warning(),
-            )
-        })?;
-        return Ok(LoginOutcome::Throttled(message));
-    }
-    let user = models::find_by_email(&mut conn, &email)?;
-    let ok = match &user {
-        Some(u) => passwords::verify(password, &u.password_hash) && u.is_active,
-        None => {
-            passwords::verify_dummy(password);
-            false
+    let (attempt, user) = {
+        let mut conn = state.pool.get()?;
+        match throttle::admit_login(&mut conn, &email, &meta.ip, limits)? {
+            throttle::Admission::Throttled(message) => {
+                write_tx(&mut conn, |c| {
+                    audit::record(
+                        c,
+                        NewEvent::global("security.login_throttled")
+                            .meta(meta)
+                            .changes(serde_json::json!({"email": email}))
+                            .warning(),
+                    )
+                })?;
+                return Ok(LoginOutcome::Throttled(message));
+            }
+            throttle::Admission::Allowed(attempt) => {
+                (attempt, models::find_by_email(&mut conn, &email)?)
+            }
+        }
+    };
+    let checked = match &user {
+        Some(u) => state.hasher.verify(password, &u.password_hash),
+        None => state.hasher.verify_dummy(password).map(|()| false),
+    };
+    let mut conn = state.pool.get()?;
+    let password_ok = match checked {
+        Ok(ok) => ok,
+        Err(e) => {
+            throttle::login_not_checked(&mut conn, attempt)?;
+            return Err(e);
         }
     };
     let lifetimes = state.lifetimes();
-    write_tx(&mut conn, |c| {
-        throttle::record(c, &email, &meta.ip, ok)?;
-        match (&user, ok) {
-            (Some(u), true) => {
-                let (token, sid) = sessions::create(
-                    c,
-                    u.id,
-                    Some(&meta.ip),
-                    meta.user_agent.as_deref(),
-                    lifetimes,
-                )?;
-                diesel::update(crate::schema::users::table.find(u.id))
-                    .set(crate::schema::users::last_login_at.eq(crate::db::UtcTime::now()))
-                    .execute(c)?;
-                audit::record(
-                    c,
-                    NewEvent::global("auth.login")
-                        .actor(u.id)
-                        .resource("session", sid)
-                        .meta(meta),
-                )?;
-                Ok(LoginOutcome::Ok(token))
+    write_tx(&mut conn, |c| match &user {
+        Some(u) if password_ok && u.is_active && !u.pending_verification => {
+            throttle::login_succeeded(c, attempt)?;
+            let (token, sid) = sessions::create(
+                c,
+                u.id,
+                Some(&meta.ip),
+                meta.user_agent.as_deref(),
+                lifetimes,
+            )?;
+            diesel::update(crate::schema::users::table.find(u.id))
+                .set(crate::schema::users::last_login_at.eq(crate::db::UtcTime::now()))
+                .execute(c)?;
+            audit::record(
+                c,
+                NewEvent::global("auth.login")
+                    .actor(u.id)
+                    .resource("session", sid)
+                    .meta(meta),
+            )?;
+            Ok(LoginOutcome::Ok(token))
+        }
+        _ => {
+            let mut event = NewEvent::global("auth.login_failed")
+                .meta(meta)
+                .changes(serde_json::json!({"email": email}))
+                .warning();
+            if let Some(u) = &user {
+                event = event.resource("user", u.id);
             }
-            _ => {
-                let mut event = NewEvent::global("auth.login_failed")
-                    .meta(meta)
-                    .changes(serde_json::json!({"email": email}))
-                    .warning();
-                if let Some(u) = &user {
-                    event = event.resource("user", u.id);
-                }
-                audit::record(c, event)?;
-                Ok(LoginOutcome::Failed)
+            audit::record(c, event)?;
+            // Only someone who knows the password learns that the address
+            // still waits for confirmation.
+            if password_ok && user.as_ref().is_some_and(|u| u.pending_verification) {
+                return Ok(LoginOutcome::Unverified);
             }
+            Ok(LoginOutcome::Failed)
         }
     })
 }
@@ -402,8 +303,16 @@ pub async fn login(
         LoginOutcome::Failed => w::invalid(&retry(
             "That email and password don't match an active account.",
         )),
+        LoginOutcome::Unverified => w::invalid(&retry(
+            "Confirm your email address first: open the link we emailed you.",
+        )),
         LoginOutcome::Throttled(m) => {
-            w::html(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &retry(&m))
+            let mut res = w::html(actix_web::http::StatusCode::TOO_MANY_REQUESTS, &retry(&m))?;
+            res.headers_mut().insert(
+                actix_web::http::header::RETRY_AFTER,
+                actix_web::http::header::HeaderValue::from_static("60"),
+            );
+            Ok(res)
         }
     }
 }

@@ -8,36 +8,76 @@ pub mod models;
 pub mod passwords;
 pub mod reset;
 pub mod sessions;
+pub mod signup;
 pub mod throttle;
+pub mod verify;
 
 pub use models::{CurrentUser, NewUser, User, UserId};
 
 use actix_web::web;
 
+/// Largest body the sign-in, sign-up, setup, reset and verify forms accept
+/// (413 past it): their fields fit in far less, and nothing an outsider posts
+/// there should cost more to read.
+pub const SMALL_FORM_LIMIT: usize = 4 * 1024;
+
+fn small_form() -> web::FormConfig {
+    web::FormConfig::default()
+        .limit(SMALL_FORM_LIMIT)
+        .error_handler(|e, _| match e {
+            actix_web::error::UrlencodedError::Overflow { .. } => {
+                crate::error::AppError::PayloadTooLarge.into()
+            }
+            other => {
+                crate::error::AppError::BadRequest(format!("The form could not be read: {other}"))
+                    .into()
+            }
+        })
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    cfg.route("/setup", web::get().to(setup_form))
-        .route("/setup", web::post().to(setup))
-        .route("/signup", web::get().to(signup_form))
-        .route("/signup", web::post().to(signup))
-        .route("/login", web::get().to(login_form))
-        .route("/login", web::post().to(login))
-        .route("/logout", web::post().to(logout))
-        .route("/reset/{token}", web::get().to(reset::form))
-        .route("/reset/{token}", web::post().to(reset::submit))
-        .route("/account", web::get().to(account::profile))
-        .route("/account", web::post().to(account::update_profile))
-        .route(
-            "/account/password",
-            web::post().to(account::change_password),
-        )
-        .route("/account/sessions", web::get().to(account::list_sessions))
-        .route(
-            "/account/sessions/revoke-others",
-            web::post().to(account::revoke_other_sessions),
-        )
-        .route(
-            "/account/sessions/{session_id}/revoke",
-            web::post().to(account::revoke_session),
-        );
+    // Forms an outsider can post: small bodies only.
+    let small = |path: &str| web::resource(path.to_string()).app_data(small_form());
+    cfg.service(
+        small("/setup")
+            .route(web::get().to(setup_form))
+            .route(web::post().to(setup)),
+    )
+    .service(
+        small("/signup")
+            .route(web::get().to(signup::signup_form))
+            .route(web::post().to(signup::signup)),
+    )
+    .service(
+        small("/login")
+            .route(web::get().to(login_form))
+            .route(web::post().to(login)),
+    )
+    .service(
+        small("/reset/{token}")
+            .route(web::get().to(reset::form))
+            .route(web::post().to(reset::submit)),
+    )
+    .service(
+        small("/verify/{token}")
+            .route(web::get().to(verify::form))
+            .route(web::post().to(verify::submit)),
+    )
+    .route("/logout", web::post().to(logout))
+    .route("/account", web::get().to(account::profile))
+    .route("/account", web::post().to(account::update_profile))
+    .route(
+        "/account/password",
+        web::post().to(account::change_password),
+    )
+    .route("/account/sessions", web::get().to(account::list_sessions))
+    .route(
+        "/account/sessions/revoke-others",
+        web::post().to(account::revoke_other_sessions),
+    )
+    .route(
+        "/account/sessions/{session_id}/revoke",
+        web::post().to(account::revoke_session),
+    );
 }

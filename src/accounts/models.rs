@@ -29,6 +29,8 @@ pub struct User {
     pub last_login_at: Option<UtcTime>,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
+    /// Signed up but has not opened the emailed link yet: cannot sign in.
+    pub pending_verification: bool,
 }
 
 #[derive(Debug, Insertable)]
@@ -55,6 +57,19 @@ pub struct CurrentUser {
 /// Emails are compared lower-cased and trimmed.
 pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
+}
+
+/// The address as it may be recorded (audit rows, throttle keys) from what
+/// an outsider typed: trimmed, lower-cased, without control characters and
+/// at most 254 characters (the longest valid address), so a form can't grow
+/// an append-only row past that.
+pub fn recorded_email(raw: &str) -> String {
+    let head: String = raw.trim().chars().take(1024).collect();
+    head.to_lowercase()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(254)
+        .collect()
 }
 
 pub fn find_by_email(conn: &mut DbConn, email: &str) -> AppResult<Option<User>> {

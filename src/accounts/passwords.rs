@@ -1,6 +1,7 @@
 //! Password hashing (argon2id, OWASP parameters) and the password policy.
 
-use std::sync::{mpsc, Mutex, OnceLock};
+use std::sync::{mpsc, Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 use argon2::{Algorithm, Argon2, Params, PasswordHasher, PasswordVerifier, Version};
 
@@ -85,6 +86,95 @@ fn in_slot<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> AppResu
         .map_err(|_| AppError::internal("password hashing threads are gone"))?;
     rx.recv()
         .map_err(|_| AppError::internal("password hashing thread failed"))
+}
+
+/// How long a request waits for a free hashing slot before it is told to
+/// come back later (503): short, so a flood fails fast instead of queueing.
+pub const SLOT_WAIT: Duration = Duration::from_millis(250);
+
+/// Seconds a client is asked to wait (`Retry-After`) when hashing is full.
+pub const RETRY_AFTER_SECS: u32 = 2;
+
+/// The default bound on hashes in flight per server: two per core.
+pub fn default_capacity() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) * 2
+}
+
+/// The bound on password hashing for requests: at most `capacity` hashes
+/// running or waiting at once on this server. A request that finds it full
+/// waits [`SLOT_WAIT`] for a slot, then gets [`AppError::Busy`] (503 with
+/// `Retry-After`), so a flood of sign-ups or sign-ins can't build a backlog
+/// that holds threads and memory (tools and tests call [`hash`] directly).
+pub struct HashGate {
+    capacity: usize,
+    in_flight: Mutex<usize>,
+    freed: Condvar,
+}
+
+/// A taken slot; dropping it frees the slot.
+struct Slot<'a>(&'a HashGate);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut n = match self.0.in_flight.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *n = n.saturating_sub(1);
+        self.0.freed.notify_one();
+    }
+}
+
+impl HashGate {
+    pub fn new(capacity: usize) -> Self {
+        HashGate {
+            capacity,
+            in_flight: Mutex::new(0),
+            freed: Condvar::new(),
+        }
+    }
+
+    fn enter(&self) -> AppResult<Slot<'_>> {
+        let deadline = Instant::now() + SLOT_WAIT;
+        let mut n = self
+            .in_flight
+            .lock()
+            .map_err(|_| AppError::internal("hash gate poisoned"))?;
+        while *n >= self.capacity {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(AppError::Busy(
+                    "The server is busy checking passwords. Please try again in a moment.".into(),
+                ));
+            }
+            n = self
+                .freed
+                .wait_timeout(n, left)
+                .map_err(|_| AppError::internal("hash gate poisoned"))?
+                .0;
+        }
+        *n += 1;
+        Ok(Slot(self))
+    }
+
+    /// [`hash`], within the bound.
+    pub fn hash(&self, password: &str) -> AppResult<String> {
+        let _slot = self.enter()?;
+        hash(password)
+    }
+
+    /// [`verify`], within the bound.
+    pub fn verify(&self, password: &str, stored: &str) -> AppResult<bool> {
+        let _slot = self.enter()?;
+        Ok(verify(password, stored))
+    }
+
+    /// [`verify_dummy`], within the bound (it costs what a real check does).
+    pub fn verify_dummy(&self, password: &str) -> AppResult<()> {
+        let _slot = self.enter()?;
+        verify_dummy(password);
+        Ok(())
+    }
 }
 
 /// Hashes a password. Slow by design (~20 ms): call it on the blocking pool.

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::models::UserId;
-use super::{passwords, sessions};
+use super::{passwords, sessions, throttle};
 use crate::audit::{self, NewEvent};
 use crate::db::{write_tx, DbConn, Id, UtcTime};
 use crate::error::{AppError, AppResult};
@@ -97,6 +97,7 @@ fn token_shape(token: &str) -> bool {
 pub async fn form(
     ctx: Ctx,
     state: web::Data<AppState>,
+    meta: RequestMeta,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let token = path.into_inner();
@@ -104,7 +105,9 @@ pub async fn form(
         return Err(AppError::NotFound);
     }
     let (pool, t) = (state.pool.clone(), token.clone());
-    let (_, _, email) = web::block(move || live(&mut *pool.get()?, &t)).await??;
+    let (_, _, email) =
+        web::block(move || throttle::token_lookup(&pool, &meta.ip, || live(&mut *pool.get()?, &t)))
+            .await??;
     w::ok(&ResetPage {
         page: ctx.anon("Choose a new password"),
         token,
@@ -125,10 +128,10 @@ pub async fn submit(
         return Err(AppError::NotFound);
     }
     let form = form.into_inner();
-    let (pool, t) = (state.pool.clone(), token.clone());
+    let (pool, t, st) = (state.pool.clone(), token.clone(), state.clone());
     let result = web::block(move || -> AppResult<Result<(), (String, FormErrors)>> {
-        let mut conn = pool.get()?;
-        let (_, _, email) = live(&mut conn, &t)?;
+        let (_, _, email) =
+            throttle::token_lookup(&pool, &meta.ip, || live(&mut *pool.get()?, &t))?;
         let mut errors = FormErrors::default();
         if let Some(e) = passwords::policy_error(&form.new_password, &email) {
             errors.add("new_password", e);
@@ -138,8 +141,9 @@ pub async fn submit(
         if !errors.is_empty() {
             return Ok(Err((email, errors)));
         }
-        let hash = passwords::hash(&form.new_password)?;
-        write_tx(&mut conn, |c| {
+        // No connection is held while hashing.
+        let hash = st.hasher.hash(&form.new_password)?;
+        write_tx(&mut *pool.get()?, |c| {
             // Checked again inside the transaction: a link works once.
             let (reset_id, user, _) = live(c, &t)?;
             diesel::update(password_resets::table.find(reset_id))

@@ -131,6 +131,23 @@ where
     transaction_with(conn, begin, f)
 }
 
+/// Inside a [`write_tx`]: waits until no other transaction holds `key`, and
+/// holds it until this one ends — for check-then-record work (throttles)
+/// that must not interleave. Postgres: a transaction-level advisory lock on
+/// a hash of the key. SQLite: nothing to do, the `BEGIN IMMEDIATE` of the
+/// write transaction already holds the database's single write lock.
+pub fn lock_key(conn: &mut DbConn, key: &str) -> QueryResult<()> {
+    match conn.backend() {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => {
+            diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+                .bind::<diesel::sql_types::Text, _>(key)
+                .execute(conn)
+                .map(|_| ())
+        }
+    }
+}
+
 /// A write transaction in which the signed-in user's own memberships are
 /// visible (Postgres RLS policy on `app.user_id`), for "my workspaces".
 pub fn user_tx<T, E>(

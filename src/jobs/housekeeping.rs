@@ -5,8 +5,10 @@
 //! - sessions that expired or were revoked more than `KEEP_DAYS` ago (a
 //!   live session is never touched);
 //! - login attempts older than `KEEP_DAYS` (throttling looks back one hour);
-//! - password-reset links that expired, or were used, more than `KEEP_DAYS`
-//!   ago.
+//! - password-reset and email-verification links that expired, or were
+//!   used, more than `KEEP_DAYS` ago;
+//! - throttle events older than `KEEP_DAYS` (throttles look back one hour);
+//! - account emails queued more than `KEEP_DAYS` ago (sent or given up).
 //!
 //! Finished jobs stay: they are the workspace's record of its exports,
 //! propagations and batches. Export files are pruned by `exports` itself.
@@ -16,7 +18,10 @@ use diesel::prelude::*;
 
 use crate::db::{AdminConn, Pool, UtcTime};
 use crate::error::AppResult;
-use crate::schema::{login_attempts, password_resets, user_sessions};
+use crate::schema::{
+    email_verifications, login_attempts, mail_outbox, password_resets, throttle_events,
+    user_sessions,
+};
 
 /// Days a finished row is kept, for anyone looking into a sign-in problem.
 pub const KEEP_DAYS: i64 = 30;
@@ -30,11 +35,19 @@ pub struct Pruned {
     pub sessions: usize,
     pub login_attempts: usize,
     pub password_resets: usize,
+    pub email_verifications: usize,
+    pub throttle_events: usize,
+    pub mail_outbox: usize,
 }
 
 impl Pruned {
     pub fn total(&self) -> usize {
-        self.sessions + self.login_attempts + self.password_resets
+        self.sessions
+            + self.login_attempts
+            + self.password_resets
+            + self.email_verifications
+            + self.throttle_events
+            + self.mail_outbox
     }
 }
 
@@ -61,10 +74,27 @@ pub fn prune(pool: &Pool, now: UtcTime) -> AppResult<Pruned> {
             ),
         )
         .execute(c)?;
+        let email_verifications = diesel::delete(
+            email_verifications::table.filter(
+                email_verifications::expires_at
+                    .lt(before)
+                    .or(email_verifications::used_at.lt(before)),
+            ),
+        )
+        .execute(c)?;
+        let throttle_events =
+            diesel::delete(throttle_events::table.filter(throttle_events::created_at.lt(before)))
+                .execute(c)?;
+        let mail_outbox =
+            diesel::delete(mail_outbox::table.filter(mail_outbox::created_at.lt(before)))
+                .execute(c)?;
         Ok(Pruned {
             sessions,
             login_attempts,
             password_resets,
+            email_verifications,
+            throttle_events,
+            mail_outbox,
         })
     })
 }

@@ -8,6 +8,7 @@ pub mod email;
 pub mod handlers;
 pub mod housekeeping;
 pub mod stats;
+pub mod outbox;
 pub mod worker;
 
 use chrono::Duration;

@@ -55,14 +55,15 @@ fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
     TenantConn::open(pool, &scope)?.write(|c, _| finish(c, &job, outcome))
 }
 
-/// Claims and runs due jobs until none is left; returns how many ran.
+/// Claims and runs due jobs until none is left, then sends due account
+/// emails; returns how many jobs ran and emails went out.
 pub fn run_due(pool: &Pool, config: &Config, worker: &str) -> AppResult<usize> {
     let mut n = 0;
     while let Some(job) = claim(pool, worker)? {
         run(pool, config, job)?;
         n += 1;
     }
-    Ok(n)
+    Ok(n + super::outbox::send_due(pool, config)?)
 }
 
 /// Starts `count` worker threads; they stop when `stop` is set.

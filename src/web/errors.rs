@@ -112,6 +112,11 @@ pub async fn render_errors(
         .get::<RequestId>()
         .map(|r| r.0.clone())
         .unwrap_or_default();
+    // The page replaces the bodiless response; a `Retry-After` (503, 429) stays.
+    let retry_after = res
+        .headers()
+        .get(actix_web::http::header::RETRY_AFTER)
+        .cloned();
     let (req, _) = res.into_parts();
     // The sign-out form on the page needs the session's token.
     let csrf = if htmx {
@@ -126,8 +131,10 @@ pub async fn render_errors(
         email: u.user.email.clone(),
         is_superadmin: u.user.is_superadmin,
     });
-    Ok(
-        ServiceResponse::new(req, render(&info, &request_id, htmx, user, csrf))
-            .map_into_right_body(),
-    )
+    let mut page = render(&info, &request_id, htmx, user, csrf);
+    if let Some(v) = retry_after {
+        page.headers_mut()
+            .insert(actix_web::http::header::RETRY_AFTER, v);
+    }
+    Ok(ServiceResponse::new(req, page).map_into_right_body())
 }

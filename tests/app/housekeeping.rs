@@ -85,6 +85,7 @@ async fn what_ended_over_30_days_ago_is_deleted_and_the_rest_stays() {
             sessions: 2,
             login_attempts: 2,
             password_resets: 2,
+            ..Pruned::default()
         }
     );
     assert_eq!(count(&app, "user_sessions", "hash-old-%"), 0);
@@ -107,4 +108,55 @@ async fn what_ended_over_30_days_ago_is_deleted_and_the_rest_stays() {
 
     let res = ann.get("/w/new").await;
     assert_eq!(res.status, StatusCode::OK, "ann is still signed in");
+}
+
+#[actix_web::test]
+async fn old_throttle_events_verification_links_and_account_emails_are_deleted() {
+    let app = TestApp::new().await;
+    app.create_account("ann@example.com", "Ann", false);
+    let ann_id =
+        app.raw_text("SELECT CAST(id AS TEXT) AS s FROM users WHERE email = 'ann@example.com'");
+    let old = -(KEEP_DAYS + 1);
+    for (tag, days) in [("old", old), ("recent", -1)] {
+        app.raw_exec(&format!(
+            "INSERT INTO throttle_events (id, scope, key, created_at) VALUES ('{}', 'signup.ip', '{tag}', '{}')",
+            uuid::Uuid::now_v7(),
+            at(days)
+        ));
+        app.raw_exec(&format!(
+            "INSERT INTO email_verifications (id, user_id, token_hash, expires_at, created_at) \
+             VALUES ('{}', '{ann_id}', 'verify-{tag}', '{}', '{}')",
+            uuid::Uuid::now_v7(),
+            at(days),
+            at(days - 2)
+        ));
+        app.raw_exec(&format!(
+            "INSERT INTO mail_outbox (id, recipient, subject, body, run_after, created_at) \
+             VALUES ('{}', '{tag}@example.com', 's', 'b', '{}', '{}')",
+            uuid::Uuid::now_v7(),
+            at(days),
+            at(days)
+        ));
+    }
+    let pruned = housekeeping::prune(app.pool(), UtcTime::now()).expect("prune");
+    assert_eq!(
+        pruned,
+        Pruned {
+            email_verifications: 1,
+            throttle_events: 1,
+            mail_outbox: 1,
+            ..Pruned::default()
+        }
+    );
+    assert_eq!(
+        app.raw_count("SELECT COUNT(*) AS n FROM throttle_events WHERE key = 'recent'"),
+        1
+    );
+    assert_eq!(count(&app, "email_verifications", "verify-recent"), 1);
+    assert_eq!(
+        app.raw_count(
+            "SELECT COUNT(*) AS n FROM mail_outbox WHERE recipient = 'recent@example.com'"
+        ),
+        1
+    );
 }

@@ -38,7 +38,7 @@ fn job(app: &TestApp, tenant: TenantId, id: atrium::jobs::JobId) -> atrium::jobs
 }
 
 /// A one-message SMTP server on loopback; sends what it received.
-fn smtp_server(reply_to_rcpt: &'static str) -> (u16, mpsc::Receiver<String>) {
+pub(crate) fn smtp_server(reply_to_rcpt: &'static str) -> (u16, mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let (tx, rx) = mpsc::channel();

@@ -5,6 +5,8 @@
 mod common;
 
 mod accounts;
+mod accounts_abuse;
+mod accounts_signup;
 mod admin;
 mod admin_lists;
 mod admin_settings;

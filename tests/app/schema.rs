@@ -25,6 +25,9 @@ const GLOBAL: &[&str] = &[
     "instance_settings",
     "plans",
     "password_resets",
+    "email_verifications",
+    "mail_outbox",
+    "throttle_events",
     "naming_platforms",
     "naming_fields",
 ];

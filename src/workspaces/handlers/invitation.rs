@@ -4,7 +4,7 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use crate::accounts::CurrentUser;
+use crate::accounts::{throttle, CurrentUser};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Flash, MaybeUser, PageCtx};
@@ -30,6 +30,7 @@ pub async fn invitation(
     ctx: Ctx,
     state: web::Data<AppState>,
     user: MaybeUser,
+    meta: RequestMeta,
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let token = path.into_inner();
@@ -40,7 +41,8 @@ pub async fn invitation(
     let t = token.clone();
     let uid = user.0.as_ref().map(|u| u.user.id);
     let (inv, already_member) = web::block(move || -> AppResult<_> {
-        let inv = invitations::view(&pool, &t)?;
+        // Links that lead nowhere are counted per client address.
+        let inv = throttle::token_lookup(&pool, &meta.ip, || invitations::view(&pool, &t))?;
         let already = match uid {
             Some(uid) => {
                 crate::db::TenantConn::open(&pool, &crate::db::TenantScope::verified(inv.tenant))?
@@ -82,7 +84,11 @@ pub async fn accept(
     }
     let pool = state.pool.clone();
     let (t, u) = (token.clone(), user.clone());
-    let result = web::block(move || invitations::accept(&pool, &t, &u, &meta)).await?;
+    let result = web::block(move || {
+        let ip = meta.ip.clone();
+        throttle::token_lookup(&pool, &ip, || invitations::accept(&pool, &t, &u, &meta))
+    })
+    .await?;
     match result {
         Ok(slug) => {
             Flash::success(&ctx.session, "Welcome to the workspace!");
