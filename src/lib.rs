@@ -9,6 +9,7 @@ pub mod db;
 pub mod error;
 pub mod exports;
 pub mod jobs;
+pub mod modules;
 pub mod naming;
 pub mod router;
 pub mod schema;

@@ -12,7 +12,6 @@ use actix_web::web;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    crate::naming::admin_routes(cfg);
     cfg.route("/admin", web::get().to(overview))
         .route("/admin/", web::get().to(overview))
         .route("/admin/settings", web::get().to(settings))
