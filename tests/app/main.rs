@@ -10,6 +10,7 @@ mod admin_lists;
 mod admin_settings;
 mod audit;
 mod exports;
+mod exports_modules;
 mod housekeeping;
 mod invitations_list;
 mod isolation;
