@@ -14,6 +14,7 @@ pub mod naming;
 pub mod router;
 pub mod schema;
 pub mod seed;
+pub mod support;
 pub mod web;
 pub mod workspaces;
 

@@ -12,7 +12,7 @@ use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use pool::{connect_pool, Pool, PooledConn};
-pub use tenant::{AdminConn, TenantConn, TenantId, TenantScope};
+pub use tenant::{AdminConn, TenantConn, TenantId, TenantScope, UserId};
 pub use types::{sql, Id, Json, UtcTime};
 
 /// Tests build scopes directly to set up and probe data (feature `test-support`).
@@ -134,7 +134,7 @@ where
 /// visible (Postgres RLS policy on `app.user_id`), for "my workspaces".
 pub fn user_tx<T, E>(
     conn: &mut DbConn,
-    user_id: crate::accounts::UserId,
+    user_id: UserId,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
 ) -> Result<T, E>
 where

@@ -15,6 +15,7 @@ mod housekeeping;
 mod invitations_list;
 mod isolation;
 mod jobs;
+mod layers;
 mod naming_batch_runs;
 mod naming_batches;
 mod naming_catalogue;
