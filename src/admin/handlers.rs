@@ -230,7 +230,8 @@ pub async fn audit_csv(
 ) -> AppResult<HttpResponse> {
     let filter = q.into_inner();
     let (pool, user) = (state.pool.clone(), admin.clone());
-    web::block(move || crate::admin::open_audited(&pool, &user, "audit.export").map(|_| ())).await??;
+    web::block(move || crate::admin::open_audited(&pool, &user, "audit.export").map(|_| ()))
+        .await??;
     let pool = state.pool.clone();
     let head = w::csv_line(audit_q::CSV_HEADER);
     let body = w::stream::paged_body(head, String::new(), move |before| {
@@ -353,8 +354,10 @@ async fn render_plans(
     editing: Option<Id>,
 ) -> AppResult<HttpResponse> {
     let (pool, user) = (state.pool.clone(), admin.clone());
-    let mut plans =
-        web::block(move || crate::admin::open_audited(&pool, &user, "plans.list")?.read(load_plans)).await??;
+    let mut plans = web::block(move || {
+        crate::admin::open_audited(&pool, &user, "plans.list")?.read(load_plans)
+    })
+    .await??;
     for r in plans.iter_mut() {
         r.editing = editing == Some(r.plan.id);
     }

@@ -191,7 +191,8 @@ pub async fn list(
     let p = ListParams::parse(req.query_string());
     let (pool, user, pp) = (state.pool.clone(), admin.clone(), p.clone());
     let rows = web::block(move || {
-        crate::admin::open_audited(&pool, &user, "users.list")?.read(|c| list::page::<Users>(c, &pp))
+        crate::admin::open_audited(&pool, &user, "users.list")?
+            .read(|c| list::page::<Users>(c, &pp))
     })
     .await??;
     let page = ctx.user("Users · Admin", &admin.user);
@@ -208,7 +209,8 @@ pub async fn export_csv(
 ) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
     let (pool, user) = (state.pool.clone(), admin.clone());
-    web::block(move || crate::admin::open_audited(&pool, &user, "users.export").map(|_| ())).await??;
+    web::block(move || crate::admin::open_audited(&pool, &user, "users.export").map(|_| ()))
+        .await??;
     let name = format!("users-{}.csv", chrono::Utc::now().format("%Y%m%d"));
     Ok(list::csv_response::<Users>(state.pool.clone(), p, &name))
 }

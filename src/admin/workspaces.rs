@@ -223,7 +223,8 @@ pub async fn export_csv(
     let p = ListParams::parse(req.query_string());
     let (pool, user) = (state.pool.clone(), admin.clone());
     // Audits the export once; the chunks then stream through system reads.
-    web::block(move || crate::admin::open_audited(&pool, &user, "workspaces.export").map(|_| ())).await??;
+    web::block(move || crate::admin::open_audited(&pool, &user, "workspaces.export").map(|_| ()))
+        .await??;
     let name = format!("workspaces-{}.csv", chrono::Utc::now().format("%Y%m%d"));
     Ok(list::csv_response::<Workspaces>(
         state.pool.clone(),

@@ -38,7 +38,9 @@ fn identifier(name: &str) -> AppResult<&str> {
     if plain {
         Ok(name)
     } else {
-        Err(AppError::internal(format!("not a plain identifier: {name:?}")))
+        Err(AppError::internal(format!(
+            "not a plain identifier: {name:?}"
+        )))
     }
 }
 
@@ -50,9 +52,7 @@ pub fn columns(c: &mut DbConn, table: &str) -> AppResult<Vec<String>> {
             "SELECT column_name::text AS name FROM information_schema.columns \
              WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
         ),
-        Backend::Sqlite => {
-            diesel::sql_query("SELECT name FROM pragma_table_info(?) ORDER BY cid")
-        }
+        Backend::Sqlite => diesel::sql_query("SELECT name FROM pragma_table_info(?) ORDER BY cid"),
     };
     let names: Vec<Name> = q.bind::<Text, _>(table).load(c)?;
     if names.is_empty() {

@@ -32,13 +32,14 @@ fn demo_of(app: &TestApp, slug: &str) -> Demo {
                 d.values.insert((name.clone(), value), vid);
             }
         }
-        let rule = |c: &mut atrium::db::DbConn, platform: &str| -> atrium::error::AppResult<RuleId> {
-            Ok(naming_rules::table
-                .filter(naming_rules::tenant_id.eq(t))
-                .filter(naming_rules::platform_id.eq(demo::id::<PlatformId>(platform)))
-                .select(naming_rules::id)
-                .first(c)?)
-        };
+        let rule =
+            |c: &mut atrium::db::DbConn, platform: &str| -> atrium::error::AppResult<RuleId> {
+                Ok(naming_rules::table
+                    .filter(naming_rules::tenant_id.eq(t))
+                    .filter(naming_rules::platform_id.eq(demo::id::<PlatformId>(platform)))
+                    .select(naming_rules::id)
+                    .first(c)?)
+            };
         d.meta_rule = rule(c, demo::META_ADS)?;
         d.utm_rule = rule(c, demo::GA4_UTM)?;
         Ok(d)
@@ -91,7 +92,8 @@ async fn use_the_demo(app: &TestApp, owner: &mut Browser) {
 }
 
 #[actix_web::test]
-async fn the_demo_workspaces_export_holds_every_naming_tables_rows_and_none_of_another_workspaces() {
+async fn the_demo_workspaces_export_holds_every_naming_tables_rows_and_none_of_another_workspaces()
+{
     let app = TestApp::new().await;
     atrium::seed::seed_demo(app.pool()).expect("seed the demo");
     let mut owner = app.browser();
@@ -123,7 +125,10 @@ async fn the_demo_workspaces_export_holds_every_naming_tables_rows_and_none_of_a
         );
     }
     let exported: Vec<&str> = naming.exports.iter().map(|e| e.table).collect();
-    assert_eq!(exported, naming.tenant_tables, "every naming table is exported");
+    assert_eq!(
+        exported, naming.tenant_tables,
+        "every naming table is exported"
+    );
 
     let id = start_export(&mut owner, "acme").await;
     app.run_jobs();
@@ -155,6 +160,9 @@ async fn the_demo_workspaces_export_holds_every_naming_tables_rows_and_none_of_a
             !text.contains(&other.to_string()),
             "Globex's tenant id leaked into {name}"
         );
-        assert!(!text.contains("zeppelin"), "Globex's names leaked into {name}");
+        assert!(
+            !text.contains("zeppelin"),
+            "Globex's names leaked into {name}"
+        );
     }
 }

@@ -59,7 +59,11 @@ const KNOWN_TANGLES: &[(&str, &str)] = &[
 /// the composition root, above everything, and no node.
 fn node_of(src: &Path, file: &Path) -> Option<String> {
     let first = file.strip_prefix(src).ok()?.components().next()?;
-    let name = first.as_os_str().to_str()?.trim_end_matches(".rs").to_string();
+    let name = first
+        .as_os_str()
+        .to_str()?
+        .trim_end_matches(".rs")
+        .to_string();
     (name != "lib" && name != "main").then_some(name)
 }
 
@@ -111,7 +115,9 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let nodes: BTreeSet<String> = files.iter().filter_map(|f| node_of(&src, f)).collect();
     let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for f in &files {
-        let Some(from) = node_of(&src, f) else { continue };
+        let Some(from) = node_of(&src, f) else {
+            continue;
+        };
         let text = std::fs::read_to_string(f).expect("read a source file");
         let entry = g.entry(from.clone()).or_default();
         for to in imports(&text, &nodes) {
@@ -220,7 +226,10 @@ fn imports_between_top_level_folders_form_no_cycle_beyond_the_known_tangles() {
 #[test]
 fn the_cycle_finder_sees_a_cycle_and_the_import_reader_sees_grouped_imports() {
     let nodes: BTreeSet<String> = ["db", "web", "error"].map(String::from).into();
-    let found = imports("use crate::{db::Pool, web};\nlet e = crate::error::AppError;", &nodes);
+    let found = imports(
+        "use crate::{db::Pool, web};\nlet e = crate::error::AppError;",
+        &nodes,
+    );
     assert_eq!(found, nodes);
     let mut g = BTreeMap::new();
     g.insert("a".to_string(), BTreeSet::from(["b".to_string()]));
@@ -230,6 +239,8 @@ fn the_cycle_finder_sees_a_cycle_and_the_import_reader_sees_grouped_imports() {
         find_cycle(&g),
         Some(["a", "b", "c", "a"].map(String::from).to_vec())
     );
-    g.get_mut("c").map(|s| s.clear());
+    if let Some(s) = g.get_mut("c") {
+        s.clear();
+    }
     assert_eq!(find_cycle(&g), None);
 }

@@ -140,10 +140,7 @@ async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
     for g in GLOBAL.iter().chain(module_globals) {
         assert!(all.iter().any(|t| t == g), "global table {g} exists");
     }
-    let tenant_tables: Vec<&String> = all
-        .iter()
-        .filter(|t| !is_global(t))
-        .collect();
+    let tenant_tables: Vec<&String> = all.iter().filter(|t| !is_global(t)).collect();
     assert!(
         tenant_tables.len() >= 5,
         "found tenant tables: {tenant_tables:?}"

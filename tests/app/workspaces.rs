@@ -376,7 +376,9 @@ async fn seed_demo_builds_a_workspace_people_can_sign_in_to() {
     // Each module's tile shows its live figure, and the navigation links it.
     let page = b.get("/w/acme/").await;
     assert!(
-        page.contains("<strong>Naming</strong><span class=\"muted\">1 submission awaiting review</span>"),
+        page.contains(
+            "<strong>Naming</strong><span class=\"muted\">1 submission awaiting review</span>"
+        ),
         "{}",
         page.body
     );

@@ -74,7 +74,8 @@ async fn render_list(
 ) -> AppResult<HttpResponse> {
     let (pool, user, pp) = (state.pool.clone(), admin.clone(), p.clone());
     let rows = web::block(move || {
-        crate::admin::open_audited(&pool, &user, "naming.platforms")?.read(|c| list::page::<Platforms>(c, &pp))
+        crate::admin::open_audited(&pool, &user, "naming.platforms")?
+            .read(|c| list::page::<Platforms>(c, &pp))
     })
     .await??;
     if hx {
@@ -121,8 +122,10 @@ pub async fn export_csv(
 ) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
     let (pool, user) = (state.pool.clone(), admin.clone());
-    web::block(move || crate::admin::open_audited(&pool, &user, "naming.platforms.export").map(|_| ()))
-        .await??;
+    web::block(move || {
+        crate::admin::open_audited(&pool, &user, "naming.platforms.export").map(|_| ())
+    })
+    .await??;
     Ok(list::csv_response::<Platforms>(
         state.pool.clone(),
         p,
