@@ -111,7 +111,7 @@ pub fn load_or_create_secret(explicit: Option<&str>, data_dir: &Path) -> Result<
     }
     std::fs::create_dir_all(data_dir)
         .map_err(|e| AppError::internal(format!("cannot create {}: {e}", data_dir.display())))?;
-    let key = crate::web::random_token(64);
+    let key = crate::support::random_token(64);
     write_private(&path, &key)
         .map_err(|e| AppError::internal(format!("cannot write {}: {e}", path.display())))?;
     tracing::info!(path = %path.display(), "generated a new secret key");

@@ -119,7 +119,7 @@ impl ResponseError for AppError {
 
     fn error_response(&self) -> HttpResponse {
         if let AppError::LoginRequired { next } = self {
-            let target = format!("/login?next={}", crate::web::url_encode(next));
+            let target = format!("/login?next={}", crate::support::url_encode(next));
             return HttpResponse::SeeOther()
                 .insert_header(("Location", target.clone()))
                 .insert_header(("HX-Redirect", target))

@@ -10,10 +10,12 @@ pub mod error;
 pub mod exports;
 pub mod jobs;
 pub mod metrics;
+pub mod modules;
 pub mod naming;
 pub mod router;
 pub mod schema;
 pub mod seed;
+pub mod support;
 pub mod web;
 pub mod workspaces;
 

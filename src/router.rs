@@ -14,13 +14,23 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/metrics", web::get().to(crate::metrics::scrape::metrics));
     // Visitors and signed-in people: setup, sign-up, sign-in, own account.
     crate::accounts::routes(cfg);
-    // Superadmins.
+    // Superadmins: each module's pages under /admin/<module>/…, then the core's.
+    for module in crate::modules::all() {
+        if let Some(routes) = module.admin_routes {
+            routes(cfg);
+        }
+    }
     crate::admin::routes(cfg);
-    // Workspace modules, mounted before the `/w/{slug}` scope that would
-    // otherwise take their paths.
-    crate::naming::routes(cfg);
-    // Members of a workspace: /w/{slug}/…, plus home, new workspace, invitations.
-    crate::workspaces::routes(cfg);
+    // Members of a workspace: /w/{slug}/… with each module under
+    // /w/{slug}/<module>/…, plus home, new workspace, invitations.
+    crate::workspaces::routes(cfg, mount_modules);
+}
+
+/// Every module's pages in its `/<key>` scope, inside the workspace scope.
+fn mount_modules(cfg: &mut web::ServiceConfig) {
+    for module in crate::modules::all() {
+        cfg.service(web::scope(&format!("/{}", module.key)).configure(module.routes));
+    }
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.

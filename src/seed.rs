@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use crate::accounts::{models, passwords, User};
 use crate::db::{Pool, TenantConn, TenantScope};
 use crate::error::{AppError, AppResult};
+use crate::modules::DemoPeople;
 use crate::web::extract::RequestMeta;
 use crate::workspaces::{queries, Role};
 
@@ -87,9 +88,15 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
                     crate::workspaces::teams::add_member(c, t, owner, team, email, &shell_meta())?;
             }
         }
-        let demo = crate::naming::demo::seed(c, t, owner)?;
-        // Names to click through: approved by the admin, one awaiting review, a draft.
-        crate::naming::demo::sample(c, t, ids[2].0, ids[1].0, &demo, &shell_meta())?;
+        let people = DemoPeople {
+            owner,
+            admin: ids[1].0,
+            member: ids[2].0,
+            viewer: ids[3].0,
+        };
+        for module in crate::modules::all() {
+            (module.demo)(c, t, &people, &shell_meta())?;
+        }
         Ok(())
     })?;
     Ok(format!(

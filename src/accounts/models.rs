@@ -6,10 +6,8 @@ use crate::db::{DbConn, UtcTime};
 use crate::error::AppResult;
 use crate::schema::users;
 
-crate::typed_id!(
-    /// `users.id`.
-    UserId
-);
+/// `users.id`, defined at the ground floor (`db`) so that it needs no accounts.
+pub use crate::db::UserId;
 
 crate::typed_id!(
     /// `user_sessions.id` (not the secret token: that is only ever hashed).

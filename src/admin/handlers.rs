@@ -35,9 +35,9 @@ pub async fn overview(
     state: web::Data<AppState>,
     admin: Superadmin,
 ) -> AppResult<HttpResponse> {
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
+    let (pool, user) = (state.pool.clone(), admin.clone());
     let counts = web::block(move || {
-        AdminConn::open(&pool, &user, "overview")?.read(|c| {
+        crate::admin::open_audited(&pool, &user, "overview")?.read(|c| {
             let midnight = UtcTime(
                 chrono::Utc::now()
                     .date_naive()
@@ -197,9 +197,9 @@ pub async fn audit(
     q: web::Query<AuditFilter>,
 ) -> AppResult<HttpResponse> {
     let filter = q.into_inner();
-    let (pool, user, f) = (state.pool.clone(), admin.0.clone(), filter.clone());
+    let (pool, user, f) = (state.pool.clone(), admin.clone(), filter.clone());
     let (events, workspace_names) = web::block(move || {
-        AdminConn::open(&pool, &user, "audit.list")?.read(|c| {
+        crate::admin::open_audited(&pool, &user, "audit.list")?.read(|c| {
             let events = audit_q::page(c, None, &f, AUDIT_PER_PAGE)?;
             let names = workspace_slugs(c, &events.items)?;
             Ok((events, names))
@@ -229,8 +229,9 @@ pub async fn audit_csv(
     q: web::Query<AuditFilter>,
 ) -> AppResult<HttpResponse> {
     let filter = q.into_inner();
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
-    web::block(move || AdminConn::open(&pool, &user, "audit.export").map(|_| ())).await??;
+    let (pool, user) = (state.pool.clone(), admin.clone());
+    web::block(move || crate::admin::open_audited(&pool, &user, "audit.export").map(|_| ()))
+        .await??;
     let pool = state.pool.clone();
     let head = w::csv_line(audit_q::CSV_HEADER);
     let body = w::stream::paged_body(head, String::new(), move |before| {
@@ -352,9 +353,11 @@ async fn render_plans(
     errors: FormErrors,
     editing: Option<Id>,
 ) -> AppResult<HttpResponse> {
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
-    let mut plans =
-        web::block(move || AdminConn::open(&pool, &user, "plans.list")?.read(load_plans)).await??;
+    let (pool, user) = (state.pool.clone(), admin.clone());
+    let mut plans = web::block(move || {
+        crate::admin::open_audited(&pool, &user, "plans.list")?.read(load_plans)
+    })
+    .await??;
     for r in plans.iter_mut() {
         r.editing = editing == Some(r.plan.id);
     }

@@ -2,6 +2,7 @@
 //! across workspaces, plans and instance settings. Every page reads across
 //! tenants through an audited `AdminConn`; every change is audited.
 
+pub mod conn;
 pub mod handlers;
 pub mod list;
 pub mod settings;
@@ -10,9 +11,10 @@ pub mod workspaces;
 
 use actix_web::web;
 
+pub use conn::open_audited;
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    crate::naming::admin_routes(cfg);
     cfg.route("/admin", web::get().to(overview))
         .route("/admin/", web::get().to(overview))
         .route("/admin/settings", web::get().to(settings))

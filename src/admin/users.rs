@@ -11,7 +11,7 @@ use super::workspaces::lower;
 use crate::accounts::sessions::{self, UserSession};
 use crate::accounts::{models, User, UserId};
 use crate::audit::{queries::AuditRow, NewEvent};
-use crate::db::{AdminConn, DbConn, Id, MultiBackend, TenantId, UtcTime};
+use crate::db::{DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, tenants, users};
 use crate::web::extract::RequestMeta;
@@ -189,9 +189,10 @@ pub async fn list(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
-    let (pool, user, pp) = (state.pool.clone(), admin.0.clone(), p.clone());
+    let (pool, user, pp) = (state.pool.clone(), admin.clone(), p.clone());
     let rows = web::block(move || {
-        AdminConn::open(&pool, &user, "users.list")?.read(|c| list::page::<Users>(c, &pp))
+        crate::admin::open_audited(&pool, &user, "users.list")?
+            .read(|c| list::page::<Users>(c, &pp))
     })
     .await??;
     let page = ctx.user("Users · Admin", &admin.user);
@@ -207,8 +208,9 @@ pub async fn export_csv(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
-    web::block(move || AdminConn::open(&pool, &user, "users.export").map(|_| ())).await??;
+    let (pool, user) = (state.pool.clone(), admin.clone());
+    web::block(move || crate::admin::open_audited(&pool, &user, "users.export").map(|_| ()))
+        .await??;
     let name = format!("users-{}.csv", chrono::Utc::now().format("%Y%m%d"));
     Ok(list::csv_response::<Users>(state.pool.clone(), p, &name))
 }
@@ -242,9 +244,9 @@ pub async fn detail(
     path: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
+    let (pool, user) = (state.pool.clone(), admin.clone());
     let (u, memberships, sessions, history) = web::block(move || {
-        AdminConn::open(&pool, &user, "user.detail")?.read(|c| {
+        crate::admin::open_audited(&pool, &user, "user.detail")?.read(|c| {
             let u = find(c, id)?;
             let rows: Vec<(TenantId, String, String, String)> = memberships::table
                 .inner_join(tenants::table)
@@ -405,9 +407,9 @@ pub async fn act(
     let id = path.into_inner();
     let action = UserAction::parse(&form.action)
         .ok_or_else(|| AppError::BadRequest("Unknown action.".into()))?;
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
+    let (pool, user) = (state.pool.clone(), admin.clone());
     let done = web::block(move || {
-        AdminConn::open(&pool, &user, "user.action")?
+        crate::admin::open_audited(&pool, &user, "user.action")?
             .write(|c| apply(c, user.user.id, id, action, &meta))
     })
     .await?;
@@ -432,9 +434,9 @@ pub async fn force_reset(
     path: web::Path<UserId>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let (pool, user, config) = (state.pool.clone(), admin.0.clone(), state.config.clone());
+    let (pool, user, config) = (state.pool.clone(), admin.clone(), state.config.clone());
     let (email, link, sent) = web::block(move || -> AppResult<ResetOutcome> {
-        let (email, token) = AdminConn::open(&pool, &user, "user.reset")?.write(|c| {
+        let (email, token) = crate::admin::open_audited(&pool, &user, "user.reset")?.write(|c| {
             let u = find(c, id)?;
             Ok((u.email, crate::accounts::reset::create(c, id, user.user.id, &meta)?))
         })?;
@@ -482,9 +484,9 @@ pub async fn bulk(
             return Ok(w::redirect(&back));
         }
     };
-    let (pool, user, b) = (state.pool.clone(), admin.0.clone(), bulk.clone());
+    let (pool, user, b) = (state.pool.clone(), admin.clone(), bulk.clone());
     let outcome = web::block(move || {
-        AdminConn::open(&pool, &user, "users.bulk")?.write(|c| {
+        crate::admin::open_audited(&pool, &user, "users.bulk")?.write(|c| {
             let targets = b.targets::<Users>(c)?;
             if !b.confirmed {
                 return Ok((targets.len(), false));

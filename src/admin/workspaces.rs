@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::list::{self, Bulk, ConfirmPage, ListParams, Resource};
 use crate::audit::{queries::AuditRow, NewEvent};
-use crate::db::{AdminConn, DbConn, Id, MultiBackend, TenantId, UtcTime};
+use crate::db::{DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, plans, tenants};
 use crate::web::extract::RequestMeta;
@@ -197,9 +197,9 @@ pub async fn list(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
-    let (pool, user, pp) = (state.pool.clone(), admin.0.clone(), p.clone());
+    let (pool, user, pp) = (state.pool.clone(), admin.clone(), p.clone());
     let (rows, plans) = web::block(move || {
-        AdminConn::open(&pool, &user, "workspaces.list")?
+        crate::admin::open_audited(&pool, &user, "workspaces.list")?
             .read(|c| Ok((list::page::<Workspaces>(c, &pp)?, plan_names(c)?)))
     })
     .await??;
@@ -221,9 +221,10 @@ pub async fn export_csv(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
+    let (pool, user) = (state.pool.clone(), admin.clone());
     // Audits the export once; the chunks then stream through system reads.
-    web::block(move || AdminConn::open(&pool, &user, "workspaces.export").map(|_| ())).await??;
+    web::block(move || crate::admin::open_audited(&pool, &user, "workspaces.export").map(|_| ()))
+        .await??;
     let name = format!("workspaces-{}.csv", chrono::Utc::now().format("%Y%m%d"));
     Ok(list::csv_response::<Workspaces>(
         state.pool.clone(),
@@ -260,9 +261,9 @@ async fn render_detail(
     form: Option<PlanForm>,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
+    let (pool, user) = (state.pool.clone(), admin.clone());
     let (ws, members, history, plans) = web::block(move || {
-        AdminConn::open(&pool, &user, "workspace.detail")?.read(|c| {
+        crate::admin::open_audited(&pool, &user, "workspace.detail")?.read(|c| {
             let ws = find(c, id)?;
             let members = crate::workspaces::queries::members(c, id, 500, 0)?;
             let history = crate::audit::queries::recent(c, id, 25)?;
@@ -346,9 +347,9 @@ pub async fn update_plan(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let form = form.into_inner();
-    let (pool, user, f) = (state.pool.clone(), admin.0.clone(), form.clone());
+    let (pool, user, f) = (state.pool.clone(), admin.clone(), form.clone());
     let result = web::block(move || -> AppResult<Result<(), FormErrors>> {
-        AdminConn::open(&pool, &user, "workspace.plan")?.write(|c| {
+        crate::admin::open_audited(&pool, &user, "workspace.plan")?.write(|c| {
             let mut errors = FormErrors::default();
             let known: bool = diesel::select(diesel::dsl::exists(
                 plans::table.filter(plans::name.eq(&f.plan)),
@@ -404,9 +405,9 @@ pub async fn set_status(
         _ => return Err(AppError::BadRequest("Unknown status.".into())),
     };
     let tenant = path.into_inner();
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
+    let (pool, user) = (state.pool.clone(), admin.clone());
     web::block(move || {
-        AdminConn::open(&pool, &user, "workspace.status")?.write(|c| {
+        crate::admin::open_audited(&pool, &user, "workspace.status")?.write(|c| {
             find(c, tenant)?;
             crate::workspaces::queries::set_status(c, tenant, user.user.id, active, &meta)
         })
@@ -447,9 +448,9 @@ pub async fn bulk(
             )));
         }
     };
-    let (pool, user, b) = (state.pool.clone(), admin.0.clone(), bulk.clone());
+    let (pool, user, b) = (state.pool.clone(), admin.clone(), bulk.clone());
     let outcome = web::block(move || {
-        AdminConn::open(&pool, &user, "workspaces.bulk")?.write(|c| {
+        crate::admin::open_audited(&pool, &user, "workspaces.bulk")?.write(|c| {
             let targets = b.targets::<Workspaces>(c)?;
             if !b.confirmed {
                 return Ok((targets.len(), false));

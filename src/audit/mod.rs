@@ -8,7 +8,7 @@ pub use queries::{AuditFilter, AuditRow};
 
 use diesel::prelude::*;
 
-use crate::accounts::UserId;
+use crate::db::UserId;
 use crate::db::{DbConn, Id, Json, TenantId, UtcTime};
 use crate::error::AppResult;
 use crate::schema::audit_events;

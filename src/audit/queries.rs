@@ -6,7 +6,7 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::accounts::UserId;
+use crate::db::UserId;
 use crate::db::{DbConn, Id, TenantId, UtcTime};
 use crate::error::AppResult;
 use crate::schema::{audit_events, tenants, users};

@@ -1,6 +1,7 @@
 //! Database access: the two-backend connection, the pool, migrations, and the
 //! connection wrappers that carry tenant isolation (`TenantConn`, `AdminConn`).
 
+pub mod dump;
 mod pool;
 mod tenant;
 mod timing;
@@ -12,7 +13,7 @@ use diesel::{PgConnection, SqliteConnection};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 pub use pool::{connect_pool, Pool, PooledConn};
-pub use tenant::{AdminConn, TenantConn, TenantId, TenantScope};
+pub use tenant::{AdminConn, TenantConn, TenantId, TenantScope, UserId};
 pub use timing::{DbMetrics, RequestDb};
 pub use types::{sql, Id, Json, UtcTime};
 
@@ -152,7 +153,7 @@ pub fn lock_key(conn: &mut DbConn, key: &str) -> QueryResult<()> {
 /// visible (Postgres RLS policy on `app.user_id`), for "my workspaces".
 pub fn user_tx<T, E>(
     conn: &mut DbConn,
-    user_id: crate::accounts::UserId,
+    user_id: UserId,
     f: impl FnOnce(&mut DbConn) -> Result<T, E>,
 ) -> Result<T, E>
 where

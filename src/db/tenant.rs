@@ -12,6 +12,12 @@ crate::typed_id!(
     TenantId
 );
 
+crate::typed_id!(
+    /// `users.id` (re-exported by `accounts`): the ground floor can name a
+    /// user without knowing accounts.
+    UserId
+);
+
 /// Proof that the current principal may act inside one tenant.
 #[derive(Debug, Clone, Copy)]
 pub struct TenantScope {
@@ -217,25 +223,9 @@ pub struct AdminConn {
 }
 
 impl AdminConn {
-    /// For a superadmin's cross-tenant read: audited as `admin.cross_tenant_access`.
-    pub fn open(
-        pool: &Pool,
-        admin: &crate::accounts::CurrentUser,
-        what: &str,
-    ) -> Result<Self, AppError> {
-        if !admin.user.is_superadmin {
-            return Err(AppError::NotFound);
-        }
-        let mut conn = Self::system(pool)?;
-        let event = crate::audit::NewEvent::global("admin.cross_tenant_access")
-            .actor(admin.user.id)
-            .resource("admin", what);
-        conn.write(|c| crate::audit::record(c, event))?;
-        Ok(conn)
-    }
-
-    /// For the server's own cross-tenant work (job claiming, invitation tokens);
-    /// never reachable from a request without its own check.
+    /// For the server's own cross-tenant work (job claiming, invitation tokens),
+    /// and under `admin::open_audited`; never reachable from a request without
+    /// its own check.
     pub(crate) fn system(pool: &Pool) -> Result<Self, AppError> {
         Ok(AdminConn { conn: pool.get()? })
     }

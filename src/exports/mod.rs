@@ -1,6 +1,7 @@
 //! Workspace data export: the `workspace.export` background job writes every
-//! table of one workspace as CSV files into a ZIP under the data folder, and a
-//! workspace admin downloads it from the job's page.
+//! table of one workspace as CSV files into a ZIP under the data folder — the
+//! core's, then each registered module's export tables — and a workspace
+//! admin downloads it from the job's page.
 
 pub mod handlers;
 pub mod zip;
@@ -13,7 +14,7 @@ use diesel::prelude::*;
 
 use crate::accounts::UserId;
 use crate::audit::{self, queries as audit_queries, AuditFilter, NewEvent};
-use crate::db::{DbConn, TenantConn, TenantId, UtcTime};
+use crate::db::{dump, DbConn, TenantConn, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::jobs::worker::JobCtx;
 use crate::jobs::{self, JobId};
@@ -32,6 +33,9 @@ pub const KEEP: usize = 5;
 
 /// Audit events read per query, so memory stays flat however long the log is.
 const AUDIT_CHUNK: i64 = 1000;
+
+/// Rows of a module's table read per query, for the same reason.
+const MODULE_CHUNK: i64 = 1000;
 
 /// Queues an export and records who asked, in the caller's write transaction.
 /// While an export is already queued or running, that one is returned instead:
@@ -254,6 +258,10 @@ fn write_archive(ctx: &JobCtx, part: &Path) -> AppResult<()> {
             _ => break,
         }
     }
+    write_module_tables(ctx, &mut zip, &mut progress).map_err(|e| match e {
+        ExportError::Io(io) => io_error("writing", part)(io),
+        ExportError::App(app) => app,
+    })?;
     let file = zip
         .finish()
         .map_err(io_error("writing", part))?
@@ -261,6 +269,59 @@ fn write_archive(ctx: &JobCtx, part: &Path) -> AppResult<()> {
         .map_err(|e| io_error("writing", part)(e.into_error()))?;
     // On disk before the rename makes it visible.
     file.sync_all().map_err(io_error("syncing", part))
+}
+
+enum ExportError {
+    Io(std::io::Error),
+    App(AppError),
+}
+
+impl From<std::io::Error> for ExportError {
+    fn from(e: std::io::Error) -> Self {
+        ExportError::Io(e)
+    }
+}
+
+impl From<AppError> for ExportError {
+    fn from(e: AppError) -> Self {
+        ExportError::App(e)
+    }
+}
+
+/// Each module's export tables as `<table>.csv`: every column but the ones
+/// it skips, this workspace's rows only, read in chunks by `id`.
+fn write_module_tables<W: std::io::Write>(
+    ctx: &JobCtx,
+    zip: &mut ZipWriter<W>,
+    progress: &mut Progress,
+) -> Result<(), ExportError> {
+    for export in crate::modules::all().iter().flat_map(|m| m.exports) {
+        let columns: Vec<String> = ctx
+            .conn()?
+            .read(|c, _| dump::columns(c, export.table))?
+            .into_iter()
+            .filter(|col| !export.skip.contains(&col.as_str()))
+            .collect();
+        zip.start_file(&format!("{}.csv", export.table))?;
+        let header: Vec<&str> = columns.iter().map(String::as_str).collect();
+        zip.write(csv_line(&header).as_bytes())?;
+        let mut after = None;
+        loop {
+            let rows = ctx
+                .conn()?
+                .read(|c, t| dump::rows(c, export.table, &columns, t, after, MODULE_CHUNK))?;
+            for (_, cells) in &rows {
+                let cells: Vec<&str> = cells.iter().map(|c| c.as_deref().unwrap_or("")).collect();
+                zip.write(csv_line(&cells).as_bytes())?;
+            }
+            progress.add(rows.len())?;
+            match rows.last() {
+                Some((id, _)) if rows.len() as i64 == MODULE_CHUNK => after = Some(*id),
+                _ => break,
+            }
+        }
+    }
+    Ok(())
 }
 
 fn write_lines<W: std::io::Write>(
@@ -299,8 +360,12 @@ fn count_rows(c: &mut DbConn, t: TenantId) -> AppResult<i64> {
         .filter(audit_events::tenant_id.eq(t))
         .count()
         .get_result(c)?;
+    let mut module_rows = 0;
+    for export in crate::modules::all().iter().flat_map(|m| m.exports) {
+        module_rows += dump::count(c, export.table, t)?;
+    }
     // The workspace itself is one row.
-    Ok(1 + members + invitations + teams + team_members + events)
+    Ok(1 + members + invitations + teams + team_members + events + module_rows)
 }
 
 fn time(t: &UtcTime) -> String {

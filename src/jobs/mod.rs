@@ -75,9 +75,7 @@ impl Job {
         match self.kind.as_str() {
             "email.send" => "Sending email",
             crate::exports::KIND => "Exporting workspace data",
-            crate::naming::propagation::KIND => "Propagating a naming change",
-            crate::naming::batch::KIND => "Updating names in a batch",
-            other => other,
+            other => crate::modules::job_kind(other).map_or(other, |k| k.label),
         }
     }
 }

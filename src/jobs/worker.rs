@@ -45,9 +45,10 @@ fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
     let outcome = match job.kind.as_str() {
         "email.send" => super::email::run(&ctx),
         "workspace.export" => crate::exports::run(&ctx),
-        crate::naming::batch::KIND => crate::naming::batch_job::run_job(&ctx),
-        crate::naming::propagation::KIND => crate::naming::propagation::run_job(&ctx),
-        other => Err(super::unknown_kind(other).to_string()),
+        other => match crate::modules::job_kind(other) {
+            Some(module_kind) => (module_kind.run)(&ctx),
+            None => Err(super::unknown_kind(other).to_string()),
+        },
     };
     if let Err(e) = &outcome {
         tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");

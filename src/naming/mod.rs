@@ -19,6 +19,7 @@ pub mod dimensions;
 pub mod generate;
 pub mod handlers;
 pub mod models;
+pub mod module;
 pub mod parts;
 pub mod propagation;
 pub mod rules;
@@ -26,24 +27,23 @@ pub mod strings;
 pub mod submissions;
 pub mod versions;
 
+pub use module::MODULE;
+
 use actix_web::web;
 
-/// The workspace pages, mounted before the `/w/{slug}` scope of workspaces.
+/// The workspace pages, mounted by the core inside `/w/{slug}/naming`.
 pub fn routes(cfg: &mut web::ServiceConfig) {
     use handlers::*;
-    cfg.service(
-        web::scope("/w/{slug}/naming")
-            .route("", web::get().to(home::home))
-            .route("/", web::get().to(home::home))
-            .configure(dimensions::routes)
-            .configure(rules::routes)
-            .configure(validate::routes)
-            .configure(submissions::routes)
-            .configure(strings::routes)
-            .configure(versions::routes)
-            .configure(propagation::routes)
-            .configure(batch::routes),
-    );
+    cfg.route("", web::get().to(home::home))
+        .route("/", web::get().to(home::home))
+        .configure(dimensions::routes)
+        .configure(rules::routes)
+        .configure(validate::routes)
+        .configure(submissions::routes)
+        .configure(strings::routes)
+        .configure(versions::routes)
+        .configure(propagation::routes)
+        .configure(batch::routes);
 }
 
 /// The superadmin catalogue pages, mounted inside `/admin`.

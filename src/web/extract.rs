@@ -166,6 +166,7 @@ impl FromRequest for CurrentUser {
 }
 
 /// A superadmin; anyone else gets 404 (the admin area does not admit it exists).
+#[derive(Clone)]
 pub struct Superadmin(pub CurrentUser);
 
 impl Deref for Superadmin {

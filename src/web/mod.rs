@@ -19,33 +19,15 @@ pub use page::{Ctx, PageCtx};
 pub use pagination::{Count, Cursor, Keyset, PageParams, Paginated, Seek, SeekParams, COUNT_CAP};
 
 use actix_web::HttpResponse;
-use rand::RngCore;
 use sha2::{Digest, Sha256};
 
-/// A random token of `bytes` random bytes, hex-encoded.
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    hex::encode(buf)
-}
+/// Value helpers that live at the ground floor (`crate::support`), kept
+/// reachable here for the web layer's callers.
+pub use crate::support::{random_token, url_encode};
 
 /// SHA-256 of a token, hex-encoded: what the database keeps instead of the token.
 pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
-}
-
-/// Percent-encodes a string for a query parameter.
-pub fn url_encode(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 /// A local path safe to redirect to after login (no scheme, no `//host`).

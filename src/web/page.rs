@@ -45,6 +45,11 @@ impl PageCtx {
         serde_json::json!({ "X-CSRF-Token": self.csrf }).to_string()
     }
 
+    /// The modules in the workspace navigation.
+    pub fn modules(&self) -> &'static [crate::modules::Module] {
+        crate::modules::all()
+    }
+
     pub fn is_admin_of_workspace(&self) -> bool {
         self.workspace
             .as_ref()

@@ -14,7 +14,9 @@ pub use models::{valid_slug, MemberRow, Membership, Role, Workspace};
 
 use actix_web::web;
 
-pub fn routes(cfg: &mut web::ServiceConfig) {
+/// The workspace routes; `modules` mounts the modules' scopes inside
+/// `/w/{slug}` (the router passes them, so this folder names no module).
+pub fn routes(cfg: &mut web::ServiceConfig, modules: fn(&mut web::ServiceConfig)) {
     use handlers::*;
     cfg.route("/", web::get().to(dashboard::home))
         .route("/w/new", web::get().to(dashboard::new_form))
@@ -82,6 +84,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
                 .route(
                     "/export/{job_id}.zip",
                     web::get().to(crate::exports::handlers::download),
-                ),
+                )
+                .configure(modules),
         );
 }

@@ -70,14 +70,14 @@ async fn setup() -> Setup {
     }
 }
 
-fn tenant_of(app: &TestApp, slug: &str) -> TenantId {
+pub(crate) fn tenant_of(app: &TestApp, slug: &str) -> TenantId {
     atrium::workspaces::access::active_by_slug(&mut app.pool().get().expect("conn"), slug)
         .expect("query")
         .expect("workspace")
         .id
 }
 
-fn job(app: &TestApp, tenant: TenantId, id: JobId) -> Job {
+pub(crate) fn job(app: &TestApp, tenant: TenantId, id: JobId) -> Job {
     let mut tc =
         atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(tenant))
             .expect("tenant conn");
@@ -85,7 +85,7 @@ fn job(app: &TestApp, tenant: TenantId, id: JobId) -> Job {
 }
 
 /// Posts the export form; returns the job id from the redirect to its page.
-async fn start_export(b: &mut Browser, slug: &str) -> String {
+pub(crate) async fn start_export(b: &mut Browser, slug: &str) -> String {
     let res = b.post(&format!("/w/{slug}/export"), &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "export: {}", res.body);
     let loc = res.location();
@@ -96,13 +96,13 @@ async fn start_export(b: &mut Browser, slug: &str) -> String {
 
 /// A response with its body as bytes (the harness reads bodies as text,
 /// which would mangle a ZIP).
-struct Download {
-    status: StatusCode,
-    headers: HeaderMap,
-    body: Vec<u8>,
+pub(crate) struct Download {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
 }
 
-async fn download(b: &Browser, path: &str) -> Download {
+pub(crate) async fn download(b: &Browser, path: &str) -> Download {
     let svc = test::init_service(atrium::build_app(b.app.state.clone())).await;
     let cookie = b
         .cookies
@@ -127,7 +127,7 @@ async fn download(b: &Browser, path: &str) -> Download {
 
 /// Reads a ZIP with Python's `zipfile` (an independent reader): checks every
 /// CRC and that entries are stored; returns (name, text) in archive order.
-fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
+pub(crate) fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
     let path = std::env::temp_dir().join(format!(
         "atrium-export-{}.zip",
         uuid::Uuid::now_v7().simple()
@@ -154,7 +154,7 @@ fn unzip(bytes: &[u8]) -> Vec<(String, String)> {
     serde_json::from_slice(&out.stdout).expect("json from python")
 }
 
-fn file<'a>(files: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn file<'a>(files: &'a [(String, String)], name: &str) -> &'a str {
     files
         .iter()
         .find(|(n, _)| n == name)
@@ -207,8 +207,14 @@ async fn an_admin_downloads_a_zip_of_csv_files_with_only_their_workspaces_rows()
 
     let files = unzip(&res.body);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    // The core's files, then each module's tables (see `exports_modules`).
+    let modules: Vec<String> = atrium::modules::all()
+        .iter()
+        .flat_map(|m| m.exports)
+        .map(|e| format!("{}.csv", e.table))
+        .collect();
     assert_eq!(
-        names,
+        names[..6],
         [
             "workspace.csv",
             "members.csv",
@@ -218,6 +224,7 @@ async fn an_admin_downloads_a_zip_of_csv_files_with_only_their_workspaces_rows()
             "audit_events.csv"
         ]
     );
+    assert_eq!(names[6..], modules);
     let workspace = file(&files, "workspace.csv");
     assert!(workspace.starts_with("name,slug,plan,seat_limit,status,created_at\r\n"));
     assert!(workspace.contains(&format!("Acme Export,{acme},")));

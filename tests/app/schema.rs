@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Bool, Integer, Text};
 use crate::common::TestApp;
 use atrium::db::{Backend, DbConn};
 
-/// Tables shared by every workspace (Citus reference tables), and the audit
+/// The core's tables shared by every workspace (Citus reference tables), and the audit
 /// log whose tenant is optional (global events). `slug_redirects` is global
 /// like `tenants`: an old address is resolved before any tenant is known, so
 /// it can't sit behind the row wall (it only says which workspace a slug
@@ -28,9 +28,15 @@ const GLOBAL: &[&str] = &[
     "email_verifications",
     "mail_outbox",
     "throttle_events",
-    "naming_platforms",
-    "naming_fields",
 ];
+
+/// Global: the core's, or a registered module's catalogue.
+fn is_global(table: &str) -> bool {
+    GLOBAL.contains(&table)
+        || atrium::modules::all()
+            .iter()
+            .any(|m| m.global_tables.contains(&table))
+}
 
 #[derive(QueryableByName)]
 struct Name {
@@ -133,13 +139,11 @@ async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
     let backend = app.backend();
     let mut conn = app.pool().get().expect("conn");
     let all = tables(&mut conn, backend);
-    for g in GLOBAL {
+    let module_globals = atrium::modules::all().iter().flat_map(|m| m.global_tables);
+    for g in GLOBAL.iter().chain(module_globals) {
         assert!(all.iter().any(|t| t == g), "global table {g} exists");
     }
-    let tenant_tables: Vec<&String> = all
-        .iter()
-        .filter(|t| !GLOBAL.contains(&t.as_str()))
-        .collect();
+    let tenant_tables: Vec<&String> = all.iter().filter(|t| !is_global(t)).collect();
     assert!(
         tenant_tables.len() >= 5,
         "found tenant tables: {tenant_tables:?}"
@@ -164,7 +168,7 @@ async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
             problems.push(format!("{t}: no index led by tenant_id"));
         }
         for fk in foreign_keys(&mut conn, backend, t) {
-            let target_is_tenant_table = !GLOBAL.contains(&fk.target.as_str());
+            let target_is_tenant_table = !is_global(&fk.target);
             if target_is_tenant_table && fk.first_col != "tenant_id" {
                 problems.push(format!(
                     "{t}: foreign key to {} is not led by tenant_id",
@@ -202,6 +206,33 @@ async fn every_tenant_table_carries_tenant_id_in_keys_indexes_and_policies() {
         "schema problems:\n{}",
         problems.join("\n")
     );
+}
+
+/// A module's tables are named `<key>_…` and each is declared in its
+/// registry entry, so the guard above and the export know all of them.
+#[actix_web::test]
+async fn every_module_table_is_declared_by_its_module_and_exists() {
+    let app = TestApp::new().await;
+    let mut conn = app.pool().get().expect("conn");
+    let all = tables(&mut conn, app.backend());
+    for m in atrium::modules::all() {
+        let declared: Vec<&str> = m
+            .tenant_tables
+            .iter()
+            .chain(m.global_tables)
+            .copied()
+            .collect();
+        for t in &declared {
+            assert!(all.iter().any(|a| a == t), "{}: {t} exists", m.key);
+        }
+        for t in all.iter().filter(|t| t.starts_with(&format!("{}_", m.key))) {
+            assert!(
+                declared.contains(&t.as_str()),
+                "{t} is declared by the {} module",
+                m.key
+            );
+        }
+    }
 }
 
 #[actix_web::test]

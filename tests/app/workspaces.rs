@@ -373,6 +373,16 @@ async fn seed_demo_builds_a_workspace_people_can_sign_in_to() {
         .await;
     let page = b.get("/w/acme/members").await;
     assert!(page.contains("owner@demo.atrium.test") && page.contains("member@demo.atrium.test"));
+    // Each module's tile shows its live figure, and the navigation links it.
+    let page = b.get("/w/acme/").await;
+    assert!(
+        page.contains(
+            "<strong>Naming</strong><span class=\"muted\">1 submission awaiting review</span>"
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.contains("<a href=\"/w/acme/naming/\">Naming</a>"));
     // Sample names: a campaign the admin approved, one awaiting review, a draft.
     let page = b.get("/w/acme/naming/submissions").await;
     assert_eq!(page.status, StatusCode::OK);

@@ -9,7 +9,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
 use crate::admin::list::{self, ListParams};
-use crate::db::AdminConn;
 use crate::error::AppResult;
 use crate::naming::catalogue::{self, FieldForm, FieldUses, PlatformForm, PlatformRow, Platforms};
 use crate::naming::models::{Field, FieldId, Platform, PlatformId};
@@ -73,9 +72,10 @@ async fn render_list(
     form: PlatformForm,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
-    let (pool, user, pp) = (state.pool.clone(), admin.0.clone(), p.clone());
+    let (pool, user, pp) = (state.pool.clone(), admin.clone(), p.clone());
     let rows = web::block(move || {
-        AdminConn::open(&pool, &user, "naming.platforms")?.read(|c| list::page::<Platforms>(c, &pp))
+        crate::admin::open_audited(&pool, &user, "naming.platforms")?
+            .read(|c| list::page::<Platforms>(c, &pp))
     })
     .await??;
     if hx {
@@ -121,9 +121,11 @@ pub async fn export_csv(
     req: HttpRequest,
 ) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
-    web::block(move || AdminConn::open(&pool, &user, "naming.platforms.export").map(|_| ()))
-        .await??;
+    let (pool, user) = (state.pool.clone(), admin.clone());
+    web::block(move || {
+        crate::admin::open_audited(&pool, &user, "naming.platforms.export").map(|_| ())
+    })
+    .await??;
     Ok(list::csv_response::<Platforms>(
         state.pool.clone(),
         p,
@@ -138,10 +140,10 @@ pub async fn create(
     meta: RequestMeta,
     form: web::Form<PlatformForm>,
 ) -> AppResult<HttpResponse> {
-    let (pool, user, mut f) = (state.pool.clone(), admin.0.clone(), form.into_inner());
+    let (pool, user, mut f) = (state.pool.clone(), admin.clone(), form.into_inner());
     let (created, f) = web::block(move || {
         let uid = user.user.id;
-        let r = AdminConn::open(&pool, &user, "naming.platform.create")?
+        let r = crate::admin::open_audited(&pool, &user, "naming.platform.create")?
             .write(|c| catalogue::create_platform(c, uid, &mut f, &meta))?;
         Ok::<_, crate::error::AppError>((r, f))
     })
@@ -207,9 +209,9 @@ async fn render_detail(
     redo: Redo,
     status: StatusCode,
 ) -> AppResult<HttpResponse> {
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
+    let (pool, user) = (state.pool.clone(), admin.clone());
     let (platform, rules, fields) = web::block(move || {
-        AdminConn::open(&pool, &user, "naming.platform")?.read(|c| {
+        crate::admin::open_audited(&pool, &user, "naming.platform")?.read(|c| {
             let platform = catalogue::platform(c, id)?;
             let rules = catalogue::rules_using_platform(c, id)?;
             let mut rows = Vec::new();
@@ -283,10 +285,10 @@ async fn admin_write<T: Send + 'static>(
     what: &'static str,
     f: impl FnOnce(&mut crate::db::DbConn, crate::accounts::UserId) -> AppResult<T> + Send + 'static,
 ) -> AppResult<T> {
-    let (pool, user) = (state.pool.clone(), admin.0.clone());
+    let (pool, user) = (state.pool.clone(), admin.clone());
     web::block(move || {
         let uid = user.user.id;
-        AdminConn::open(&pool, &user, what)?.write(|c| f(c, uid))
+        crate::admin::open_audited(&pool, &user, what)?.write(|c| f(c, uid))
     })
     .await?
 }

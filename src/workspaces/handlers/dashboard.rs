@@ -118,13 +118,19 @@ pub async fn redirect_to_dashboard(member: Member) -> AppResult<HttpResponse> {
 
 pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let (member_count, members, activity, links) = web::block(move || {
+    let (member_count, members, activity, links, figures) = web::block(move || {
         m.conn()?.read(|c, t| {
+            // Each module's live figure; each is capped, so this stays cheap.
+            let figures = crate::modules::all()
+                .iter()
+                .map(|module| (module.tile.figure)(c, t))
+                .collect::<AppResult<Vec<_>>>()?;
             Ok((
                 queries::member_count(c, t)?,
                 queries::members(c, t, 8, 0)?,
                 crate::audit::queries::recent(c, t, 10)?,
                 profile::links(c, t)?,
+                figures,
             ))
         })
     })
@@ -141,12 +147,14 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
             href: format!("/w/{slug}/teams"),
             text: "Group members into teams".into(),
         },
-        Tile {
-            title: "Naming",
-            href: format!("/w/{slug}/naming/"),
-            text: "Naming conventions, rules and generated names".into(),
-        },
     ];
+    for (module, figure) in crate::modules::all().iter().zip(figures) {
+        tiles.push(Tile {
+            title: module.name,
+            href: format!("/w/{slug}/{}/", module.key),
+            text: figure.unwrap_or_else(|| module.tile.blurb.into()),
+        });
+    }
     if member.role.at_least(crate::workspaces::Role::Admin) {
         tiles.push(Tile {
             title: "Audit log",

@@ -1,0 +1,123 @@
+//! The module seam: what a workspace module contributes, described once, and
+//! the one registry of modules that the core iterates without naming any.
+//!
+//! Adding a module means one folder (`src/<key>/`, with a `pub const MODULE:
+//! Module` in it) and one line in [`ALL`]. `docs/ARCHITECTURE.md` ("Adding a
+//! module") walks through it.
+
+use actix_web::web::ServiceConfig;
+
+use crate::accounts::UserId;
+use crate::db::{DbConn, TenantId, UtcTime};
+use crate::error::AppResult;
+use crate::jobs::worker::JobCtx;
+use crate::web::extract::RequestMeta;
+
+/// Every module, in navigation order. The one place that names them.
+static ALL: &[Module] = &[crate::naming::MODULE];
+
+/// The registered modules.
+pub fn all() -> &'static [Module] {
+    ALL
+}
+
+/// What one module brings to the core.
+pub struct Module {
+    /// The URL segment and identifier: pages live under `/w/{slug}/<key>/`.
+    pub key: &'static str,
+    /// The name in the navigation and on the dashboard tile.
+    pub name: &'static str,
+    /// Its workspace pages, mounted inside the `/w/{slug}/<key>` scope (so
+    /// its own paths start at `""` and `"/"`), behind the same workspace
+    /// scope as the core's pages.
+    pub routes: fn(&mut ServiceConfig),
+    /// Superadmin pages under `/admin/<key>/…`, if it has any.
+    pub admin_routes: Option<fn(&mut ServiceConfig)>,
+    /// Its tile on the workspace dashboard.
+    pub tile: Tile,
+    /// The background job kinds it runs.
+    pub jobs: &'static [JobKind],
+    /// Its tables in the workspace export, in this order.
+    pub exports: &'static [ExportTable],
+    /// Demo data for `seed-demo`, written in the demo workspace's transaction.
+    pub demo: fn(&mut DbConn, TenantId, &DemoPeople, &RequestMeta) -> AppResult<()>,
+    /// Its tenant tables (each with `tenant_id`, the composite keys and the
+    /// row-level security policy): the schema guard test checks them.
+    pub tenant_tables: &'static [&'static str],
+    /// Its global tables (a catalogue shared by every workspace), if any.
+    pub global_tables: &'static [&'static str],
+    /// Retention rules the housekeeping worker will apply (none yet).
+    pub retention: &'static [RetentionHook],
+    /// Workspace search over its content (none yet).
+    pub search: Option<SearchHook>,
+}
+
+/// A dashboard tile: a blurb, and a live figure that replaces it when there is one.
+pub struct Tile {
+    /// Shown when the figure is `None` ("Naming conventions, rules …").
+    pub blurb: &'static str,
+    /// A live figure such as "12 open tickets", read in the dashboard's read
+    /// transaction. It must stay cheap however big the workspace grows: a
+    /// count capped with `LIMIT` (see [`capped_count_text`]) or a kept count,
+    /// never a count of a whole large table.
+    pub figure: fn(&mut DbConn, TenantId) -> AppResult<Option<String>>,
+}
+
+/// One background job kind.
+pub struct JobKind {
+    /// The `jobs.kind` value, namespaced by the module (`naming.batch`).
+    pub kind: &'static str,
+    /// What the job page calls it ("Updating names in a batch").
+    pub label: &'static str,
+    /// Runs one job; an error message is kept on the job and it is retried.
+    pub run: fn(&JobCtx) -> Result<(), String>,
+}
+
+/// One table of the workspace export: written as `<table>.csv`, every column
+/// but `skip`, only the workspace's rows, streamed in keyset chunks by `id`.
+#[derive(Debug, Clone, Copy)]
+pub struct ExportTable {
+    pub table: &'static str,
+    /// Columns left out (credentials such as token hashes are not data).
+    pub skip: &'static [&'static str],
+}
+
+/// The demo workspace's people, one per role.
+pub struct DemoPeople {
+    pub owner: UserId,
+    pub admin: UserId,
+    pub member: UserId,
+    pub viewer: UserId,
+}
+
+/// Deletes what a workspace no longer keeps, older than the time given;
+/// returns how many rows went.
+pub type RetentionHook = fn(&mut DbConn, TenantId, UtcTime) -> AppResult<u64>;
+
+/// Finds up to `limit` hits for a query in one workspace.
+pub type SearchHook = fn(&mut DbConn, TenantId, &str, i64) -> AppResult<Vec<SearchHit>>;
+
+/// One search result: what it is and where it lives.
+pub struct SearchHit {
+    pub title: String,
+    pub href: String,
+    pub snippet: String,
+}
+
+/// The module a job kind belongs to, with the kind's description.
+pub fn job_kind(kind: &str) -> Option<&'static JobKind> {
+    all()
+        .iter()
+        .flat_map(|m| m.jobs.iter())
+        .find(|k| k.kind == kind)
+}
+
+/// "12 open tickets" from at most `cap` + 1 rows counted: "1000+ open
+/// tickets" past the cap, so a tile never counts a whole large table.
+pub fn capped_count_text(n: i64, cap: i64, one: &str, many: &str) -> String {
+    match n {
+        1 => format!("1 {one}"),
+        n if n > cap => format!("{cap}+ {many}"),
+        n => format!("{n} {many}"),
+    }
+}

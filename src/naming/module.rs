@@ -1,0 +1,100 @@
+//! The naming module as the core sees it: its entry in `crate::modules`.
+
+use diesel::prelude::*;
+
+use crate::db::{DbConn, TenantId};
+use crate::error::AppResult;
+use crate::modules::{capped_count_text, DemoPeople, ExportTable, JobKind, Module, Tile};
+use crate::schema::naming_submissions;
+use crate::web::extract::RequestMeta;
+
+/// Registered in `crate::modules::ALL`.
+pub const MODULE: Module = Module {
+    key: "naming",
+    name: "Naming",
+    routes: super::routes,
+    admin_routes: Some(super::admin_routes),
+    tile: Tile {
+        blurb: "Naming conventions, rules and generated names",
+        figure: awaiting_review,
+    },
+    jobs: &[
+        JobKind {
+            kind: super::propagation::KIND,
+            label: "Propagating a naming change",
+            run: super::propagation::run_job,
+        },
+        JobKind {
+            kind: super::batch::KIND,
+            label: "Updating names in a batch",
+            run: super::batch_job::run_job,
+        },
+    ],
+    exports: &EXPORTS,
+    demo,
+    tenant_tables: &TENANT_TABLES,
+    global_tables: &["naming_platforms", "naming_fields"],
+    retention: &[],
+    search: None,
+};
+
+/// Every tenant table of the module, parents before children.
+const TENANT_TABLES: [&str; 14] = [
+    "naming_dimensions",
+    "naming_dimension_values",
+    "naming_rules",
+    "naming_rule_details",
+    "naming_submissions",
+    "naming_strings",
+    "naming_string_details",
+    "naming_string_modifications",
+    "naming_string_inheritance_updates",
+    "naming_string_update_batches",
+    "naming_string_backups",
+    "naming_propagation_jobs",
+    "naming_propagation_errors",
+    "naming_propagation_settings",
+];
+
+/// All of them go into the export, whole: none holds a credential.
+const EXPORTS: [ExportTable; 14] = {
+    let mut out = [ExportTable {
+        table: "",
+        skip: &[],
+    }; 14];
+    let mut i = 0;
+    while i < TENANT_TABLES.len() {
+        out[i] = ExportTable {
+            table: TENANT_TABLES[i],
+            skip: &[],
+        };
+        i += 1;
+    }
+    out
+};
+
+/// Past this many, the tile says "100+": the queue is for people to read.
+const TILE_CAP: i64 = 100;
+
+/// "3 names awaiting review", counted over at most `TILE_CAP` + 1 rows.
+fn awaiting_review(c: &mut DbConn, t: TenantId) -> AppResult<Option<String>> {
+    let waiting: Vec<super::models::SubmissionId> = naming_submissions::table
+        .filter(naming_submissions::tenant_id.eq(t))
+        .filter(naming_submissions::status.eq("SUBMITTED"))
+        .select(naming_submissions::id)
+        .limit(TILE_CAP + 1)
+        .load(c)?;
+    Ok(Some(capped_count_text(
+        waiting.len() as i64,
+        TILE_CAP,
+        "submission awaiting review",
+        "submissions awaiting review",
+    )))
+}
+
+/// The demo conventions (dimensions, values, Meta Ads and UTM rules) and
+/// names to click through: approved by the admin, one awaiting review, a draft.
+fn demo(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta) -> AppResult<()> {
+    let demo = super::demo::seed(c, t, people.owner)?;
+    super::demo::sample(c, t, people.member, people.admin, &demo, meta)
+}
