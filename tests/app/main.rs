@@ -14,6 +14,7 @@ mod housekeeping;
 mod invitations_list;
 mod isolation;
 mod jobs;
+mod keyset_lists;
 mod keyset_pages;
 mod naming_batch_runs;
 mod naming_batches;
