@@ -219,10 +219,7 @@ pub trait KeysetResource: Resource {
 }
 
 /// One keyset page of a resource's list, with a count that stops early.
-pub fn keyset_page<R: KeysetResource>(
-    c: &mut DbConn,
-    p: &ListParams,
-) -> AppResult<Keyset<R::Row>> {
+pub fn keyset_page<R: KeysetResource>(c: &mut DbConn, p: &ListParams) -> AppResult<Keyset<R::Row>> {
     let seek = p.seek();
     let rows = match R::seek_rows(c, p, &seek, Seek::limit(PER_PAGE))? {
         Some(rows) => Keyset::from_rows(rows, &seek, PER_PAGE, |r| R::cursor(p, r)),

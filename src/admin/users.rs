@@ -14,11 +14,12 @@ use crate::audit::{queries::AuditRow, NewEvent};
 use crate::db::{AdminConn, DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, tenants, users};
+use crate::seek_by;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, csv_line, Ctx, Cursor, Flash, HxRequest, Keyset, PageCtx, Seek, Superadmin, COUNT_CAP,
+    self as w, csv_line, Ctx, Cursor, Flash, HxRequest, Keyset, PageCtx, Seek, Superadmin,
+    COUNT_CAP,
 };
-use crate::seek_by;
 use crate::AppState;
 
 /// A user row with the number of workspaces they belong to.
@@ -284,7 +285,11 @@ pub async fn export_csv(
     let (pool, user) = (state.pool.clone(), admin.0.clone());
     web::block(move || AdminConn::open(&pool, &user, "users.export").map(|_| ())).await??;
     let name = format!("users-{}.csv", chrono::Utc::now().format("%Y%m%d"));
-    Ok(list::keyset_csv_response::<Users>(state.pool.clone(), p, &name))
+    Ok(list::keyset_csv_response::<Users>(
+        state.pool.clone(),
+        p,
+        &name,
+    ))
 }
 
 /// A membership as a user's admin page lists it.

@@ -6,11 +6,11 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::list::{self, Bulk, ConfirmPage, KeysetResource, ListParams, Resource};
-use crate::seek_by;
 use crate::audit::{queries::AuditRow, NewEvent};
 use crate::db::{AdminConn, DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, plans, tenants};
+use crate::seek_by;
 use crate::web::extract::RequestMeta;
 use crate::web::{
     self as w, csv_line, Ctx, Cursor, Flash, FormErrors, HxRequest, Keyset, PageCtx, Seek,

@@ -8,10 +8,10 @@ use super::models::{MemberRow, MembershipId, Role};
 use crate::accounts::UserId;
 use crate::admin::list::{Bulk, ListParams};
 use crate::db::{DbConn, Id, TenantId, UtcTime};
-use crate::seek_by;
-use crate::web::{Count, Cursor, Keyset, Seek, COUNT_CAP};
 use crate::error::AppResult;
 use crate::schema::{memberships, users};
+use crate::seek_by;
+use crate::web::{Count, Cursor, Keyset, Seek, COUNT_CAP};
 
 type MemberSource = diesel::dsl::InnerJoinQuerySource<memberships::table, users::table>;
 type MemberFilter = Box<
@@ -90,9 +90,8 @@ pub fn member_page(
 ) -> AppResult<Keyset<MemberRow>> {
     let seek = p.seek();
     let rows = member_seek(c, tenant, p, &seek, Seek::limit(per_page))?;
-    let page = rows.and_then(|rows| {
-        Keyset::from_rows(rows, &seek, per_page, |m| member_cursor(p, m))
-    });
+    let page =
+        rows.and_then(|rows| Keyset::from_rows(rows, &seek, per_page, |m| member_cursor(p, m)));
     let Some(mut page) = page else {
         // A short Previous page or a tampered cursor: the first page.
         return member_page(c, tenant, &p.first_page(), per_page);

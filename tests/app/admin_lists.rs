@@ -148,7 +148,10 @@ async fn lists_search_filter_sort_and_page() {
         "ascending by email, 50 a page"
     );
     let next = p1.next_link().expect("a next page");
-    assert!(next.contains("sort=email") && next.contains("dir=asc"), "{next}");
+    assert!(
+        next.contains("sort=email") && next.contains("dir=asc"),
+        "{next}"
+    );
     let p2 = root.get(&format!("/admin/users{next}")).await;
     assert!(p2.contains("user54@example.com") && !p2.contains("user48@"));
     assert!(p2.next_link().is_none() && p2.prev_link().is_some());

@@ -96,10 +96,7 @@ async fn admin_users_pages_show_every_user_once_in_every_sort_and_direction() {
             assert_eq!(emails(&back.body), emails(&pages[0].body), "{path}");
         }
     }
-    assert!(root
-        .get("/admin/users?q=kx")
-        .await
-        .contains("130 in all"));
+    assert!(root.get("/admin/users?q=kx").await.contains("130 in all"));
 }
 
 #[actix_web::test]
@@ -174,14 +171,19 @@ async fn admin_workspaces_pages_show_every_workspace_once_in_every_sort_and_dire
         }
     }
     // A filter stays on every page.
-    let pages = root.all_pages("/admin/workspaces?q=kx&plan=team", false).await;
+    let pages = root
+        .all_pages("/admin/workspaces?q=kx&plan=team", false)
+        .await;
     assert_eq!(pages.len(), 1);
     assert!(pages[0].contains("37 in all"), "{}", pages[0].body);
     let pages = root
         .all_pages("/admin/workspaces?q=kx&status=active&sort=name", false)
         .await;
     assert_eq!(once(&pages, workspace_ids).len(), 82);
-    assert!(pages[0].next_link().expect("next").contains("status=active"));
+    assert!(pages[0]
+        .next_link()
+        .expect("next")
+        .contains("status=active"));
     let csv = root.get("/admin/workspaces.csv?q=kx").await;
     assert_eq!(csv.body.lines().count(), 111, "header + every match");
 }
@@ -237,8 +239,13 @@ async fn members_pages_show_every_member_once_in_every_sort_and_keep_the_search(
     assert_eq!(once(&pages, emails).len(), 40);
     // Tampered cursors: the first page.
     let first = ann.get(&format!("/w/{slug}/members?sort=joined")).await;
-    for bad in ["after=x", "before=019a0000-0000-7000-8000-000000000001.nope"] {
-        let res = ann.get(&format!("/w/{slug}/members?sort=joined&{bad}")).await;
+    for bad in [
+        "after=x",
+        "before=019a0000-0000-7000-8000-000000000001.nope",
+    ] {
+        let res = ann
+            .get(&format!("/w/{slug}/members?sort=joined&{bad}"))
+            .await;
         assert_eq!(res.status, StatusCode::OK);
         assert_eq!(emails(&res.body), emails(&first.body));
         let res = ann.get(&format!("/w/{slug}/members?{bad}")).await;

@@ -14,9 +14,8 @@ use crate::naming::models::UpdateBatchId;
 use crate::naming::parts::today;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    Keyset, Seek,
-    self as w, Ctx, Flash, FormErrors, HxRequest, Member, PageCtx, PageParams, Paginated,
-    WorkspaceAdmin,
+    self as w, Ctx, Flash, FormErrors, HxRequest, Keyset, Member, PageCtx, PageParams, Paginated,
+    Seek, WorkspaceAdmin,
 };
 use crate::workspaces::Role;
 

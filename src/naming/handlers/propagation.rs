@@ -11,8 +11,7 @@ use crate::naming::models::*;
 use crate::naming::propagation::{self, JobRow, Preview, Retried, Settings};
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    Keyset, Seek,
-    self as w, Ctx, Editor, Flash, HxRequest, Member, PageCtx, PageParams, Paginated,
+    self as w, Ctx, Editor, Flash, HxRequest, Keyset, Member, PageCtx, PageParams, Paginated, Seek,
 };
 use crate::workspaces::Role;
 

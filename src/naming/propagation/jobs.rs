@@ -164,9 +164,10 @@ pub fn list(
         }
         q
     };
-    let at = seek
-        .cursor()
-        .and_then(|k| k.time().map(|at| (at, PropagationJobId(crate::db::Id(k.id)))));
+    let at = seek.cursor().and_then(|k| {
+        k.time()
+            .map(|at| (at, PropagationJobId(crate::db::Id(k.id))))
+    });
     if seek != Seek::First && at.is_none() {
         // A tampered cursor: the first page.
         return list(c, t, status, Seek::First, per_page);

@@ -10,7 +10,8 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::email::Email;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, Ctx, Flash, HxRequest, Member, Owner, PageCtx, Keyset, PageParams, Paginated, WorkspaceAdmin,
+    self as w, Ctx, Flash, HxRequest, Keyset, Member, Owner, PageCtx, PageParams, Paginated,
+    WorkspaceAdmin,
 };
 use crate::workspaces::invitations::{self, InvitationId, PendingInvitation};
 use crate::workspaces::member_list;
@@ -173,9 +174,8 @@ pub async fn list(
         let m = member.clone();
         let p = params.clone();
         let members = web::block(move || {
-            m.conn()?.read(|c, t| {
-                member_list::member_page(c, t, &p, PER_PAGE)
-            })
+            m.conn()?
+                .read(|c, t| member_list::member_page(c, t, &p, PER_PAGE))
         })
         .await??;
         return w::ok(&MembersTable {
@@ -207,11 +207,8 @@ struct MembersTable {
 pub async fn export_csv(admin: WorkspaceAdmin, req: HttpRequest) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
     let m = admin.0.clone();
-    let rows = web::block(move || {
-        m.conn()?
-            .read(|c, t| member_list::member_all(c, t, &p))
-    })
-    .await??;
+    let rows =
+        web::block(move || m.conn()?.read(|c, t| member_list::member_all(c, t, &p))).await??;
     let mut body = w::csv_line(&["name", "email", "role", "joined"]);
     for r in &rows {
         body.push_str(&w::csv_line(&[

@@ -96,7 +96,6 @@ impl OffsetResource for Platforms {
             })
             .collect())
     }
-
 }
 
 impl Resource for Platforms {
