@@ -10,7 +10,7 @@ use actix_web::HttpResponse;
 
 use crate::db::{AdminConn, DbConn, Id, Pool};
 use crate::error::AppResult;
-use crate::web::{url_encode, PageParams, Paginated};
+use crate::web::{url_encode, Count, Cursor, Keyset, PageParams, Paginated, Seek};
 
 /// Rows per admin page.
 pub const PER_PAGE: i64 = 50;
@@ -24,6 +24,9 @@ pub struct ListParams {
     pub sort: String,
     pub desc: bool,
     pub page: i64,
+    /// Keyset cursors (`after=` / `before=`) of lists that page on their sort key.
+    pub after: String,
+    pub before: String,
     pub filters: BTreeMap<String, String>,
 }
 
@@ -47,6 +50,8 @@ impl ListParams {
                 "sort" => p.sort = v,
                 "dir" => p.desc = v == "desc",
                 "page" => p.page = crate::web::pagination::parse_page(&v).unwrap_or(1),
+                "after" => p.after = v,
+                "before" => p.before = v,
                 "csrf_token" | "action" | "ids" | "scope" | "confirm" => {}
                 _ if !v.is_empty() => {
                     p.filters.insert(k, v);
@@ -59,6 +64,21 @@ impl ListParams {
 
     pub fn filter(&self, key: &str) -> &str {
         self.filters.get(key).map(String::as_str).unwrap_or("")
+    }
+
+    /// Where a keyset page starts (a tampered cursor: the first page).
+    pub fn seek(&self) -> Seek {
+        Seek::from_query(&self.after, &self.before)
+    }
+
+    /// The same list from its first page.
+    pub fn first_page(&self) -> Self {
+        ListParams {
+            after: String::new(),
+            before: String::new(),
+            page: 1,
+            ..self.clone()
+        }
     }
 
     pub fn page_params(&self) -> PageParams {
@@ -142,10 +162,6 @@ impl ListParams {
 /// A resource of the admin: its one scoped query, seen through these functions.
 pub trait Resource {
     type Row: Send + 'static;
-    /// Matching rows, counted.
-    fn count(c: &mut DbConn, p: &ListParams) -> AppResult<i64>;
-    /// One page of matching rows, in the list's order.
-    fn rows(c: &mut DbConn, p: &ListParams, limit: i64, offset: i64) -> AppResult<Vec<Self::Row>>;
     /// The ids of every matching row (bulk actions over "all matching").
     fn matching_ids(c: &mut DbConn, p: &ListParams) -> AppResult<Vec<Id>>;
     /// Which of `ids` exist (bulk actions over selected rows).
@@ -154,8 +170,106 @@ pub trait Resource {
     fn csv_row(row: &Self::Row) -> String;
 }
 
+/// A resource whose list is small enough for page numbers and a full count.
+pub trait OffsetResource: Resource {
+    /// Matching rows, counted.
+    fn count(c: &mut DbConn, p: &ListParams) -> AppResult<i64>;
+    /// One page of matching rows, in the list's order.
+    fn rows(c: &mut DbConn, p: &ListParams, limit: i64, offset: i64) -> AppResult<Vec<Self::Row>>;
+}
+
+/// Adds a keyset condition and order on `(col, id)` to a boxed query: `$at`
+/// is the cursor's `Option<(key, id)>`, `$desc` the list's direction. Walks
+/// backwards (for Previous) when `$seek.backwards()`. Both columns must be
+/// non-null.
+#[macro_export]
+macro_rules! seek_by {
+    ($q:expr, $seek:expr, $desc:expr, $col:expr, $id:expr, $at:expr) => {{
+        let asc = $desc == $seek.backwards();
+        let q = $q;
+        let q = match $at {
+            Some((k, i)) if asc => q.filter($col.gt(k.clone()).or($col.eq(k).and($id.gt(i)))),
+            Some((k, i)) => q.filter($col.lt(k.clone()).or($col.eq(k).and($id.lt(i)))),
+            None => q,
+        };
+        if asc {
+            q.order(($col.asc(), $id.asc()))
+        } else {
+            q.order(($col.desc(), $id.desc()))
+        }
+    }};
+}
+
+/// A resource whose list pages on its sort key plus id (lists that can grow
+/// without bound): no offset, no full count.
+pub trait KeysetResource: Resource {
+    /// Matching rows, counted up to `COUNT_CAP + 1` (reads no more).
+    fn count_capped(c: &mut DbConn, p: &ListParams) -> AppResult<i64>;
+    /// Up to `limit` matching rows from `seek` in the list's order (reversed
+    /// when `seek.backwards()`); `None` when the cursor does not fit the
+    /// sort column (tampered): the caller shows the first page.
+    fn seek_rows(
+        c: &mut DbConn,
+        p: &ListParams,
+        seek: &Seek,
+        limit: i64,
+    ) -> AppResult<Option<Vec<Self::Row>>>;
+    /// A row's place in the list's order (its sort key as text, and id).
+    fn cursor(p: &ListParams, row: &Self::Row) -> Cursor;
+}
+
+/// One keyset page of a resource's list, with a count that stops early.
+pub fn keyset_page<R: KeysetResource>(c: &mut DbConn, p: &ListParams) -> AppResult<Keyset<R::Row>> {
+    let seek = p.seek();
+    let rows = match R::seek_rows(c, p, &seek, Seek::limit(PER_PAGE))? {
+        Some(rows) => Keyset::from_rows(rows, &seek, PER_PAGE, |r| R::cursor(p, r)),
+        None => None,
+    };
+    let Some(mut page) = rows else {
+        // A Previous page came up short or the cursor was tampered with: the
+        // first page (which never comes back here: it has no cursor).
+        let first = p.first_page();
+        if first.seek() == seek {
+            return Ok(Keyset {
+                items: Vec::new(),
+                next: None,
+                prev: None,
+                base_query: p.base_query(),
+                total: Some(Count::Exact(0)),
+            });
+        }
+        return keyset_page::<R>(c, &first);
+    };
+    page.base_query = p.base_query();
+    Ok(page.with_total(Count::from_capped(R::count_capped(c, p)?)))
+}
+
+/// Streams a keyset resource's matching rows as CSV, a chunk at a time
+/// (each chunk one index range, however far into the list).
+pub fn keyset_csv_response<R: KeysetResource + 'static>(
+    pool: Pool,
+    p: ListParams,
+    filename: &str,
+) -> HttpResponse {
+    let head = crate::web::csv_line(R::csv_header());
+    let p = p.first_page();
+    let body = crate::web::stream::paged_body(head, String::new(), move |after: Option<Cursor>| {
+        let seek = after.map_or(Seek::First, Seek::After);
+        let rows = AdminConn::system(&pool)?
+            .read(|c| R::seek_rows(c, &p, &seek, CSV_CHUNK))?
+            .unwrap_or_default();
+        let next = if (rows.len() as i64) == CSV_CHUNK {
+            rows.last().map(|r| R::cursor(&p, r))
+        } else {
+            None
+        };
+        Ok((rows.iter().map(R::csv_row).collect(), next))
+    });
+    crate::web::stream::attachment("text/csv; charset=utf-8", filename, body)
+}
+
 /// One page of a resource's list.
-pub fn page<R: Resource>(c: &mut DbConn, p: &ListParams) -> AppResult<Paginated<R::Row>> {
+pub fn page<R: OffsetResource>(c: &mut DbConn, p: &ListParams) -> AppResult<Paginated<R::Row>> {
     let params = p.page_params();
     let total = R::count(c, p)?;
     let rows = R::rows(c, p, PER_PAGE, params.offset(PER_PAGE))?;
@@ -166,7 +280,7 @@ pub fn page<R: Resource>(c: &mut DbConn, p: &ListParams) -> AppResult<Paginated<
 
 /// Streams a resource's matching rows as CSV, a chunk at a time, each chunk
 /// read through an `AdminConn` (cross-tenant reads are superadmin-only).
-pub fn csv_response<R: Resource + 'static>(
+pub fn csv_response<R: OffsetResource + 'static>(
     pool: Pool,
     p: ListParams,
     filename: &str,

@@ -6,7 +6,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::list::{self, Bulk, ConfirmPage, ListParams, Resource};
+use super::list::{self, Bulk, ConfirmPage, KeysetResource, ListParams, Resource};
 use super::workspaces::lower;
 use crate::accounts::sessions::{self, UserSession};
 use crate::accounts::{models, User, UserId};
@@ -14,8 +14,12 @@ use crate::audit::{queries::AuditRow, NewEvent};
 use crate::db::{DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, tenants, users};
+use crate::seek_by;
 use crate::web::extract::RequestMeta;
-use crate::web::{self as w, csv_line, Ctx, Flash, HxRequest, PageCtx, Paginated, Superadmin};
+use crate::web::{
+    self as w, csv_line, Ctx, Cursor, Flash, HxRequest, Keyset, PageCtx, Seek, Superadmin,
+    COUNT_CAP,
+};
 use crate::AppState;
 
 /// A user row with the number of workspaces they belong to.
@@ -65,49 +69,120 @@ fn scoped(p: &ListParams) -> users::BoxedQuery<'static, MultiBackend> {
     q
 }
 
+/// `last_login` pages with "never" (null) before every instant, so that
+/// ascending reads never, oldest, …, newest, and descending the reverse; the
+/// cursor key of a null is "".
+fn seek_last_login(
+    q: users::BoxedQuery<'static, MultiBackend>,
+    seek: &Seek,
+    desc: bool,
+) -> Option<users::BoxedQuery<'static, MultiBackend>> {
+    let asc = desc == seek.backwards();
+    let at = match seek.cursor() {
+        None => None,
+        Some(c) if c.key.is_empty() => Some((None, UserId(Id(c.id)))),
+        Some(c) => Some((Some(c.time()?), UserId(Id(c.id)))),
+    };
+    let (t, id) = (users::last_login_at, users::id);
+    let q = match (at, asc) {
+        (None, _) => q,
+        (Some((None, i)), true) => q.filter(t.is_not_null().or(id.gt(i))),
+        (Some((None, i)), false) => q.filter(t.is_null().and(id.lt(i))),
+        (Some((Some(k), i)), true) => q.filter(t.gt(k).or(t.eq(k).and(id.gt(i)))),
+        (Some((Some(k), i)), false) => q.filter(
+            t.lt(k)
+                .or(t.eq(k).and(id.lt(i)))
+                .or(t.is_null())
+                .assume_not_null(),
+        ),
+    };
+    Some(if asc {
+        q.order((t.is_not_null().asc(), t.asc(), id.asc()))
+    } else {
+        q.order((t.is_not_null().desc(), t.desc(), id.desc()))
+    })
+}
+
+impl KeysetResource for Users {
+    fn count_capped(c: &mut DbConn, p: &ListParams) -> AppResult<i64> {
+        Ok(scoped(p)
+            .select(users::id)
+            .limit(COUNT_CAP + 1)
+            .load::<UserId>(c)?
+            .len() as i64)
+    }
+
+    fn seek_rows(
+        c: &mut DbConn,
+        p: &ListParams,
+        seek: &Seek,
+        limit: i64,
+    ) -> AppResult<Option<Vec<UserRow>>> {
+        let q = scoped(p);
+        let desc = p.desc || p.sort.is_empty();
+        let q = match p.sort_or(SORTS) {
+            "email" | "name" => {
+                let at = seek.cursor().map(|c| (c.key.clone(), UserId(Id(c.id))));
+                if p.sort_or(SORTS) == "email" {
+                    seek_by!(q, seek, p.desc, users::email, users::id, at)
+                } else {
+                    seek_by!(q, seek, p.desc, users::name, users::id, at)
+                }
+            }
+            "last_login" => match seek_last_login(q, seek, p.desc) {
+                Some(q) => q,
+                None => return Ok(None),
+            },
+            // Newest first by default; "asc" asks for oldest first.
+            _ => {
+                let at = match seek.cursor() {
+                    None => None,
+                    Some(cur) => match cur.time() {
+                        Some(t) => Some((t, UserId(Id(cur.id)))),
+                        None => return Ok(None),
+                    },
+                };
+                seek_by!(q, seek, desc, users::created_at, users::id, at)
+            }
+        };
+        let all: Vec<User> = q.limit(limit).select(User::as_select()).load(c)?;
+        Ok(Some(with_workspace_counts(c, all)?))
+    }
+
+    fn cursor(p: &ListParams, r: &UserRow) -> Cursor {
+        let u = &r.user;
+        let key = match p.sort_or(SORTS) {
+            "email" => u.email.clone(),
+            "name" => u.name.clone(),
+            "last_login" => u.last_login_at.map(|t| t.to_db_text()).unwrap_or_default(),
+            _ => u.created_at.to_db_text(),
+        };
+        Cursor::new(key, u.id.0 .0)
+    }
+}
+
+/// Users with the number of workspaces each belongs to (one query for all).
+fn with_workspace_counts(c: &mut DbConn, all: Vec<User>) -> AppResult<Vec<UserRow>> {
+    let ids: Vec<UserId> = all.iter().map(|u| u.id).collect();
+    let counts: Vec<(UserId, i64)> = memberships::table
+        .filter(memberships::user_id.eq_any(ids))
+        .group_by(memberships::user_id)
+        .select((memberships::user_id, diesel::dsl::count_star()))
+        .load(c)?;
+    Ok(all
+        .into_iter()
+        .map(|user| {
+            let workspaces = counts
+                .iter()
+                .find(|(u, _)| *u == user.id)
+                .map_or(0, |(_, n)| *n);
+            UserRow { user, workspaces }
+        })
+        .collect())
+}
+
 impl Resource for Users {
     type Row = UserRow;
-
-    fn count(c: &mut DbConn, p: &ListParams) -> AppResult<i64> {
-        Ok(scoped(p).count().get_result(c)?)
-    }
-
-    fn rows(c: &mut DbConn, p: &ListParams, limit: i64, offset: i64) -> AppResult<Vec<UserRow>> {
-        let q = scoped(p);
-        let q = match (p.sort_or(SORTS), p.desc) {
-            ("email", false) => q.order(users::email.asc()),
-            ("email", true) => q.order(users::email.desc()),
-            ("name", false) => q.order((users::name.asc(), users::id.asc())),
-            ("name", true) => q.order((users::name.desc(), users::id.desc())),
-            ("last_login", false) => q.order((users::last_login_at.asc(), users::id.asc())),
-            ("last_login", true) => q.order((users::last_login_at.desc(), users::id.desc())),
-            (_, _) if p.sort.is_empty() || p.desc => {
-                q.order((users::created_at.desc(), users::id.desc()))
-            }
-            _ => q.order((users::created_at.asc(), users::id.asc())),
-        };
-        let all: Vec<User> = q
-            .limit(limit)
-            .offset(offset)
-            .select(User::as_select())
-            .load(c)?;
-        let ids: Vec<UserId> = all.iter().map(|u| u.id).collect();
-        let counts: Vec<(UserId, i64)> = memberships::table
-            .filter(memberships::user_id.eq_any(ids))
-            .group_by(memberships::user_id)
-            .select((memberships::user_id, diesel::dsl::count_star()))
-            .load(c)?;
-        Ok(all
-            .into_iter()
-            .map(|user| {
-                let workspaces = counts
-                    .iter()
-                    .find(|(u, _)| *u == user.id)
-                    .map_or(0, |(_, n)| *n);
-                UserRow { user, workspaces }
-            })
-            .collect())
-    }
 
     fn matching_ids(c: &mut DbConn, p: &ListParams) -> AppResult<Vec<Id>> {
         Ok(scoped(p)
@@ -170,7 +245,7 @@ pub fn find(c: &mut DbConn, id: UserId) -> AppResult<User> {
 struct ListPage {
     page: PageCtx,
     p: ListParams,
-    rows: Paginated<UserRow>,
+    rows: Keyset<UserRow>,
 }
 
 #[derive(Template)]
@@ -178,7 +253,7 @@ struct ListPage {
 struct ListTable {
     page: PageCtx,
     p: ListParams,
-    rows: Paginated<UserRow>,
+    rows: Keyset<UserRow>,
 }
 
 pub async fn list(
@@ -192,7 +267,7 @@ pub async fn list(
     let (pool, user, pp) = (state.pool.clone(), admin.clone(), p.clone());
     let rows = web::block(move || {
         crate::admin::open_audited(&pool, &user, "users.list")?
-            .read(|c| list::page::<Users>(c, &pp))
+            .read(|c| list::keyset_page::<Users>(c, &pp))
     })
     .await??;
     let page = ctx.user("Users · Admin", &admin.user);
@@ -212,7 +287,11 @@ pub async fn export_csv(
     web::block(move || crate::admin::open_audited(&pool, &user, "users.export").map(|_| ()))
         .await??;
     let name = format!("users-{}.csv", chrono::Utc::now().format("%Y%m%d"));
-    Ok(list::csv_response::<Users>(state.pool.clone(), p, &name))
+    Ok(list::keyset_csv_response::<Users>(
+        state.pool.clone(),
+        p,
+        &name,
+    ))
 }
 
 /// A membership as a user's admin page lists it.

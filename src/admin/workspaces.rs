@@ -5,14 +5,16 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::list::{self, Bulk, ConfirmPage, ListParams, Resource};
+use super::list::{self, Bulk, ConfirmPage, KeysetResource, ListParams, Resource};
 use crate::audit::{queries::AuditRow, NewEvent};
 use crate::db::{DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, plans, tenants};
+use crate::seek_by;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, csv_line, Ctx, Flash, FormErrors, HxRequest, PageCtx, Paginated, Superadmin,
+    self as w, csv_line, Ctx, Cursor, Flash, FormErrors, HxRequest, Keyset, PageCtx, Seek,
+    Superadmin, COUNT_CAP,
 };
 use crate::workspaces::{MemberRow, Workspace};
 use crate::AppState;
@@ -62,53 +64,72 @@ fn member_counts(c: &mut DbConn, ids: &[TenantId]) -> AppResult<Vec<(TenantId, i
         .load(c)?)
 }
 
-impl Resource for Workspaces {
-    type Row = WorkspaceRow;
-
-    fn count(c: &mut DbConn, p: &ListParams) -> AppResult<i64> {
-        Ok(scoped(p).count().get_result(c)?)
+impl KeysetResource for Workspaces {
+    fn count_capped(c: &mut DbConn, p: &ListParams) -> AppResult<i64> {
+        Ok(scoped(p)
+            .select(tenants::id)
+            .limit(COUNT_CAP + 1)
+            .load::<TenantId>(c)?
+            .len() as i64)
     }
 
-    fn rows(
+    fn seek_rows(
         c: &mut DbConn,
         p: &ListParams,
+        seek: &Seek,
         limit: i64,
-        offset: i64,
-    ) -> AppResult<Vec<WorkspaceRow>> {
+    ) -> AppResult<Option<Vec<WorkspaceRow>>> {
         let q = scoped(p);
-        let q = match (p.sort_or(SORTS), p.desc) {
-            ("name", false) => q.order((tenants::name.asc(), tenants::id.asc())),
-            ("name", true) => q.order((tenants::name.desc(), tenants::id.desc())),
-            ("slug", false) => q.order(tenants::slug.asc()),
-            ("slug", true) => q.order(tenants::slug.desc()),
-            ("plan", false) => q.order((tenants::plan.asc(), tenants::id.asc())),
-            ("plan", true) => q.order((tenants::plan.desc(), tenants::id.desc())),
-            ("status", false) => q.order((tenants::status.asc(), tenants::id.asc())),
-            ("status", true) => q.order((tenants::status.desc(), tenants::id.desc())),
+        let text_at = seek.cursor().map(|c| (c.key.clone(), TenantId(Id(c.id))));
+        let q = match p.sort_or(SORTS) {
+            "name" => seek_by!(q, seek, p.desc, tenants::name, tenants::id, text_at),
+            "slug" => seek_by!(q, seek, p.desc, tenants::slug, tenants::id, text_at),
+            "plan" => seek_by!(q, seek, p.desc, tenants::plan, tenants::id, text_at),
+            "status" => seek_by!(q, seek, p.desc, tenants::status, tenants::id, text_at),
             // Newest first by default; "asc" asks for oldest first.
-            (_, _) if p.sort.is_empty() || p.desc => {
-                q.order((tenants::created_at.desc(), tenants::id.desc()))
+            _ => {
+                let at = match seek.cursor() {
+                    None => None,
+                    Some(cur) => match cur.time() {
+                        Some(t) => Some((t, TenantId(Id(cur.id)))),
+                        None => return Ok(None),
+                    },
+                };
+                let desc = p.desc || p.sort.is_empty();
+                seek_by!(q, seek, desc, tenants::created_at, tenants::id, at)
             }
-            _ => q.order((tenants::created_at.asc(), tenants::id.asc())),
         };
-        let all: Vec<Workspace> = q
-            .limit(limit)
-            .offset(offset)
-            .select(Workspace::as_select())
-            .load(c)?;
+        let all: Vec<Workspace> = q.limit(limit).select(Workspace::as_select()).load(c)?;
         let ids: Vec<TenantId> = all.iter().map(|w| w.id).collect();
         let counts = member_counts(c, &ids)?;
-        Ok(all
-            .into_iter()
-            .map(|ws| {
-                let members = counts
-                    .iter()
-                    .find(|(t, _)| *t == ws.id)
-                    .map_or(0, |(_, n)| *n);
-                WorkspaceRow { ws, members }
-            })
-            .collect())
+        Ok(Some(
+            all.into_iter()
+                .map(|ws| {
+                    let members = counts
+                        .iter()
+                        .find(|(t, _)| *t == ws.id)
+                        .map_or(0, |(_, n)| *n);
+                    WorkspaceRow { ws, members }
+                })
+                .collect(),
+        ))
     }
+
+    fn cursor(p: &ListParams, r: &WorkspaceRow) -> Cursor {
+        let ws = &r.ws;
+        let key = match p.sort_or(SORTS) {
+            "name" => ws.name.clone(),
+            "slug" => ws.slug.clone(),
+            "plan" => ws.plan.clone(),
+            "status" => ws.status.clone(),
+            _ => ws.created_at.to_db_text(),
+        };
+        Cursor::new(key, ws.id.0 .0)
+    }
+}
+
+impl Resource for Workspaces {
+    type Row = WorkspaceRow;
 
     fn matching_ids(c: &mut DbConn, p: &ListParams) -> AppResult<Vec<Id>> {
         Ok(scoped(p)
@@ -177,7 +198,7 @@ fn plan_names(c: &mut DbConn) -> AppResult<Vec<String>> {
 struct ListPage {
     page: PageCtx,
     p: ListParams,
-    rows: Paginated<WorkspaceRow>,
+    rows: Keyset<WorkspaceRow>,
     plans: Vec<String>,
 }
 
@@ -186,7 +207,7 @@ struct ListPage {
 struct ListTable {
     page: PageCtx,
     p: ListParams,
-    rows: Paginated<WorkspaceRow>,
+    rows: Keyset<WorkspaceRow>,
 }
 
 pub async fn list(
@@ -200,7 +221,7 @@ pub async fn list(
     let (pool, user, pp) = (state.pool.clone(), admin.clone(), p.clone());
     let (rows, plans) = web::block(move || {
         crate::admin::open_audited(&pool, &user, "workspaces.list")?
-            .read(|c| Ok((list::page::<Workspaces>(c, &pp)?, plan_names(c)?)))
+            .read(|c| Ok((list::keyset_page::<Workspaces>(c, &pp)?, plan_names(c)?)))
     })
     .await??;
     let page = ctx.user("Workspaces · Admin", &admin.user);
@@ -226,7 +247,7 @@ pub async fn export_csv(
     web::block(move || crate::admin::open_audited(&pool, &user, "workspaces.export").map(|_| ()))
         .await??;
     let name = format!("workspaces-{}.csv", chrono::Utc::now().format("%Y%m%d"));
-    Ok(list::csv_response::<Workspaces>(
+    Ok(list::keyset_csv_response::<Workspaces>(
         state.pool.clone(),
         p,
         &name,

@@ -14,7 +14,7 @@ use crate::schema::{
     naming_fields, naming_rules, naming_string_backups, naming_string_modifications,
     naming_string_update_batches, users,
 };
-use crate::web::{PageParams, Paginated};
+use crate::web::{Cursor, Keyset, PageParams, Paginated, Seek};
 
 /// A batch with the names the pages show.
 #[derive(Debug, Clone)]
@@ -141,14 +141,15 @@ pub const STATUSES: [&str; 6] = [
     "ROLLED_BACK",
 ];
 
-/// Batches, newest first, optionally of one status.
+/// Batches, newest first, optionally of one status, a keyset page on
+/// (initiated_at, id) from `seek` (no count: the list can grow without bound).
 pub fn list(
     c: &mut DbConn,
     t: TenantId,
     status: &str,
-    params: PageParams,
+    seek: Seek,
     per_page: i64,
-) -> AppResult<Paginated<BatchView>> {
+) -> AppResult<Keyset<BatchView>> {
     let filtered = || {
         let mut q = naming_string_update_batches::table
             .filter(naming_string_update_batches::tenant_id.eq(t))
@@ -158,16 +159,36 @@ pub fn list(
         }
         q
     };
-    let total: i64 = filtered().count().get_result(c)?;
-    let rows: Vec<UpdateBatch> = filtered()
-        .order(naming_string_update_batches::initiated_at.desc())
-        .then_order_by(naming_string_update_batches::id.desc())
-        .limit(per_page)
-        .offset(params.offset(per_page))
-        .select(UpdateBatch::as_select())
-        .load(c)?;
-    Ok(Paginated::new(views(c, t, rows)?, params, per_page, total)
-        .with_query(&[("status", status)]))
+    let at = seek
+        .cursor()
+        .and_then(|k| k.time().map(|at| (at, UpdateBatchId(crate::db::Id(k.id)))));
+    if seek != Seek::First && at.is_none() {
+        // A tampered cursor: the first page.
+        return list(c, t, status, Seek::First, per_page);
+    }
+    let rows: Vec<UpdateBatch> = crate::seek_by!(
+        filtered(),
+        seek,
+        true,
+        naming_string_update_batches::initiated_at,
+        naming_string_update_batches::id,
+        at
+    )
+    .limit(Seek::limit(per_page))
+    .select(UpdateBatch::as_select())
+    .load(c)?;
+    let cursor = |b: &UpdateBatch| Cursor::new(b.initiated_at.to_db_text(), b.id.0 .0);
+    let Some(page) = Keyset::from_rows(rows, &seek, per_page, cursor) else {
+        return list(c, t, status, Seek::First, per_page);
+    };
+    Ok(Keyset {
+        items: views(c, t, page.items)?,
+        next: page.next,
+        prev: page.prev,
+        base_query: String::new(),
+        total: None,
+    }
+    .with_query(&[("status", status)]))
 }
 
 /// A string the batch changed: its value before and after, and now.

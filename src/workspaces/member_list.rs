@@ -7,9 +7,11 @@ use diesel::prelude::*;
 use super::models::{MemberRow, MembershipId, Role};
 use crate::accounts::UserId;
 use crate::admin::list::{Bulk, ListParams};
-use crate::db::{DbConn, TenantId, UtcTime};
+use crate::db::{DbConn, Id, TenantId, UtcTime};
 use crate::error::AppResult;
 use crate::schema::{memberships, users};
+use crate::seek_by;
+use crate::web::{Count, Cursor, Keyset, Seek, COUNT_CAP};
 
 type MemberSource = diesel::dsl::InnerJoinQuerySource<memberships::table, users::table>;
 type MemberFilter = Box<
@@ -44,22 +46,88 @@ fn member_filter(tenant: TenantId, p: &ListParams) -> MemberFilter {
 /// Sortable columns of the members list; the first is the default.
 pub const MEMBER_SORTS: &[&str] = &["name", "email", "role", "joined"];
 
+/// How many members match, counted up to `COUNT_CAP + 1` (reads no more).
 pub fn member_search_count(c: &mut DbConn, tenant: TenantId, p: &ListParams) -> AppResult<i64> {
     Ok(memberships::table
         .inner_join(users::table)
         .filter(member_filter(tenant, p))
-        .count()
-        .get_result(c)?)
+        .select(memberships::id)
+        .limit(COUNT_CAP + 1)
+        .load::<MembershipId>(c)?
+        .len() as i64)
 }
 
-/// One page of the members list, in the list's order.
-pub fn member_search(
+/// The list's order: the default (no sort asked; a direction alone does not
+/// travel in the pager links, so it is ignored) is owners first, then by name;
+/// a sort column pages on that column plus the membership id.
+fn order_of(p: &ListParams) -> &'static str {
+    if p.sort.is_empty() {
+        "default"
+    } else {
+        p.sort_or(MEMBER_SORTS)
+    }
+}
+
+/// A member's place in the list's order. The default order's key is `0` (an
+/// owner) or `1` (anyone else) followed by the name.
+pub fn member_cursor(p: &ListParams, m: &MemberRow) -> Cursor {
+    let key = match order_of(p) {
+        "email" => m.email.clone(),
+        "role" => m.role.as_str().to_string(),
+        "joined" => m.joined.to_db_text(),
+        "name" => m.name.clone(),
+        _ => format!("{}{}", if m.role == Role::Owner { 0 } else { 1 }, m.name),
+    };
+    Cursor::new(key, m.membership_id.0 .0)
+}
+
+/// One keyset page of the members list, with a count that stops early.
+pub fn member_page(
     c: &mut DbConn,
     tenant: TenantId,
     p: &ListParams,
+    per_page: i64,
+) -> AppResult<Keyset<MemberRow>> {
+    let seek = p.seek();
+    let rows = member_seek(c, tenant, p, &seek, Seek::limit(per_page))?;
+    let page =
+        rows.and_then(|rows| Keyset::from_rows(rows, &seek, per_page, |m| member_cursor(p, m)));
+    let Some(mut page) = page else {
+        // A short Previous page or a tampered cursor: the first page.
+        return member_page(c, tenant, &p.first_page(), per_page);
+    };
+    let total = Count::from_capped(member_search_count(c, tenant, p)?);
+    page.base_query = p.base_query();
+    Ok(page.with_total(total))
+}
+
+/// Every member matching the list's filter, in its order, read a chunk at a
+/// time along the keyset (CSV export).
+pub fn member_all(c: &mut DbConn, tenant: TenantId, p: &ListParams) -> AppResult<Vec<MemberRow>> {
+    const CHUNK: i64 = 1000;
+    let p = p.first_page();
+    let mut all: Vec<MemberRow> = Vec::new();
+    let mut seek = Seek::First;
+    loop {
+        let rows = member_seek(c, tenant, &p, &seek, CHUNK)?.unwrap_or_default();
+        let full = rows.len() as i64 == CHUNK;
+        all.extend(rows);
+        match all.last() {
+            Some(last) if full => seek = Seek::After(member_cursor(&p, last)),
+            _ => return Ok(all),
+        }
+    }
+}
+
+/// Up to `limit` members from `seek` in the list's order (reversed when
+/// walking backwards); `None` when the cursor does not fit the order.
+fn member_seek(
+    c: &mut DbConn,
+    tenant: TenantId,
+    p: &ListParams,
+    seek: &Seek,
     limit: i64,
-    offset: i64,
-) -> AppResult<Vec<MemberRow>> {
+) -> AppResult<Option<Vec<MemberRow>>> {
     let q = memberships::table
         .inner_join(users::table)
         .filter(member_filter(tenant, p))
@@ -72,36 +140,70 @@ pub fn member_search(
             memberships::created_at,
         ))
         .into_boxed();
-    let q = match (p.sort_or(MEMBER_SORTS), p.desc) {
-        ("email", false) => q.order(users::email.asc()),
-        ("email", true) => q.order(users::email.desc()),
-        ("role", false) => q.order((memberships::role.asc(), users::email.asc())),
-        ("role", true) => q.order((memberships::role.desc(), users::email.asc())),
-        ("joined", false) => q.order((memberships::created_at.asc(), users::email.asc())),
-        ("joined", true) => q.order((memberships::created_at.desc(), users::email.asc())),
-        // Default: owners first, then by name.
-        (_, desc) if p.sort.is_empty() || !desc => q.order((
-            memberships::role.eq("owner").desc(),
-            users::name.asc(),
-            users::email.asc(),
-        )),
-        _ => q.order((users::name.desc(), users::email.desc())),
+    let id_of = |c: &Cursor| MembershipId(Id(c.id));
+    let text_at = seek.cursor().map(|c| (c.key.clone(), id_of(c)));
+    let (role, id) = (memberships::role, memberships::id);
+    let q = match order_of(p) {
+        "email" => seek_by!(q, seek, p.desc, users::email, id, text_at),
+        "name" => seek_by!(q, seek, p.desc, users::name, id, text_at),
+        "role" => seek_by!(q, seek, p.desc, role, id, text_at),
+        "joined" => {
+            let at = match seek.cursor() {
+                None => None,
+                Some(cur) => match cur.time() {
+                    Some(t) => Some((t, id_of(cur))),
+                    None => return Ok(None),
+                },
+            };
+            seek_by!(q, seek, p.desc, memberships::created_at, id, at)
+        }
+        _ => {
+            // Owners first, then by name: the owner flag is a third key.
+            let backwards = seek.backwards();
+            let is_owner = || role.eq("owner");
+            let q = match seek.cursor() {
+                None => q,
+                Some(cur) => {
+                    let owner = match cur.key.chars().next() {
+                        Some('0') => true,
+                        Some('1') => false,
+                        _ => return Ok(None),
+                    };
+                    let (n, i) = (cur.key[1..].to_string(), id_of(cur));
+                    let name = users::name;
+                    let past = name.gt(n.clone()).or(name.eq(n.clone()).and(id.gt(i)));
+                    let before = name.lt(n.clone()).or(name.eq(n).and(id.lt(i)));
+                    match (owner, backwards) {
+                        (true, false) => q.filter(is_owner().and(past).or(role.ne("owner"))),
+                        (false, false) => q.filter(role.ne("owner").and(past)),
+                        (true, true) => q.filter(is_owner().and(before)),
+                        (false, true) => q.filter(is_owner().or(role.ne("owner").and(before))),
+                    }
+                }
+            };
+            if backwards {
+                q.order((is_owner().asc(), users::name.desc(), id.desc()))
+            } else {
+                q.order((is_owner().desc(), users::name.asc(), id.asc()))
+            }
+        }
     };
     let rows: Vec<(MembershipId, UserId, String, String, String, UtcTime)> =
-        q.limit(limit).offset(offset).load(c)?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(membership_id, user_id, name, email, role, joined)| MemberRow {
-                membership_id,
-                user_id,
-                name,
-                email,
-                role: Role::parse(&role).unwrap_or(Role::Viewer),
-                joined,
-            },
-        )
-        .collect())
+        q.limit(limit).load(c)?;
+    Ok(Some(
+        rows.into_iter()
+            .map(
+                |(membership_id, user_id, name, email, role, joined)| MemberRow {
+                    membership_id,
+                    user_id,
+                    name,
+                    email,
+                    role: Role::parse(&role).unwrap_or(Role::Viewer),
+                    joined,
+                },
+            )
+            .collect(),
+    ))
 }
 
 /// Memberships a bulk action targets: every one matching the list's filter,

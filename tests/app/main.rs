@@ -17,6 +17,7 @@ mod housekeeping;
 mod invitations_list;
 mod isolation;
 mod jobs;
+mod keyset_lists;
 mod keyset_pages;
 mod metrics;
 mod layers;

@@ -263,3 +263,86 @@ async fn another_workspace_gets_404_on_every_batch_route_and_sees_nothing() {
         1
     );
 }
+
+/// The batch ids a page of the batch list links to.
+fn listed_batches(body: &str, slug: &str) -> Vec<String> {
+    body.split(&format!("<td><a href=\"/w/{slug}/naming/batches/"))
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[actix_web::test]
+async fn following_next_through_the_batch_updates_shows_every_batch_once() {
+    let mut w = world().await;
+    start_batch(&mut w).await;
+    w.app.run_jobs();
+    // 119 copies in groups that share their start second.
+    let rows: Vec<String> = (0..119)
+        .map(|i| {
+            let at = chrono::DateTime::from_timestamp(1_790_000_000 + i / 10, 0)
+                .expect("time")
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ");
+            let status = if i % 2 == 0 { "FAILED" } else { "COMPLETED" };
+            format!("('{}', '{at}', '{status}')", uuid::Uuid::now_v7())
+        })
+        .collect();
+    let (id, at) = match w.app.backend() {
+        atrium::db::Backend::Postgres => {
+            ("CAST(v.column1 AS uuid)", "CAST(v.column2 AS timestamptz)")
+        }
+        atrium::db::Backend::Sqlite => ("v.column1", "v.column2"),
+    };
+    w.app.raw_exec(&format!(
+        "INSERT INTO naming_string_update_batches (tenant_id, id, rule_id, field_id, initiated_by, \
+         initiated_at, completed_at, status, total_strings, processed_strings, failed_strings, \
+         backup_id, metadata, created_at, updated_at, created_by) \
+         SELECT b.tenant_id, {id}, b.rule_id, b.field_id, b.initiated_by, {at}, b.completed_at, \
+         v.column3, b.total_strings, b.processed_strings, b.failed_strings, NULL, b.metadata, {at}, \
+         {at}, b.created_by FROM naming_string_update_batches b, (VALUES {}) AS v",
+        rows.join(", ")
+    ));
+    let base = format!("/w/{}/naming/batches", w.acme);
+    let pages = w.ann.all_pages(&base, false).await;
+    assert_eq!(pages.len(), 3, "120 batches, 50 a page");
+    let mut seen = std::collections::HashSet::new();
+    for p in &pages {
+        for b in listed_batches(&p.body, &w.acme) {
+            assert!(seen.insert(b.clone()), "{b} twice");
+        }
+    }
+    assert_eq!(seen.len(), 120);
+    let failed = w
+        .ann
+        .all_pages(&format!("{base}?status=FAILED"), false)
+        .await;
+    assert!(failed[0]
+        .next_link()
+        .expect("next")
+        .contains("status=FAILED"));
+    let n: usize = failed
+        .iter()
+        .map(|p| listed_batches(&p.body, &w.acme).len())
+        .sum();
+    assert_eq!(n, 60);
+    let back = w
+        .ann
+        .get(&format!("{base}{}", pages[1].prev_link().expect("prev")))
+        .await;
+    assert_eq!(
+        listed_batches(&back.body, &w.acme),
+        listed_batches(&pages[0].body, &w.acme)
+    );
+    let res = w.ann.get(&format!("{base}?after=nope")).await;
+    assert_eq!(res.status, StatusCode::OK);
+    assert_eq!(
+        listed_batches(&res.body, &w.acme),
+        listed_batches(&pages[0].body, &w.acme)
+    );
+    let next = pages[0].next_link().expect("next");
+    assert_eq!(
+        w.gus.get(&format!("{base}{next}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

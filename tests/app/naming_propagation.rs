@@ -556,3 +556,98 @@ async fn another_workspace_gets_404_on_every_propagation_route_and_sees_nothing(
         1
     );
 }
+
+/// The job ids a page of the propagation list links to.
+fn listed_jobs(body: &str, slug: &str) -> Vec<String> {
+    body.split(&format!("<td><a href=\"/w/{slug}/naming/propagation/"))
+        .skip(1)
+        .filter_map(|s| s.split('"').next())
+        .map(str::to_string)
+        .collect()
+}
+
+#[actix_web::test]
+async fn following_next_through_the_propagation_jobs_shows_every_job_once() {
+    let (app, mut ann, slug, demo) = world().await;
+    set_country(&app, &mut ann, &slug, &demo, "de_aw_spring", "fr").await;
+    app.run_jobs();
+    // 129 copies of the job, in groups that share their creation second.
+    let rows: Vec<String> = (0..129)
+        .map(|i| {
+            let at = chrono::DateTime::from_timestamp(1_790_000_000 + i / 10, 0)
+                .expect("time")
+                .format("%Y-%m-%dT%H:%M:%S%.6fZ");
+            let status = if i % 2 == 0 { "FAILED" } else { "COMPLETED" };
+            let (id, batch) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+            format!("('{id}', '{at}', '{status}', '{batch}')")
+        })
+        .collect();
+    let (id, at) = match app.backend() {
+        atrium::db::Backend::Postgres => {
+            ("CAST(v.column1 AS uuid)", "CAST(v.column2 AS timestamptz)")
+        }
+        atrium::db::Backend::Sqlite => ("v.column1", "v.column2"),
+    };
+    let batch = match app.backend() {
+        atrium::db::Backend::Postgres => "CAST(v.column4 AS uuid)",
+        atrium::db::Backend::Sqlite => "v.column4",
+    };
+    app.raw_exec(&format!(
+        "INSERT INTO naming_propagation_jobs (tenant_id, id, batch_id, triggered_by, status, started_at, \
+         completed_at, total_strings, processed_strings, failed_strings, max_depth, processing_method, \
+         metadata, error_message, created_at, updated_at, created_by) \
+         SELECT j.tenant_id, {id}, {batch}, j.triggered_by, v.column3, j.started_at, j.completed_at, \
+         j.total_strings, j.processed_strings, j.failed_strings, j.max_depth, j.processing_method, \
+         j.metadata, j.error_message, {at}, {at}, j.created_by \
+         FROM naming_propagation_jobs j, (VALUES {}) AS v",
+        rows.join(", ")
+    ));
+    let base = format!("/w/{slug}/naming/propagation");
+    let pages = ann.all_pages(&base, false).await;
+    assert_eq!(pages.len(), 3, "130 jobs, 50 a page");
+    let mut seen = std::collections::HashSet::new();
+    for p in &pages {
+        for j in listed_jobs(&p.body, &slug) {
+            assert!(seen.insert(j.clone()), "{j} twice");
+        }
+    }
+    assert_eq!(seen.len(), 130);
+    // The status filter stays in the links.
+    let failed = ann.all_pages(&format!("{base}?status=FAILED"), false).await;
+    assert_eq!(failed.len(), 2);
+    assert!(failed[0]
+        .next_link()
+        .expect("next")
+        .contains("status=FAILED"));
+    let n: usize = failed
+        .iter()
+        .map(|p| listed_jobs(&p.body, &slug).len())
+        .sum();
+    assert_eq!(n, 65);
+    // Previous, a tampered cursor, and another workspace.
+    let back = ann
+        .get(&format!("{base}{}", pages[1].prev_link().expect("prev")))
+        .await;
+    assert_eq!(
+        listed_jobs(&back.body, &slug),
+        listed_jobs(&pages[0].body, &slug)
+    );
+    for bad in [
+        "after=nope",
+        "before=019a0000-0000-7000-8000-000000000001.x",
+    ] {
+        let res = ann.get(&format!("{base}?{bad}")).await;
+        assert_eq!(res.status, StatusCode::OK);
+        assert_eq!(
+            listed_jobs(&res.body, &slug),
+            listed_jobs(&pages[0].body, &slug)
+        );
+    }
+    let mut bob = app.user("bob@example.com", "Bob").await;
+    app.workspace(&mut bob, "Globex").await;
+    let next = pages[0].next_link().expect("next");
+    assert_eq!(
+        bob.get(&format!("{base}{next}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

@@ -14,8 +14,8 @@ use crate::naming::models::UpdateBatchId;
 use crate::naming::parts::today;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, Ctx, Flash, FormErrors, HxRequest, Member, PageCtx, PageParams, Paginated,
-    WorkspaceAdmin,
+    self as w, Ctx, Flash, FormErrors, HxRequest, Keyset, Member, PageCtx, PageParams, Paginated,
+    Seek, WorkspaceAdmin,
 };
 use crate::workspaces::Role;
 
@@ -39,7 +39,7 @@ const PER_PAGE: i64 = 50;
 struct ListPage {
     page: PageCtx,
     slug: String,
-    batches: Paginated<BatchView>,
+    batches: Keyset<BatchView>,
     status: String,
     statuses: [&'static str; 6],
     can_run: bool,
@@ -49,18 +49,20 @@ struct ListPage {
 pub struct ListQuery {
     #[serde(default)]
     status: String,
-    #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
-    page: Option<i64>,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
 }
 
 /// `GET /batches`: newest first, filtered by status.
 pub async fn list(ctx: Ctx, member: Member, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
-    let params = PageParams::new(q.page);
+    let seek = Seek::from_query(&q.after, &q.before);
     let (m, status) = (member.clone(), q.status.clone());
     let batches = web::block(move || {
         m.conn()?
-            .read(|c, t| batch::list(c, t, &status, params, PER_PAGE))
+            .read(|c, t| batch::list(c, t, &status, seek, PER_PAGE))
     })
     .await??;
     w::ok(&ListPage {

@@ -11,7 +11,7 @@ use crate::naming::models::*;
 use crate::naming::propagation::{self, JobRow, Preview, Retried, Settings};
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, Ctx, Editor, Flash, HxRequest, Member, PageCtx, PageParams, Paginated,
+    self as w, Ctx, Editor, Flash, HxRequest, Keyset, Member, PageCtx, PageParams, Paginated, Seek,
 };
 use crate::workspaces::Role;
 
@@ -42,7 +42,7 @@ const PER_PAGE: i64 = 50;
 struct JobsPage {
     page: PageCtx,
     slug: String,
-    jobs: Paginated<JobRow>,
+    jobs: Keyset<JobRow>,
     status: String,
     statuses: [&'static str; 5],
 }
@@ -51,16 +51,22 @@ struct JobsPage {
 pub struct ListQuery {
     #[serde(default)]
     status: String,
+    /// The page of a job's errors (a job's own, bounded list).
     #[serde(default, deserialize_with = "crate::web::pagination::lenient_page")]
     page: Option<i64>,
+    #[serde(default)]
+    after: String,
+    #[serde(default)]
+    before: String,
 }
 
 pub async fn list(ctx: Ctx, member: Member, q: web::Query<ListQuery>) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let (m, status) = (member.clone(), q.status.clone());
+    let seek = Seek::from_query(&q.after, &q.before);
     let jobs = web::block(move || {
         m.conn()?
-            .read(|c, t| propagation::list(c, t, &status, PageParams::new(q.page), PER_PAGE))
+            .read(|c, t| propagation::list(c, t, &status, seek, PER_PAGE))
     })
     .await??;
     w::ok(&JobsPage {

@@ -20,7 +20,7 @@ use crate::schema::{
     naming_propagation_errors, naming_propagation_jobs, naming_propagation_settings, naming_strings,
 };
 use crate::web::extract::RequestMeta;
-use crate::web::{PageParams, Paginated};
+use crate::web::{Cursor, Keyset, PageParams, Paginated, Seek};
 
 /// A user's propagation settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -146,14 +146,15 @@ pub struct JobRow {
     pub string_id: Option<StringId>,
 }
 
-/// Jobs newest first, optionally of one status.
+/// Jobs newest first, optionally of one status, a keyset page on
+/// (created_at, id) from `seek` (no count: the list can grow without bound).
 pub fn list(
     c: &mut DbConn,
     t: TenantId,
     status: &str,
-    params: PageParams,
+    seek: Seek,
     per_page: i64,
-) -> AppResult<Paginated<JobRow>> {
+) -> AppResult<Keyset<JobRow>> {
     let base = || {
         let mut q = naming_propagation_jobs::table
             .filter(naming_propagation_jobs::tenant_id.eq(t))
@@ -163,13 +164,31 @@ pub fn list(
         }
         q
     };
-    let total: i64 = base().count().get_result(c)?;
-    let jobs: Vec<PropagationJob> = base()
-        .order(naming_propagation_jobs::created_at.desc())
-        .limit(per_page)
-        .offset(params.offset(per_page))
-        .select(PropagationJob::as_select())
-        .load(c)?;
+    let at = seek.cursor().and_then(|k| {
+        k.time()
+            .map(|at| (at, PropagationJobId(crate::db::Id(k.id))))
+    });
+    if seek != Seek::First && at.is_none() {
+        // A tampered cursor: the first page.
+        return list(c, t, status, Seek::First, per_page);
+    }
+    let jobs: Vec<PropagationJob> = crate::seek_by!(
+        base(),
+        seek,
+        true,
+        naming_propagation_jobs::created_at,
+        naming_propagation_jobs::id,
+        at
+    )
+    .limit(Seek::limit(per_page))
+    .select(PropagationJob::as_select())
+    .load(c)?;
+    let cursor = |j: &PropagationJob| Cursor::new(j.created_at.to_db_text(), j.id.0 .0);
+    let Some(page) = Keyset::from_rows(jobs, &seek, per_page, cursor) else {
+        return list(c, t, status, Seek::First, per_page);
+    };
+    let (next, prev) = (page.next, page.prev);
+    let jobs = page.items;
     let ids: Vec<StringId> = jobs
         .iter()
         .filter_map(|j| Spec::from_job(j).ok().map(|s| s.string))
@@ -194,7 +213,14 @@ pub fn list(
             }
         })
         .collect();
-    Ok(Paginated::new(items, params, per_page, total).with_query(&[("status", status)]))
+    Ok(Keyset {
+        items,
+        next,
+        prev,
+        base_query: String::new(),
+        total: None,
+    }
+    .with_query(&[("status", status)]))
 }
 
 /// A job's errors, unresolved first.

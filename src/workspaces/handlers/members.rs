@@ -10,7 +10,8 @@ use crate::error::{AppError, AppResult};
 use crate::jobs::email::Email;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, Ctx, Flash, HxRequest, Member, Owner, PageCtx, PageParams, Paginated, WorkspaceAdmin,
+    self as w, Ctx, Flash, HxRequest, Keyset, Member, Owner, PageCtx, PageParams, Paginated,
+    WorkspaceAdmin,
 };
 use crate::workspaces::invitations::{self, InvitationId, PendingInvitation};
 use crate::workspaces::member_list;
@@ -25,7 +26,7 @@ const INVITE_LINK_KEY: &str = "invite_link";
 struct MembersPage {
     page: PageCtx,
     slug: String,
-    members: Paginated<MemberRow>,
+    members: Keyset<MemberRow>,
     p: ListParams,
     seats_used: i64,
     /// Pending invitations (admins only): a second list with its own search
@@ -95,11 +96,7 @@ async fn render_members(
                 rows = invitations::pending(c, t, &q, INVITATIONS_PER_PAGE, offset)?.0;
             }
             let invitations = Paginated::new(rows, inv_params, INVITATIONS_PER_PAGE, total);
-            let total = member_list::member_search_count(c, t, &p)?;
-            let rows =
-                member_list::member_search(c, t, &p, PER_PAGE, p.page_params().offset(PER_PAGE))?;
-            let mut page = Paginated::new(rows, p.page_params(), PER_PAGE, total);
-            page.base_query = p.base_query();
+            let page = member_list::member_page(c, t, &p, PER_PAGE)?;
             Ok((page, invitations, queries::seats_used(c, t)?))
         })
     })
@@ -125,8 +122,10 @@ async fn render_members(
             if params.desc { "desc" } else { "asc" }.into(),
         ));
     }
-    if params.page > 1 {
-        inv_keep.push(("page".into(), params.page.to_string()));
+    if !params.after.is_empty() {
+        inv_keep.push(("after".into(), params.after.clone()));
+    } else if !params.before.is_empty() {
+        inv_keep.push(("before".into(), params.before.clone()));
     }
     let mut pager_keep: Vec<(&str, &str)> = inv_keep
         .iter()
@@ -177,19 +176,8 @@ pub async fn list(
         let m = member.clone();
         let p = params.clone();
         let members = web::block(move || {
-            m.conn()?.read(|c, t| {
-                let total = member_list::member_search_count(c, t, &p)?;
-                let rows = member_list::member_search(
-                    c,
-                    t,
-                    &p,
-                    PER_PAGE,
-                    p.page_params().offset(PER_PAGE),
-                )?;
-                let mut page = Paginated::new(rows, p.page_params(), PER_PAGE, total);
-                page.base_query = p.base_query();
-                Ok(page)
-            })
+            m.conn()?
+                .read(|c, t| member_list::member_page(c, t, &p, PER_PAGE))
         })
         .await??;
         return w::ok(&MembersTable {
@@ -210,7 +198,7 @@ pub async fn list(
 struct MembersTable {
     page: PageCtx,
     slug: String,
-    members: Paginated<MemberRow>,
+    members: Keyset<MemberRow>,
     me: crate::accounts::UserId,
     my_role: Role,
     roles: Vec<Role>,
@@ -221,11 +209,8 @@ struct MembersTable {
 pub async fn export_csv(admin: WorkspaceAdmin, req: HttpRequest) -> AppResult<HttpResponse> {
     let p = ListParams::parse(req.query_string());
     let m = admin.0.clone();
-    let rows = web::block(move || {
-        m.conn()?
-            .read(|c, t| member_list::member_search(c, t, &p, i64::MAX, 0))
-    })
-    .await??;
+    let rows =
+        web::block(move || m.conn()?.read(|c, t| member_list::member_all(c, t, &p))).await??;
     let mut body = w::csv_line(&["name", "email", "role", "joined"]);
     for r in &rows {
         body.push_str(&w::csv_line(&[

@@ -4,7 +4,7 @@
 
 use diesel::prelude::*;
 
-use crate::admin::list::{ListParams, Resource};
+use crate::admin::list::{ListParams, OffsetResource, Resource};
 use crate::admin::workspaces::lower;
 use crate::db::{DbConn, Id, MultiBackend};
 use crate::error::AppResult;
@@ -43,9 +43,7 @@ fn scoped(p: &ListParams) -> naming_platforms::BoxedQuery<'static, MultiBackend>
     q
 }
 
-impl Resource for Platforms {
-    type Row = PlatformRow;
-
+impl OffsetResource for Platforms {
     fn count(c: &mut DbConn, p: &ListParams) -> AppResult<i64> {
         Ok(scoped(p).count().get_result(c)?)
     }
@@ -98,6 +96,10 @@ impl Resource for Platforms {
             })
             .collect())
     }
+}
+
+impl Resource for Platforms {
+    type Row = PlatformRow;
 
     fn matching_ids(c: &mut DbConn, p: &ListParams) -> AppResult<Vec<Id>> {
         Ok(scoped(p)

@@ -1,0 +1,13 @@
+DROP INDEX naming_string_update_batches_seek_idx;
+DROP INDEX naming_propagation_jobs_seek_idx;
+DROP INDEX memberships_role_seek_idx;
+DROP INDEX memberships_joined_seek_idx;
+DROP INDEX tenants_status_seek_idx;
+DROP INDEX tenants_plan_seek_idx;
+DROP INDEX tenants_name_seek_idx;
+CREATE INDEX tenants_created_idx ON tenants (created_at);
+DROP INDEX tenants_created_seek_idx;
+DROP INDEX users_last_login_seek_idx;
+DROP INDEX users_name_seek_idx;
+CREATE INDEX users_created_idx ON users (created_at);
+DROP INDEX users_created_seek_idx;
