@@ -24,6 +24,8 @@ pub struct Config {
     pub job_workers: usize,
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
+    /// Longest a request may take to produce its response (zero: no limit).
+    pub request_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -68,6 +70,7 @@ impl Config {
             job_workers: 0,
             session_idle_minutes: 60 * 24 * 7,
             session_absolute_hours: 24 * 30,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

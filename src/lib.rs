@@ -125,6 +125,7 @@ pub fn build_app(
         ))
         .build();
     App::new()
+        .app_data(web::timeout::RequestTimeout(config.request_timeout))
         .app_data(state)
         .app_data(
             aw::FormConfig::default()
@@ -150,5 +151,6 @@ pub fn build_app(
         .wrap(from_fn(web::errors::render_errors))
         .wrap(session)
         .wrap(from_fn(web::headers::security_headers))
+        .wrap(from_fn(web::timeout::limit))
         .wrap(from_fn(web::logging::log_requests))
 }

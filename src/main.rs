@@ -100,6 +100,15 @@ struct ServeArgs {
     /// Background job worker threads.
     #[arg(long, global = true, env = "ATRIUM_JOB_WORKERS", default_value_t = 2)]
     job_workers: usize,
+    /// Longest a request may take to produce its response, in seconds (0: no
+    /// limit). Streamed downloads are not cut off once they have started.
+    #[arg(
+        long,
+        global = true,
+        env = "ATRIUM_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    request_timeout_secs: u64,
     /// HTTP worker threads (default: one per core).
     #[arg(long, global = true, env = "ATRIUM_HTTP_WORKERS")]
     http_workers: Option<usize>,
@@ -238,6 +247,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         job_workers: args.job_workers,
         session_idle_minutes: args.session_idle_minutes,
         session_absolute_hours: args.session_absolute_hours,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
     };
     if let Some(smtp) = &config.smtp_url {
         atrium::jobs::email::parse_url(smtp).map_err(|e| anyhow::anyhow!(e))?;
