@@ -163,8 +163,7 @@ mod tests {
         .await;
         let err = test::try_call_service(&app, test::TestRequest::get().uri("/slow").to_request())
             .await
-            .err()
-            .expect("timed out");
+            .expect_err("timed out");
         let res = err.error_response();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(res.headers().contains_key("content-security-policy"));
