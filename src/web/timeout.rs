@@ -161,9 +161,11 @@ mod tests {
                 .route("/trickle", web::get().to(trickle)),
         )
         .await;
-        let err = test::try_call_service(&app, test::TestRequest::get().uri("/slow").to_request())
-            .await
-            .expect_err("timed out");
+        let Err(err) =
+            test::try_call_service(&app, test::TestRequest::get().uri("/slow").to_request()).await
+        else {
+            panic!("the slow request was not stopped");
+        };
         let res = err.error_response();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert!(res.headers().contains_key("content-security-policy"));
