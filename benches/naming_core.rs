@@ -1,11 +1,13 @@
-//! Throughput of the naming core (compose, parse). `cargo bench --bench naming_core`
+//! Throughput of the naming core (compose, parse), and parsing against the
+//! most ambiguous rules we could build (many adjacent optional free-text
+//! parts, names with dozens of delimiters). `cargo bench --bench naming_core`
 //! prints numbers; it asserts nothing.
 
 use std::collections::HashMap;
 use std::hint::black_box;
 use std::time::Instant;
 
-use atrium::naming::core::{compose, parse, Part, PartKind};
+use atrium::naming::core::{compose, parse, Parser, Part, PartKind, Problem};
 
 fn part(dim: &str, values: &[&str], kind_text: bool) -> Part {
     Part {
@@ -80,4 +82,74 @@ fn main() {
         names.len(),
         secs
     );
+
+    pathological();
+}
+
+/// `n` optional free-text parts delimited by `delimiters` in turn, then a
+/// required LIST part (value "end") that the names never end with, so that no
+/// reading works and every one must be ruled out.
+fn ambiguous_rule(n: usize, delimiters: &[&str]) -> Vec<Part> {
+    let mut rule: Vec<Part> = (0..n)
+        .map(|i| Part {
+            dimension: format!("t{i}"),
+            prefix: String::new(),
+            suffix: String::new(),
+            delimiter: delimiters[i % delimiters.len()].into(),
+            required: false,
+            kind: PartKind::Text,
+        })
+        .collect();
+    rule.push(part("last", &["end"], false));
+    rule
+}
+
+fn pathological() {
+    let cases: Vec<(&str, Vec<Part>, Vec<String>)> = vec![
+        (
+            "9 optional TEXT parts, 31-part names",
+            ambiguous_rule(9, &["_"]),
+            (0..10_000)
+                .map(|i| format!("{}_x{i}", vec!["a"; 30].join("_")))
+                .collect(),
+        ),
+        (
+            "20 optional TEXT parts, 64-part names",
+            ambiguous_rule(20, &["_"]),
+            (0..10_000)
+                .map(|i| format!("{}_x{i}", vec!["a"; 63].join("_")))
+                .collect(),
+        ),
+        (
+            "20 optional TEXT parts, delimiters _ and __, 1,000-character names",
+            ambiguous_rule(20, &["_", "__"]),
+            (0..10_000)
+                .map(|i| {
+                    let mut s = "a_".repeat(330) + &"_".repeat(320);
+                    s.push_str(&format!("x{i}"));
+                    s
+                })
+                .collect(),
+        ),
+    ];
+    for (label, rule, names) in cases {
+        let t = Instant::now();
+        let mut parser = Parser::new(&rule);
+        let mut ambiguous = 0;
+        for name in &names {
+            let report = parser.parse(black_box(name));
+            if report
+                .problems
+                .iter()
+                .any(|(_, p)| *p == Problem::TooAmbiguous)
+            {
+                ambiguous += 1;
+            }
+        }
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "parse, {label}: {} names in {secs:.3} s ({ambiguous} too ambiguous to check)",
+            names.len()
+        );
+    }
 }

@@ -39,6 +39,8 @@ pub struct Config {
     pub signup_per_ip_hour: i64,
     /// Sign-ups allowed per hour across the instance (`ATRIUM_SIGNUP_PER_HOUR`).
     pub signup_per_hour: i64,
+    /// Longest a request may take to produce its response (zero: no limit).
+    pub request_timeout: std::time::Duration,
 }
 
 impl Config {
@@ -87,6 +89,7 @@ impl Config {
             hash_queue: crate::accounts::passwords::default_capacity(),
             signup_per_ip_hour: DEFAULT_SIGNUP_PER_IP_HOUR,
             signup_per_hour: DEFAULT_SIGNUP_PER_HOUR,
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -139,6 +139,7 @@ pub fn build_app(
         ))
         .build();
     App::new()
+        .app_data(web::timeout::RequestTimeout(config.request_timeout))
         .app_data(state)
         .app_data(
             aw::FormConfig::default()
@@ -164,6 +165,7 @@ pub fn build_app(
         .wrap(from_fn(web::errors::render_errors))
         .wrap(session)
         .wrap(from_fn(web::headers::security_headers))
+        .wrap(from_fn(web::timeout::limit))
         .wrap(from_fn(web::logging::log_requests))
         // Outermost, so a request's time and database account cover everything.
         .wrap(from_fn(metrics::middleware::track))

@@ -100,6 +100,15 @@ struct ServeArgs {
     /// Background job worker threads.
     #[arg(long, global = true, env = "ATRIUM_JOB_WORKERS", default_value_t = 2)]
     job_workers: usize,
+    /// Longest a request may take to produce its response, in seconds (0: no
+    /// limit). Streamed downloads are not cut off once they have started.
+    #[arg(
+        long,
+        global = true,
+        env = "ATRIUM_REQUEST_TIMEOUT_SECS",
+        default_value_t = 30
+    )]
+    request_timeout_secs: u64,
     /// HTTP worker threads (default: one per core).
     #[arg(long, global = true, env = "ATRIUM_HTTP_WORKERS")]
     http_workers: Option<usize>,
@@ -262,6 +271,7 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
             .unwrap_or_else(atrium::accounts::passwords::default_capacity),
         signup_per_ip_hour: args.signup_per_ip_hour,
         signup_per_hour: args.signup_per_hour,
+        request_timeout: std::time::Duration::from_secs(args.request_timeout_secs),
     };
     if let Some(smtp) = &config.smtp_url {
         atrium::jobs::email::parse_url(smtp).map_err(|e| anyhow::anyhow!(e))?;

@@ -24,6 +24,9 @@ use crate::schema::{naming_rules, naming_string_details, naming_strings, naming_
 
 /// Most strings one submission may generate (combinations multiply fast).
 pub const MAX_STRINGS: usize = 10_000;
+/// Most values one control may send (a multi-select): checked before any
+/// value is looked up.
+pub const MAX_CHOICES: usize = 1_000;
 
 /// What the submission form sends.
 #[derive(Debug, Clone, Default)]
@@ -107,7 +110,10 @@ pub fn plan(
     req: &GenerateRequest,
     today: NaiveDate,
 ) -> AppResult<Result<Plan, Vec<Problem>>> {
-    let mut problems = Vec::new();
+    let mut problems = too_many_choices(req);
+    if !problems.is_empty() {
+        return Ok(Err(problems));
+    }
     let rule: Rule = naming_rules::table
         .filter(naming_rules::tenant_id.eq(t))
         .filter(naming_rules::id.eq(req.rule))
@@ -273,7 +279,17 @@ pub fn plan(
                     }
                 }
             }
-            // One string per combination of the free dimensions' choices.
+            // One string per combination of the free dimensions' choices:
+            // count them before making any.
+            let count = free
+                .iter()
+                .fold(1usize, |n, (_, choices)| n.saturating_mul(choices.len()));
+            if strings.len().saturating_add(count) > MAX_STRINGS {
+                problems.push(Problem::general(format!(
+                    "This would generate more than {MAX_STRINGS} names: choose fewer values."
+                )));
+                return Ok(Err(problems));
+            }
             let mut combos: Vec<Vec<PlannedDetail>> = vec![fixed];
             for (_, choices) in &free {
                 let mut next = Vec::with_capacity(combos.len() * choices.len());
@@ -285,12 +301,6 @@ pub fn plan(
                     }
                 }
                 combos = next;
-                if strings.len() + combos.len() > MAX_STRINGS {
-                    problems.push(Problem::general(format!(
-                        "This would generate more than {MAX_STRINGS} names: choose fewer values."
-                    )));
-                    return Ok(Err(problems));
-                }
             }
             for mut details in combos {
                 // Keep the rule's order.
@@ -377,6 +387,24 @@ pub fn plan(
     } else {
         Ok(Err(problems))
     }
+}
+
+/// Controls that sent more than [`MAX_CHOICES`] values, each said beside
+/// its control.
+fn too_many_choices(req: &GenerateRequest) -> Vec<Problem> {
+    req.choices
+        .iter()
+        .filter(|(_, values)| values.len() > MAX_CHOICES)
+        .map(|((field, dimension), values)| Problem {
+            field: Some(*field),
+            dimension: Some(*dimension),
+            message: format!(
+                "{} values chosen here: choose at most {MAX_CHOICES}.",
+                values.len()
+            ),
+            existing: None,
+        })
+        .collect()
 }
 
 /// Required dimensions that no level chose and none can inherit (the

@@ -19,6 +19,7 @@ use crate::naming::models::{PlatformId, Rule, RuleId};
 use crate::schema::{naming_platforms, naming_rule_details, naming_rules, naming_strings};
 use crate::web::{PageParams, Paginated};
 
+pub use builder::MAX_PARTS;
 pub use edit::{create, duplicate, make_default, set_status, update, RuleInput};
 pub use usage::{delete, usage, Usage};
 

@@ -30,7 +30,7 @@ struct ErrorFragment<'a> {
 }
 
 /// Renders the error page for `info`.
-fn render(
+pub(crate) fn render(
     info: &ErrorInfo,
     request_id: &str,
     htmx: bool,

@@ -16,7 +16,13 @@ pub async fn security_headers(
         .app_data::<web::Data<AppState>>()
         .is_some_and(|s| s.config.is_https());
     let mut res = next.call(req).await?;
-    let h = res.headers_mut();
+    apply(res.headers_mut(), https);
+    Ok(res)
+}
+
+/// Sets the security headers on `h` (also used by responses made outside
+/// this middleware, such as the request-timeout page).
+pub fn apply(h: &mut actix_web::http::header::HeaderMap, https: bool) {
     let set = |h: &mut actix_web::http::header::HeaderMap, k: &'static str, v: &'static str| {
         h.insert(HeaderName::from_static(k), HeaderValue::from_static(v));
     };
@@ -32,5 +38,4 @@ pub async fn security_headers(
             "max-age=31536000; includeSubDomains",
         );
     }
-    Ok(res)
 }

@@ -11,6 +11,7 @@ pub mod logging;
 pub mod page;
 pub mod pagination;
 pub mod stream;
+pub mod timeout;
 
 pub use crate::accounts::CurrentUser;
 pub use extract::{Editor, HxRequest, MaybeUser, Member, Owner, Superadmin, WorkspaceAdmin};
@@ -46,9 +47,15 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// Quotes a CSV field when needed (RFC 4180), and defuses spreadsheet formulas.
+/// First characters that make a spreadsheet read a cell as a formula: the
+/// four operators, and tab or carriage return (which spreadsheets skip
+/// before an operator), as OWASP's CSV-injection guidance lists them.
+pub const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// Quotes a CSV field when needed (RFC 4180), and defuses spreadsheet formulas
+/// (a leading `'` before any of [`FORMULA_LEADS`]).
 pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(['=', '+', '-', '@']) {
+    let s = if s.starts_with(FORMULA_LEADS) {
         format!("'{s}")
     } else {
         s.to_string()
@@ -138,4 +145,23 @@ pub fn ok<T: askama::Template>(t: &T) -> Result<HttpResponse, crate::error::AppE
 /// 422 with the template (a form with messages).
 pub fn invalid<T: askama::Template>(t: &T) -> Result<HttpResponse, crate::error::AppError> {
     html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_starting_like_a_formula_are_defused() {
+        for v in ["=1+1", "+1", "-1", "@SUM(A1)"] {
+            assert_eq!(csv_field(v), format!("'{v}"));
+        }
+        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
+        assert_eq!(csv_field("\r@SUM(A1)"), "\"'\r@SUM(A1)\"");
+        assert_eq!(csv_field("\t-2"), "'\t-2");
+        assert_eq!(csv_field("\r+3"), "\"'\r+3\"");
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a=b"), "a=b");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+    }
 }

@@ -250,3 +250,31 @@ async fn a_long_import_preview_pages_100_lines_at_a_time_and_still_applies_every
     assert_eq!(applied.status, StatusCode::SEE_OTHER);
     assert_eq!(values_of(&w, &dim).len(), 250);
 }
+
+#[actix_web::test]
+async fn the_csv_export_defuses_formulas_behind_a_leading_tab_or_carriage_return() {
+    let mut w = workspace().await;
+    let dim = dimension(&mut w, "Source", "LIST", "").await;
+    value(&mut w, &dim, &[("value", "tabbed"), ("label", "plain")]).await;
+    value(&mut w, &dim, &[("value", "returned"), ("label", "plain")]).await;
+    // The form trims what is typed; an import or an older version may not
+    // have: put the leading tab and carriage return in directly.
+    w.app.raw_exec(
+        "UPDATE naming_dimension_values SET description = \
+         '\t=HYPERLINK(\"http://evil.example\")' WHERE value = 'tabbed'",
+    );
+    w.app.raw_exec(
+        "UPDATE naming_dimension_values SET description = '\r@SUM(A1)' \
+         WHERE value = 'returned'",
+    );
+    let base = format!("/w/{}/naming/dimensions/{dim}", w.slug);
+    let export = w.ann.get(&format!("{base}/values.csv")).await;
+    assert_eq!(export.status, StatusCode::OK);
+    assert!(
+        export.contains(",\"'\t=HYPERLINK(\"\"http://evil.example\"\")\","),
+        "{:?}",
+        export.body
+    );
+    assert!(export.contains("\"'\r@SUM(A1)\""), "{:?}", export.body);
+    assert!(!export.contains("\"\t="), "{:?}", export.body);
+}

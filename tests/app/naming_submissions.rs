@@ -562,3 +562,53 @@ async fn another_workspaces_member_gets_404_on_every_submission_route_and_sees_n
     );
     assert_eq!(count(&w.app, "naming_submissions"), 1);
 }
+
+#[actix_web::test]
+async fn a_control_sending_thousands_of_values_is_422_beside_it_before_any_combination_is_made() {
+    let mut w = world().await;
+    let mut form = meta_form(&w.demo, "Huge", &["de"], "spring", &["broad"], "video1");
+    let campaign = atrium::naming::demo::META_CAMPAIGN;
+    let ad_set = atrium::naming::demo::META_AD_SET;
+    let country = (
+        format!("v.{campaign}.{}", w.demo.dim("Country")),
+        w.demo.value("Country", "de").to_string(),
+    );
+    let audience = (
+        format!("v.{ad_set}.{}", w.demo.dim("Audience")),
+        w.demo.value("Audience", "broad").to_string(),
+    );
+    // 100 countries × 2,000 audiences, about 240 KB of form.
+    form.extend(std::iter::repeat_n(country, 99));
+    form.extend(std::iter::repeat_n(audience, 1_999));
+    let res = w
+        .ann
+        .post(
+            &format!("/w/{}/naming/submissions", w.slug),
+            &as_form(&form),
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        &res.body[..res.body.len().min(3000)]
+    );
+    assert!(
+        res.contains("<span class=\"field-error\">2000 values chosen here: choose at most 1000."),
+        "{}",
+        &res.body[..res.body.len().min(3000)]
+    );
+    assert!(
+        res.contains("value=\"spring\"") && res.contains("value=\"Huge\""),
+        "input kept"
+    );
+    assert_eq!(count(&w.app, "naming_submissions"), 0);
+    let res = w
+        .ann
+        .post(
+            &format!("/w/{}/naming/submissions/preview", w.slug),
+            &as_form(&form),
+        )
+        .await;
+    assert!(res.contains("2000 values chosen here"), "{}", res.body);
+}

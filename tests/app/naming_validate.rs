@@ -356,3 +356,125 @@ async fn another_workspaces_member_gets_404_and_cannot_check_against_a_foreign_r
     assert_eq!(res.status, StatusCode::NOT_FOUND);
     assert!(!res.contains("Channel"));
 }
+
+/// Rule "Loose" on Meta: Campaign = `optional` optional free-text parts then
+/// a required Channel (fb), all delimited by "_". Returns the target key.
+async fn loose_rule(w: &mut Ws, optional: usize) -> String {
+    let s = w.slug.clone();
+    let id = create_rule(&mut w.ann, &s, "Loose", META, true).await;
+    for i in 0..optional {
+        let d = dimension(&w.app, w.tenant, &format!("Free{i}"), "TEXT").to_string();
+        let res = w
+            .ann
+            .post(
+                &format!("/w/{s}/naming/rules/{id}/fields/{CAMPAIGN}/parts"),
+                &[
+                    ("dimension_id", d.as_str()),
+                    ("prefix", ""),
+                    ("suffix", ""),
+                    ("delimiter", "_"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+    let ch = dimension(&w.app, w.tenant, "Channel", "LIST");
+    value(&w.app, w.tenant, ch, "fb", None);
+    add_part(&mut w.ann, &s, &id, CAMPAIGN, ch, "_").await;
+    format!("{id}:{CAMPAIGN}")
+}
+
+#[actix_web::test]
+async fn names_that_can_be_read_countless_ways_are_answered_and_the_worst_are_too_ambiguous() {
+    let mut w = workspace().await;
+    let s = w.slug.clone();
+    // Nine optional free-text parts and 31-part names: the old backtracking
+    // parser did not finish one such name in a minute.
+    let key = loose_rule(&mut w, 9).await;
+    let segments = vec!["a"; 30].join("_");
+    let names: Vec<String> = (0..50)
+        .map(|i| format!("{segments}_x{i}"))
+        .chain(["a_b_fb".to_string()])
+        .collect();
+    let res = w
+        .ann
+        .post(
+            &format!("/w/{s}/naming/validate"),
+            &[
+                ("target", key.as_str()),
+                ("names", &names.join("\n")),
+                ("format", "csv"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let rows = csv_rows(&res.body);
+    assert_eq!(rows.len(), 51);
+    let ok = rows.iter().find(|r| r[1] == "a_b_fb").expect("a_b_fb");
+    assert_eq!(ok[2], "yes", "{ok:?}");
+    let bad = rows.iter().find(|r| r[1] == names[0]).expect("first name");
+    assert_eq!(
+        (bad[2].as_str(), bad[3].as_str()),
+        ("no", "Channel"),
+        "{bad:?}"
+    );
+
+    // Nineteen such parts and a 300-part name: over the step budget, said so.
+    let mut w = workspace().await;
+    let s = w.slug.clone();
+    let key = loose_rule(&mut w, 19).await;
+    let worst = format!("{}_x", vec!["a"; 300].join("_"));
+    let res = w
+        .ann
+        .post(
+            &format!("/w/{s}/naming/validate"),
+            &[("target", key.as_str()), ("names", &format!("{worst}\nfb"))],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert!(res.contains("Too ambiguous"), "{}", res.body);
+    assert!(res.contains("too many ways"));
+    assert!(res.contains("<strong>1</strong> <span class=\"muted\">conform</span>"));
+}
+
+#[actix_web::test]
+async fn an_overlong_name_is_refused_before_checking_with_input_kept() {
+    let (mut w, key) = setup().await;
+    let s = w.slug.clone();
+    let long = "fb_".repeat(400);
+    let res = w
+        .ann
+        .post(
+            &format!("/w/{s}/naming/validate"),
+            &[
+                ("target", key.as_str()),
+                ("names", &format!("fb_de\n{long}")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.contains("Name 2 is longer than 1000 characters"),
+        "{}",
+        res.body
+    );
+    assert!(res.contains("fb_de\nfb_fb_"), "input kept");
+}
+
+#[actix_web::test]
+async fn a_field_takes_at_most_twenty_parts() {
+    let mut w = workspace().await;
+    let s = w.slug.clone();
+    let key = loose_rule(&mut w, 19).await;
+    let (id, _) = key.split_once(':').expect("key");
+    let d = dimension(&w.app, w.tenant, "OneTooMany", "TEXT").to_string();
+    let res = w
+        .ann
+        .post(
+            &format!("/w/{s}/naming/rules/{id}/fields/{CAMPAIGN}/parts"),
+            &[("dimension_id", d.as_str()), ("delimiter", "_")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.contains("already has 20 parts"), "{}", res.body);
+}

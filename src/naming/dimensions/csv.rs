@@ -112,7 +112,7 @@ pub fn parse(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
 /// Undoes the export's spreadsheet-formula guard (`'=…` back to `=…`).
 fn unguard(s: &str) -> &str {
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@']) => rest,
+        Some(rest) if rest.starts_with(crate::web::FORMULA_LEADS) => rest,
         _ => s,
     }
 }

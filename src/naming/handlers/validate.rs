@@ -6,7 +6,9 @@
 //! more than the 256 KiB urlencoded limit), with the CSRF token in the
 //! action URL; a small urlencoded post works too. Paging re-posts the same
 //! form (the names stay in the textarea): parsing 10,000 names takes the core
-//! a few hundredths of a second, so nothing is stored between pages.
+//! a few hundredths of a second, so nothing is stored between pages. The
+//! input is bounded before any parsing (names, bytes, characters per name,
+//! parts per field) and each name's search has a step budget.
 
 use actix_multipart::Multipart;
 use actix_web::http::header;
@@ -259,15 +261,8 @@ pub async fn run(
     let list = names::names_from_text(&form.names);
     if form.names.len() > names::MAX_BYTES {
         errors.add("names", too_large());
-    } else if list.len() > names::MAX_NAMES {
-        errors.add(
-            "names",
-            format!(
-                "That is {} names: check at most {} at a time.",
-                list.len(),
-                names::MAX_NAMES
-            ),
-        );
+    } else if let Some(message) = names::check_input(&list) {
+        errors.add("names", message);
     } else if list.is_empty() && errors.get("file").is_none() {
         errors.add(
             "names",
@@ -281,8 +276,10 @@ pub async fn run(
     if !errors.is_empty() {
         return render(&ctx, &member, targets_list, form, errors, None);
     }
+    // Load the parts, give the connection back, then parse: parsing never
+    // holds a pooled connection or a transaction.
     let m = member.clone();
-    let (target, results) = web::block(move || {
+    let (target, parts) = web::block(move || {
         m.conn()?.read(|c, t| {
             let rule = rules::find(c, t, rule_id)?;
             let field = catalogue::field(c, field_id)?;
@@ -290,11 +287,15 @@ pub async fn run(
                 return Err(AppError::NotFound);
             }
             let parts = RuleParts::load(c, t, rule_id)?.core_parts(field_id, today());
-            let target = names::Target { rule, field };
-            Ok((target.label(), names::check(&parts, &list)))
+            Ok((names::Target { rule, field }.label(), parts))
         })
     })
     .await??;
+    if let Some(message) = names::check_parts(&parts) {
+        errors.add("target", message);
+        return render(&ctx, &member, targets_list, form, errors, None);
+    }
+    let results = web::block(move || names::check(&parts, &list)).await?;
     if form.csv {
         return Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")

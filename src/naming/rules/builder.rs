@@ -28,6 +28,9 @@ pub use part_edits::{add_part, move_part, remove_part, update_part};
 /// Longest delimiter, prefix and suffix (the columns' checks).
 pub const MAX_DELIMITER: usize = 10;
 pub const MAX_AFFIX: usize = 20;
+/// Most parts one field of a rule may have. Real conventions use about a
+/// dozen; the cap bounds the name parser's work (states grow with parts²).
+pub const MAX_PARTS: usize = 20;
 
 /// What a part's form sends (add and edit).
 #[derive(Debug, Clone, serde::Deserialize)]

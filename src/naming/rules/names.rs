@@ -16,6 +16,42 @@ use crate::schema::{naming_fields, naming_rule_details, naming_rules};
 pub const MAX_NAMES: usize = 10_000;
 /// Largest input (pasted text or uploaded file).
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Longest name checked, in characters (the strings Atrium generates have
+/// at most 255): the parser's work grows with a name's length.
+pub const MAX_NAME_CHARS: usize = 1_000;
+
+/// Why a list of names can't be checked as sent (said beside the names box),
+/// checked before any parsing starts.
+pub fn check_input(names: &[String]) -> Option<String> {
+    if names.len() > MAX_NAMES {
+        return Some(format!(
+            "That is {} names: check at most {MAX_NAMES} at a time.",
+            names.len()
+        ));
+    }
+    let (line, _) = names
+        .iter()
+        .enumerate()
+        .find(|(_, n)| n.len() > MAX_NAME_CHARS && n.chars().count() > MAX_NAME_CHARS)?;
+    Some(format!(
+        "Name {} is longer than {MAX_NAME_CHARS} characters: no name of a naming \
+         convention is that long. Check that the names are one per line.",
+        line + 1
+    ))
+}
+
+/// Why a field's parts can't be checked against (more parts than a rule may
+/// have: an old rule from before the limit).
+pub fn check_parts(parts: &[Part]) -> Option<String> {
+    (parts.len() > crate::naming::rules::MAX_PARTS).then(|| {
+        format!(
+            "This field has {} parts; names can be checked against at most {}. \
+             Remove some parts in the rule builder.",
+            parts.len(),
+            crate::naming::rules::MAX_PARTS
+        )
+    })
+}
 
 /// A rule and one of its fields that has parts: what names are checked against.
 #[derive(Debug, Clone)]
@@ -199,16 +235,24 @@ pub fn describe(parts: &[Part], dimension: &str, problem: &Problem) -> (&'static
             "Trailing text",
             format!("“{s}” is left over after the last part."),
         ),
+        Problem::TooAmbiguous => (
+            "Too ambiguous",
+            "This name can be read in too many ways against the rule to check it: \
+             the rule's optional free-text parts can each take almost any stretch of it."
+                .to_string(),
+        ),
     }
 }
 
-/// Checks every name against the parts (pure: no database).
+/// Checks every name against the parts (pure: no database; run it with no
+/// connection held). Each name's work is capped by `core::STEP_BUDGET`.
 pub fn check(parts: &[Part], names: &[String]) -> Vec<NameResult> {
+    let mut parser = core::Parser::new(parts);
     names
         .iter()
         .enumerate()
         .map(|(i, name)| {
-            let report = core::parse(parts, name);
+            let report = parser.parse(name);
             let (part, kind, why) = match report.problems.first() {
                 Some((dim, problem)) => {
                     let (kind, why) = describe(parts, dim, problem);

@@ -88,6 +88,14 @@ pub fn add_part(
         Err(_) => None,
     };
     match &dimension {
+        _ if existing.len() >= super::MAX_PARTS => errors.add(
+            "dimension_id",
+            format!(
+                "{} already has {} parts, the most a field may have.",
+                field.name,
+                super::MAX_PARTS
+            ),
+        ),
         None => errors.add("dimension_id", "Choose a dimension."),
         Some(d) if existing.iter().any(|e| e.dimension_id == d.id) => errors.add(
             "dimension_id",
