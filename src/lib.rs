@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod exports;
+pub mod files;
 pub mod jobs;
 pub mod naming;
 pub mod router;

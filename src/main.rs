@@ -202,6 +202,8 @@ fn main() -> anyhow::Result<()> {
 
 fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // Before the database, key or any upload is written: 0700 folder, 0600 files.
+    atrium::files::prepare_data_dir(&global.data_dir)?;
     let url = database_url(global);
     // Refuse a role that bypasses RLS before migrations create tables it would own.
     {

@@ -9,9 +9,9 @@ use std::pin::Pin;
 use actix_session::{Session, SessionExt};
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::error::PayloadError;
 use actix_web::http::Method;
 use actix_web::middleware::Next;
-use actix_web::error::PayloadError;
 use actix_web::{web, Error, HttpMessage, ResponseError};
 use futures_util::{Stream, StreamExt};
 
@@ -132,7 +132,8 @@ fn first_part(body: &[u8], boundary: &str) -> FirstPart {
             name.trim().eq_ignore_ascii_case("content-disposition")
                 && value.split(';').any(|param| {
                     param.trim().split_once('=').is_some_and(|(k, v)| {
-                        k.trim().eq_ignore_ascii_case("name") && v.trim().trim_matches('"') == "csrf_token"
+                        k.trim().eq_ignore_ascii_case("name")
+                            && v.trim().trim_matches('"') == "csrf_token"
                     })
                 })
         })
@@ -231,7 +232,10 @@ pub async fn check(
             };
             sent = form_token(&body);
             req.set_payload(Payload::from(body));
-        } else if req.content_type().eq_ignore_ascii_case("multipart/form-data") {
+        } else if req
+            .content_type()
+            .eq_ignore_ascii_case("multipart/form-data")
+        {
             sent = match multipart_token(&mut req).await {
                 Ok(t) => t,
                 Err(e) => return reject(req, e),
@@ -276,6 +280,9 @@ mod tests {
         assert!(matches!(first_part(later, "XyZ"), FirstPart::Absent));
         assert!(matches!(first_part(BODY, "Other"), FirstPart::Absent));
         let filename_only = b"--XyZ\r\nContent-Disposition: form-data; filename=\"csrf_token\"\r\n\r\nabc\r\n--XyZ--\r\n";
-        assert!(matches!(first_part(filename_only, "XyZ"), FirstPart::Absent));
+        assert!(matches!(
+            first_part(filename_only, "XyZ"),
+            FirstPart::Absent
+        ));
     }
 }

@@ -91,7 +91,8 @@ mod tests {
 
     #[test]
     fn invitation_and_reset_tokens_are_redacted_from_logged_paths() {
-        let token = "0190a1b2c3d4e5f60718293a4b5c6d7e0123456789abcdef0123456789abcdef0123456789abcdef";
+        let token =
+            "0190a1b2c3d4e5f60718293a4b5c6d7e0123456789abcdef0123456789abcdef0123456789abcdef";
         assert_eq!(redact(&format!("/invite/{token}")), "/invite/[redacted]");
         assert_eq!(redact(&format!("/reset/{token}")), "/reset/[redacted]");
         assert_eq!(redact(&format!("/reset/{token}/x")), "/reset/[redacted]/x");
