@@ -17,6 +17,7 @@ pub mod seed;
 pub mod web;
 pub mod workspaces;
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -44,6 +45,8 @@ pub struct AppState {
     /// Instance settings, refreshed from the database every few seconds by
     /// `serve` (so every server follows an admin's change) and at once on save.
     settings: RwLock<InstanceSettings>,
+    /// Set once ignored forwarding headers have been logged (`web::proxy`).
+    pub forwarding_noted: AtomicBool,
 }
 
 impl AppState {
@@ -57,6 +60,7 @@ impl AppState {
             backend,
             started: Instant::now(),
             settings: RwLock::new(settings),
+            forwarding_noted: AtomicBool::new(false),
         };
         if let Err(e) = state.refresh_settings() {
             tracing::warn!(error = %e, "instance settings not loaded; using defaults");

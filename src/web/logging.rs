@@ -22,6 +22,10 @@ pub async fn log_requests(
     req.extensions_mut().insert(RequestId(id.clone()));
     let method = req.method().clone();
     let path = redact(req.path());
+    if let Some(state) = req.app_data::<actix_web::web::Data<crate::AppState>>() {
+        let peer = req.peer_addr().map(|a| a.ip());
+        super::proxy::note_ignored_forwarding(state, peer, req.headers());
+    }
     let result = next.call(req).await;
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     match result {

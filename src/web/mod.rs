@@ -10,6 +10,7 @@ pub mod headers;
 pub mod logging;
 pub mod page;
 pub mod pagination;
+pub mod proxy;
 pub mod stream;
 
 pub use crate::accounts::CurrentUser;

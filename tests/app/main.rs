@@ -9,6 +9,7 @@ mod admin;
 mod admin_lists;
 mod admin_settings;
 mod audit;
+mod client_ip;
 mod exports;
 mod file_modes;
 mod housekeeping;
