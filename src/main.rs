@@ -87,8 +87,9 @@ struct ServeArgs {
         default_value = "atrium@localhost"
     )]
     smtp_from: String,
-    /// Take the client address from X-Forwarded-For / Forwarded (only behind a
-    /// proxy that sets them; otherwise clients could pick their own address).
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For
+    /// (the right-most entry that is not a trusted proxy, and only on a
+    /// connection from a trusted proxy).
     #[arg(long, global = true, env = "ATRIUM_TRUST_PROXY")]
     trust_proxy: bool,
     /// Comma-separated addresses or CIDR blocks of the proxies whose
