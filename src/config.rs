@@ -23,8 +23,12 @@ pub struct Config {
     pub smtp_url: Option<String>,
     pub smtp_from: String,
     pub allow_rls_bypass: bool,
-    /// Client addresses from X-Forwarded-For / Forwarded.
+    /// Client addresses from X-Forwarded-For (see `web::proxy`).
     pub trust_proxy: bool,
+    /// The proxies whose forwarding headers count (`ATRIUM_TRUSTED_PROXIES`).
+    pub trusted_proxies: Vec<crate::web::proxy::Cidr>,
+    /// Read `Forwarded` (RFC 7239) instead of `X-Forwarded-For`.
+    pub trust_forwarded_header: bool,
     pub pool_size: u32,
     pub job_workers: usize,
     pub session_idle_minutes: i64,
@@ -81,6 +85,8 @@ impl Config {
             smtp_from: "atrium@localhost".into(),
             allow_rls_bypass: false,
             trust_proxy: false,
+            trusted_proxies: crate::web::proxy::default_trusted_proxies(),
+            trust_forwarded_header: false,
             pool_size: 8,
             job_workers: 0,
             session_idle_minutes: 60 * 24 * 7,

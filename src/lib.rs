@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod exports;
+pub mod files;
 pub mod jobs;
 pub mod metrics;
 pub mod modules;
@@ -19,6 +20,7 @@ pub mod support;
 pub mod web;
 pub mod workspaces;
 
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
@@ -50,6 +52,8 @@ pub struct AppState {
     /// Instance settings, refreshed from the database every few seconds by
     /// `serve` (so every server follows an admin's change) and at once on save.
     settings: RwLock<InstanceSettings>,
+    /// Set once ignored forwarding headers have been logged (`web::proxy`).
+    pub forwarding_noted: AtomicBool,
 }
 
 impl AppState {
@@ -70,6 +74,7 @@ impl AppState {
             started: Instant::now(),
             hasher,
             settings: RwLock::new(settings),
+            forwarding_noted: AtomicBool::new(false),
         };
         if let Err(e) = state.refresh_settings() {
             tracing::warn!(error = %e, "instance settings not loaded; using defaults");

@@ -87,10 +87,23 @@ struct ServeArgs {
         default_value = "atrium@localhost"
     )]
     smtp_from: String,
-    /// Take the client address from X-Forwarded-For / Forwarded (only behind a
-    /// proxy that sets them; otherwise clients could pick their own address).
+    /// Behind a reverse proxy: take the client address from X-Forwarded-For
+    /// (the right-most entry that is not a trusted proxy, and only on a
+    /// connection from a trusted proxy).
     #[arg(long, global = true, env = "ATRIUM_TRUST_PROXY")]
     trust_proxy: bool,
+    /// Comma-separated addresses or CIDR blocks of the proxies whose
+    /// forwarding headers count (with --trust-proxy).
+    #[arg(
+        long,
+        global = true,
+        env = "ATRIUM_TRUSTED_PROXIES",
+        default_value = "127.0.0.0/8,::1"
+    )]
+    trusted_proxies: String,
+    /// With --trust-proxy, read the `Forwarded` header instead of X-Forwarded-For.
+    #[arg(long, global = true, env = "ATRIUM_TRUST_FORWARDED_HEADER")]
+    trust_forwarded_header: bool,
     /// Start even though the Postgres role bypasses row-level security.
     #[arg(long, global = true)]
     allow_rls_bypass: bool,
@@ -229,6 +242,8 @@ fn main() -> anyhow::Result<()> {
 
 fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
+    // Before the database, key or any upload is written: 0700 folder, 0600 files.
+    atrium::files::prepare_data_dir(&global.data_dir)?;
     let url = database_url(global);
     // Refuse a role that bypasses RLS before migrations create tables it would own.
     {
@@ -249,6 +264,8 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     let applied = migrate(global)?;
+    let trusted_proxies = atrium::web::proxy::parse_cidrs(&args.trusted_proxies)
+        .map_err(|e| anyhow::anyhow!("ATRIUM_TRUSTED_PROXIES: {e}"))?;
     let secret = load_or_create_secret(args.secret_key.as_deref(), &global.data_dir)?;
     let config = Config {
         database_url: url.clone(),
@@ -261,6 +278,8 @@ fn serve(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         smtp_from: args.smtp_from.clone(),
         allow_rls_bypass: args.allow_rls_bypass,
         trust_proxy: args.trust_proxy,
+        trusted_proxies,
+        trust_forwarded_header: args.trust_forwarded_header,
         pool_size: args.pool_size,
         job_workers: args.job_workers,
         session_idle_minutes: args.session_idle_minutes,

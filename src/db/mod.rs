@@ -192,6 +192,28 @@ pub(crate) fn sqlite_setup(conn: &mut SqliteConnection) -> QueryResult<()> {
     )
 }
 
+/// Locks one tenant row until the transaction ends, so that a read-check-write
+/// on it (accepting an invitation) cannot interleave with another. Postgres
+/// needs `SELECT … FOR UPDATE`; on SQLite a write transaction (`BEGIN
+/// IMMEDIATE`) already holds the whole database, so there is nothing to do.
+/// `table` is a fixed name from the code, never user input.
+pub fn lock_tenant_row(
+    c: &mut DbConn,
+    table: &'static str,
+    tenant: TenantId,
+    id: Id,
+) -> Result<(), AppError> {
+    if let DbConn::Pg(_) = c {
+        diesel::sql_query(format!(
+            "SELECT 1 FROM {table} WHERE tenant_id = $1 AND id = $2 FOR UPDATE"
+        ))
+        .bind::<sql::Uuid, _>(tenant)
+        .bind::<sql::Uuid, _>(id)
+        .execute(c)?;
+    }
+    Ok(())
+}
+
 /// Whether the Postgres role we are connected as ignores row-level security
 /// (superuser or `BYPASSRLS`).
 pub fn role_bypasses_rls(conn: &mut DbConn) -> Result<Option<String>, AppError> {

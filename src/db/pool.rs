@@ -153,15 +153,18 @@ impl ManageConnection for ConnManager {
     }
 }
 
-/// Builds the pool for `url`, creating the SQLite file's folder when needed.
+/// Builds the pool for `url`, creating the SQLite file (0600) and its folder
+/// (0700) when needed.
 pub fn connect_pool(url: &str, max_size: u32) -> Result<Pool, AppError> {
     let backend = Backend::from_url(url);
-    if backend == Backend::Sqlite {
-        let path = std::path::Path::new(sqlite_path(url));
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
-        }
+    let path = std::path::Path::new(sqlite_path(url));
+    // `:memory:` and `file:` URIs are SQLite's business, not a file of ours.
+    if backend == Backend::Sqlite
+        && !url.contains(":memory:")
+        && !sqlite_path(url).starts_with("file:")
+    {
+        crate::files::prepare_sqlite_file(path)
+            .map_err(|e| AppError::internal(format!("cannot create {}: {e}", path.display())))?;
     }
     let manager = ConnManager {
         url: url.to_string(),

@@ -7,8 +7,8 @@
 pub mod email;
 pub mod handlers;
 pub mod housekeeping;
-pub mod stats;
 pub mod outbox;
+pub mod stats;
 pub mod worker;
 
 use chrono::Duration;

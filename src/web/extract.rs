@@ -42,16 +42,14 @@ pub struct RequestMeta {
 
 impl RequestMeta {
     pub fn from_req(req: &HttpRequest) -> Self {
-        let trust_proxy = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|s| s.config.trust_proxy);
-        let info = req.connection_info();
-        let addr = if trust_proxy {
-            info.realip_remote_addr()
-        } else {
-            info.peer_addr()
+        // Always a parsed address (≤ 39 characters), never header text.
+        let ip = match (req.peer_addr(), req.app_data::<web::Data<AppState>>()) {
+            (Some(peer), Some(s)) => {
+                super::proxy::client_ip(&s.config, peer.ip(), req.headers()).to_string()
+            }
+            (Some(peer), None) => peer.ip().to_canonical().to_string(),
+            (None, _) => "unknown".to_string(),
         };
-        let ip = addr.unwrap_or("unknown").to_string();
         let user_agent = req
             .headers()
             .get("user-agent")

@@ -10,6 +10,7 @@ pub mod headers;
 pub mod logging;
 pub mod page;
 pub mod pagination;
+pub mod proxy;
 pub mod stream;
 pub mod timeout;
 
@@ -31,12 +32,61 @@ pub fn sha256_hex(s: &str) -> String {
     hex::encode(Sha256::digest(s.as_bytes()))
 }
 
-/// A local path safe to redirect to after login (no scheme, no `//host`).
+/// A local path safe to redirect to after login, else `/`.
+///
+/// Browsers forgive a lot in a `Location`: they drop tabs and newlines and read
+/// `\\` as `/`, so `/<TAB>/evil.example` or `/\\evil.example` lands on another
+/// host. Only a path that starts with exactly one `/` and holds no control
+/// character, whitespace or backslash is kept, and its path part must stay so
+/// once percent-decoded (`/%2F/evil.example`). The query may hold encoded
+/// spaces (a search), since it cannot change the host.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n) if is_local_path(n) => n.to_string(),
         _ => "/".to_string(),
     }
+}
+
+/// Longest `next` kept; a real page address is far shorter.
+const MAX_NEXT: usize = 2048;
+
+fn is_local_path(n: &str) -> bool {
+    let clean = |s: &[u8]| {
+        s.first() == Some(&b'/')
+            && !matches!(s.get(1), Some(b'/' | b'\\'))
+            && !s
+                .iter()
+                .any(|&b| b == b'\\' || b.is_ascii_whitespace() || b.is_ascii_control())
+    };
+    if n.len() > MAX_NEXT || !clean(n.as_bytes()) || n.chars().any(char::is_whitespace) {
+        return false;
+    }
+    let path = n.split(['?', '#']).next().unwrap_or_default();
+    let decoded = percent_decode(path.as_bytes());
+    // Unicode whitespace (e.g. U+3000) decoded from the path is refused as well.
+    clean(&decoded) && !String::from_utf8_lossy(&decoded).contains(char::is_whitespace)
+}
+
+/// Decodes `%XX` escapes; a malformed escape is kept as it is.
+fn percent_decode(s: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(s.len());
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' {
+            if let (Some(h), Some(l)) = (
+                s.get(i + 1).copied().and_then(hex),
+                s.get(i + 2).copied().and_then(hex),
+            ) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    out
 }
 
 /// 303 See Other to `to`; for htmx requests also `HX-Redirect` so the whole page moves.

@@ -298,6 +298,17 @@ pub fn accept(
     meta: &RequestMeta,
 ) -> AppResult<String> {
     token_conn(pool, token)?.write(|c, tenant| {
+        // Lock first, read after: two accepts of one link (or an accept and a
+        // withdrawal) that both read "unused" before either wrote would both
+        // succeed and overshoot the seat limit. The workspace row comes first,
+        // the order every seat change takes (see `create`), then this row.
+        let seat_limit = lock_workspace(c, tenant)?;
+        let id: InvitationId = invitations::table
+            .filter(invitations::tenant_id.eq(tenant))
+            .filter(invitations::token_hash.eq(sha256_hex(token)))
+            .select(invitations::id)
+            .first(c)?;
+        crate::db::lock_tenant_row(c, "invitations", tenant, id.0)?;
         let inv = load_view(c, tenant, token)?;
         if inv.used {
             return Err(AppError::Conflict("This invitation has already been used or was withdrawn.".into()));
@@ -305,7 +316,6 @@ pub fn accept(
         if inv.expired {
             return Err(AppError::Conflict("This invitation has expired. Ask for a new one.".into()));
         }
-        let seat_limit = lock_workspace(c, tenant)?;
         // This invitation's own seat is counted among the pending ones.
         if seats_used(c, tenant)? > i64::from(seat_limit) {
             return Err(AppError::Conflict(format!(
@@ -314,9 +324,19 @@ pub fn accept(
             )));
         }
         add_member(c, tenant, user.user.id, inv.role)?;
-        diesel::update(invitations::table.filter(invitations::tenant_id.eq(tenant)).filter(invitations::id.eq(inv.id)))
-            .set((invitations::accepted_at.eq(UtcTime::now()), invitations::accepted_by.eq(user.user.id)))
-            .execute(c)?;
+        let marked = diesel::update(
+            invitations::table
+                .filter(invitations::tenant_id.eq(tenant))
+                .filter(invitations::id.eq(inv.id))
+                .filter(invitations::accepted_at.is_null())
+                .filter(invitations::revoked_at.is_null()),
+        )
+        .set((invitations::accepted_at.eq(UtcTime::now()), invitations::accepted_by.eq(user.user.id)))
+        .execute(c)?;
+        if marked != 1 {
+            // Unreachable under the lock; never let a used link add a member.
+            return Err(AppError::Conflict("This invitation has already been used or was withdrawn.".into()));
+        }
         audit::record(
             c,
             NewEvent::tenant(tenant, "member.accept")

@@ -140,9 +140,10 @@ fn discard(path: &Path) {
 /// Writes `bytes` to a fresh temporary file beside the final one, so that the
 /// final rename is atomic and a reader never sees half a logo.
 fn write_temp(dir: &Path, tenant: TenantId, bytes: &[u8]) -> AppResult<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
+    crate::files::create_private_dir_all(dir).map_err(|e| io_error("cannot create", dir, e))?;
     let tmp = dir.join(format!(".{tenant}.{}.tmp", crate::web::random_token(8)));
-    let written = std::fs::OpenOptions::new()
+    // 0600: the rename keeps the mode, so the logo is private from the start.
+    let written = crate::files::private_file_options()
         .write(true)
         .create_new(true)
         .open(&tmp)

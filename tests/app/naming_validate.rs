@@ -57,11 +57,13 @@ async fn post_multipart(b: &mut Browser, slug: &str, body: Vec<u8>) -> Resp {
         b.get(&format!("/w/{slug}/naming/validate")).await;
     }
     let token = b.csrf.clone().expect("csrf");
+    let mut payload = crate::common::csrf_part("X", &token).into_bytes();
+    payload.extend_from_slice(&body);
     b.send(
         TestRequest::post()
-            .uri(&format!("/w/{slug}/naming/validate?csrf_token={token}"))
+            .uri(&format!("/w/{slug}/naming/validate"))
             .insert_header(("content-type", "multipart/form-data; boundary=X"))
-            .set_payload(body),
+            .set_payload(payload),
     )
     .await
 }

@@ -337,6 +337,14 @@ fn unescape(s: &str) -> String {
         .replace("&gt;", ">")
 }
 
+/// The multipart part that carries the CSRF token: it must come first, as the
+/// hidden field at the top of every multipart form in the templates does.
+pub fn csrf_part(boundary: &str, token: &str) -> String {
+    format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n{token}\r\n"
+    )
+}
+
 /// A browser: keeps cookies and the CSRF token between requests.
 pub struct Browser {
     pub app: TestApp,

@@ -104,7 +104,7 @@ pub async fn value(w: &mut Ws, dim: &str, fields: &[(&str, &str)]) -> Resp {
         .await
 }
 
-/// POSTs a multipart form with the CSV pasted (or as a file), CSRF in the URL.
+/// POSTs a multipart form with the CSV pasted (or as a file), CSRF as the first field.
 pub async fn multipart(b: &mut Browser, path: &str, csv: &str, as_file: bool) -> Resp {
     multipart_with(b, path, csv, as_file, &[]).await
 }
@@ -126,14 +126,15 @@ pub async fn multipart_with(
             format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n")
         })
         .collect();
+    let csrf = super::csrf_part(boundary, &token);
     let body = format!(
-        "--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n{pasted}\r\n\
+        "{csrf}--{boundary}\r\nContent-Disposition: form-data; name=\"csv\"\r\n\r\n{pasted}\r\n\
          --{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"values.csv\"\r\nContent-Type: text/csv\r\n\r\n{file}\r\n\
          {extra}--{boundary}--\r\n"
     );
     b.send(
         TestRequest::post()
-            .uri(&format!("{path}?csrf_token={token}"))
+            .uri(path)
             .insert_header((
                 "content-type",
                 format!("multipart/form-data; boundary={boundary}"),

@@ -51,12 +51,16 @@ pub fn multipart(filename: &str, content_type: &str, data: &[u8]) -> Vec<u8> {
     body
 }
 
+/// The logo upload as the settings form sends it: the CSRF token as the
+/// first multipart field, none in the URL.
 pub fn upload_request(b: &Browser, slug: &str, body: Vec<u8>) -> TestRequest {
     let token = b.csrf.clone().expect("a CSRF token from an earlier page");
+    let mut payload = super::csrf_part("X", &token).into_bytes();
+    payload.extend_from_slice(&body);
     TestRequest::post()
-        .uri(&format!("/w/{slug}/settings/logo?csrf_token={token}"))
+        .uri(&format!("/w/{slug}/settings/logo"))
         .insert_header(("content-type", "multipart/form-data; boundary=X"))
-        .set_payload(body)
+        .set_payload(payload)
 }
 
 pub async fn upload(b: &mut Browser, slug: &str, filename: &str, ct: &str, data: &[u8]) -> Resp {
