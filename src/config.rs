@@ -26,7 +26,7 @@ pub struct Config {
     /// Client addresses from X-Forwarded-For (see `web::proxy`).
     pub trust_proxy: bool,
     /// The proxies whose forwarding headers count (`ATRIUM_TRUSTED_PROXIES`).
-    pub trusted_proxies: Vec<crate::web::proxy::Cidr>,
+    pub trusted_proxies: Vec<crate::support::cidr::Cidr>,
     /// Read `Forwarded` (RFC 7239) instead of `X-Forwarded-For`.
     pub trust_forwarded_header: bool,
     pub pool_size: u32,
@@ -85,14 +85,14 @@ impl Config {
             smtp_from: "atrium@localhost".into(),
             allow_rls_bypass: false,
             trust_proxy: false,
-            trusted_proxies: crate::web::proxy::default_trusted_proxies(),
+            trusted_proxies: crate::support::cidr::default_trusted_proxies(),
             trust_forwarded_header: false,
             pool_size: 8,
             job_workers: 0,
             session_idle_minutes: 60 * 24 * 7,
             session_absolute_hours: 24 * 30,
             metrics_token: None,
-            hash_queue: crate::accounts::passwords::default_capacity(),
+            hash_queue: default_hash_capacity(),
             signup_per_ip_hour: DEFAULT_SIGNUP_PER_IP_HOUR,
             signup_per_hour: DEFAULT_SIGNUP_PER_HOUR,
             request_timeout: std::time::Duration::from_secs(30),
@@ -138,4 +138,9 @@ fn write_private(path: &Path, contents: &str) -> std::io::Result<()> {
     }
     let mut f = opts.open(path)?;
     f.write_all(contents.as_bytes())
+}
+
+/// The default bound on password hashes in flight per server: two per core.
+pub fn default_hash_capacity() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get()) * 2
 }

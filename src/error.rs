@@ -144,10 +144,7 @@ impl ResponseError for AppError {
         let mut builder = HttpResponse::build(info.status);
         match self {
             AppError::Busy(_) => {
-                builder.insert_header((
-                    "Retry-After",
-                    crate::accounts::passwords::RETRY_AFTER_SECS.to_string(),
-                ));
+                builder.insert_header(("Retry-After", BUSY_RETRY_AFTER_SECS.to_string()));
             }
             AppError::TooManyRequests(_) => {
                 builder.insert_header(("Retry-After", "60"));
@@ -198,3 +195,6 @@ pub fn is_unique_violation(e: &diesel::result::Error) -> bool {
 pub type AppResult<T> = Result<T, AppError>;
 
 impl std::error::Error for AppError {}
+
+/// Seconds a client is asked to wait (`Retry-After`) when hashing is full.
+pub const BUSY_RETRY_AFTER_SECS: u32 = 2;

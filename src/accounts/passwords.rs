@@ -92,13 +92,9 @@ fn in_slot<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> AppResu
 /// come back later (503): short, so a flood fails fast instead of queueing.
 pub const SLOT_WAIT: Duration = Duration::from_millis(250);
 
-/// Seconds a client is asked to wait (`Retry-After`) when hashing is full.
-pub const RETRY_AFTER_SECS: u32 = 2;
+pub use crate::error::BUSY_RETRY_AFTER_SECS as RETRY_AFTER_SECS;
 
-/// The default bound on hashes in flight per server: two per core.
-pub fn default_capacity() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get()) * 2
-}
+pub use crate::config::default_hash_capacity as default_capacity;
 
 /// The bound on password hashing for requests: at most `capacity` hashes
 /// running or waiting at once on this server. A request that finds it full

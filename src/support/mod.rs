@@ -2,6 +2,8 @@
 //! without reaching up into the web layer: random tokens and URL encoding.
 //! `web` re-exports them for its callers.
 
+pub mod cidr;
+
 use rand::RngCore;
 
 /// A random token of `bytes` random bytes, hex-encoded.
