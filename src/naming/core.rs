@@ -432,7 +432,7 @@ mod tests {
             #[test]
             fn the_memoised_parser_agrees_with_the_backtracking_one(
                 parts in ambiguous_rule(),
-                names in prop::collection::vec("[abx_\\-\\]]{0,14}", 1..8),
+                names in prop::collection::vec("[abx_\\-\\]]{0,24}", 1..8),
             ) {
                 let mut parser = Parser::new(&parts);
                 for name in &names {

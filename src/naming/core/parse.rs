@@ -14,11 +14,12 @@ use std::hash::{BuildHasherDefault, Hasher};
 use super::{ParseReport, Part, PartKind, Problem};
 
 /// Most steps (states entered, readings tried, list lengths looked up) the
-/// search may take for one name. Ordinary names take tens to hundreds; a rule
-/// of many adjacent optional free-text parts against a name with dozens of
-/// delimiters is what reaches it. At roughly 10–20 ns a step this caps a name
-/// at about a millisecond, so 10,000 names stay under two seconds.
-pub const STEP_BUDGET: u32 = 60_000;
+/// search may take for one name. Ordinary names take tens to hundreds; nine
+/// optional free-text parts against a 31-part name take about 1,600 and
+/// twenty against 64 parts about 7,500 (both still checked in full). At
+/// 10–15 ns a step (`cargo bench --bench naming_core`) this caps a name at
+/// about 120 µs, so 10,000 of the worst names we could build take about 1.2 s.
+pub const STEP_BUDGET: u32 = 8_000;
 
 /// Parses `name` against a field's rule parts. A conforming name yields the
 /// values of every present part; otherwise the report names the first part
@@ -97,8 +98,69 @@ impl Hasher for KeyHasher {
             .rotate_left(29);
     }
 
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+/// States seen to fail, with their best note: a flat table indexed by
+/// (position, part, pending delimiter) when that is small — the usual case,
+/// and much faster than hashing — else a hash map. Entries are stamped with
+/// the search they belong to, so starting a search clears nothing.
+#[derive(Default)]
+struct Memo {
+    flat: Vec<(u32, Option<Note>)>,
+    search: u32,
+    hashed: Option<HashMap<usize, Option<Note>, BuildHasherDefault<KeyHasher>>>,
+}
+
+/// Most entries of the flat table (about 5 MB): a 1,000-character name
+/// against a 20-part rule with two delimiters fits.
+const FLAT_STATES: usize = 1 << 17;
+
+impl Memo {
+    fn reset(&mut self, states: usize) {
+        if states > FLAT_STATES {
+            self.hashed.get_or_insert_with(HashMap::default).clear();
+            return;
+        }
+        self.hashed = None;
+        if self.flat.len() < states {
+            self.flat.resize(states, (0, None));
+        }
+        self.search = self.search.wrapping_add(1);
+        if self.search == 0 {
+            self.flat.fill((0, None));
+            self.search = 1;
+        }
+    }
+
+    fn get(&self, key: usize) -> Option<Option<Note>> {
+        match &self.hashed {
+            Some(map) => map.get(&key).copied(),
+            None => self
+                .flat
+                .get(key)
+                .filter(|(search, _)| *search == self.search)
+                .map(|(_, note)| *note),
+        }
+    }
+
+    fn insert(&mut self, key: usize, note: Option<Note>) {
+        match &mut self.hashed {
+            Some(map) => {
+                map.insert(key, note);
+            }
+            None => {
+                if let Some(slot) = self.flat.get_mut(key) {
+                    *slot = (self.search, note);
+                }
+            }
+        }
     }
 }
 
@@ -113,9 +175,22 @@ pub struct Parser<'a> {
     delimiter_of: Vec<usize>,
     /// Per part: `suffix + delimiter`, where free text may stop.
     stops: Vec<String>,
-    memo: HashMap<u64, Option<Note>, BuildHasherDefault<KeyHasher>>,
+    memo: Memo,
+    /// Per part: its delimiter's number among the rule's distinct delimiters
+    /// (the memo's key needs only that much of the pending delimiter).
+    delimiter_id: Vec<usize>,
+    /// How many distinct delimiters the rule has.
+    delimiters: usize,
     /// Per part: every place (overlapping) its stop string occurs in the name.
     occurrences: Vec<Vec<usize>>,
+    /// Per part: for each occurrence, the index of the next one a
+    /// left-to-right, non-overlapping scan reaches (`len` when none).
+    next_stop: Vec<Vec<usize>>,
+    /// Per part: for each occurrence, once known, the fold of what reading
+    /// free text up to it and to every later stop on its scan contributed
+    /// (all of those readings failed). A later state of the same part whose
+    /// scan reaches a known occurrence replays it instead of trying each.
+    tail: Vec<Vec<Option<Option<Note>>>>,
     /// Per part: the candidate lengths being tried (reused buffers).
     scratch: Vec<Vec<usize>>,
     steps: u32,
@@ -141,7 +216,7 @@ impl<'a> Parser<'a> {
                 PartKind::Text => None,
             })
             .collect();
-        let delimiter_of = parts
+        let delimiter_of: Vec<usize> = parts
             .iter()
             .enumerate()
             .map(|(i, p)| {
@@ -151,6 +226,14 @@ impl<'a> Parser<'a> {
                     .unwrap_or(i)
             })
             .collect();
+        let mut firsts: Vec<usize> = delimiter_of.clone();
+        firsts.sort_unstable();
+        firsts.dedup();
+        let delimiter_id = delimiter_of
+            .iter()
+            .map(|d| firsts.partition_point(|f| f < d))
+            .collect();
+        let delimiters = firsts.len();
         Parser {
             parts,
             lists,
@@ -159,11 +242,20 @@ impl<'a> Parser<'a> {
                 .iter()
                 .map(|p| format!("{}{}", p.suffix, p.delimiter))
                 .collect(),
-            memo: HashMap::default(),
+            memo: Memo::default(),
+            delimiter_id,
+            delimiters,
             occurrences: vec![Vec::new(); parts.len()],
+            next_stop: vec![Vec::new(); parts.len()],
+            tail: vec![Vec::new(); parts.len()],
             scratch: vec![Vec::new(); parts.len()],
             steps: 0,
         }
+    }
+
+    /// The steps the last [`Parser::parse`] took (for benchmarks).
+    pub fn steps(&self) -> u32 {
+        self.steps
     }
 
     /// Parses one name (see [`parse`]).
@@ -228,17 +320,43 @@ impl<'a> Parser<'a> {
         path: &mut Vec<(usize, usize, usize)>,
         best: &mut Option<Note>,
     ) -> Result<bool, Exhausted> {
-        self.memo.clear();
-        for (i, stop) in self.stops.iter().enumerate().take(limit) {
-            let found = &mut self.occurrences[i];
-            found.clear();
-            if matches!(self.parts[i].kind, PartKind::Text) && !stop.is_empty() {
-                let (hay, needle) = (name.as_bytes(), stop.as_bytes());
-                found.extend(
-                    (0..hay.len().saturating_sub(needle.len() - 1))
-                        .filter(|&p| hay[p..].starts_with(needle)),
-                );
+        let states = (name.len() + 1)
+            .saturating_mul(self.parts.len() + 1)
+            .saturating_mul(self.delimiters + 1);
+        self.memo.reset(states);
+        for i in 0..limit {
+            let (stop, text) = (
+                self.stops[i].as_bytes(),
+                matches!(self.parts[i].kind, PartKind::Text),
+            );
+            let twin = (0..i).find(|&j| {
+                matches!(self.parts[j].kind, PartKind::Text) && self.stops[j] == self.stops[i]
+            });
+            if let (true, Some(j)) = (text, twin) {
+                // Parts with the same stop string share where it occurs.
+                let (before, from_i) = self.occurrences.split_at_mut(i);
+                from_i[0].clone_from(&before[j]);
+                let (before, from_i) = self.next_stop.split_at_mut(i);
+                from_i[0].clone_from(&before[j]);
+            } else {
+                let found = &mut self.occurrences[i];
+                found.clear();
+                if text && !stop.is_empty() {
+                    found.extend((0..name.len()).filter(|&p| bytes_at(name.as_bytes(), p, stop)));
+                }
+                let next = &mut self.next_stop[i];
+                next.clear();
+                let mut j = 0;
+                for &p in found.iter() {
+                    while j < found.len() && found[j] < p + stop.len() {
+                        j += 1;
+                    }
+                    next.push(j);
+                }
             }
+            let tail = &mut self.tail[i];
+            tail.clear();
+            tail.resize(self.occurrences[i].len(), None);
         }
         Search {
             parser: self,
@@ -277,6 +395,18 @@ impl<'a> Parser<'a> {
             NoteKind::Missing => (dimension(note.at_part), Problem::Missing),
             NoteKind::WrongAffix => (dimension(note.at_part), Problem::WrongAffix),
         }
+    }
+}
+
+/// Does `hay` hold `needle` at `at`? Delimiters and affixes are a few
+/// bytes: comparing them in place is several times cheaper than the
+/// library comparison a slice's `starts_with` calls, and this is the
+/// search's innermost test.
+#[inline]
+fn bytes_at(hay: &[u8], at: usize, needle: &[u8]) -> bool {
+    match hay.get(at..at.saturating_add(needle.len())) {
+        Some(window) => window.iter().zip(needle).all(|(a, b)| a == b),
+        None => false,
     }
 }
 
@@ -325,15 +455,15 @@ impl Search<'_, '_, '_> {
         best: &mut Option<Note>,
     ) -> Result<bool, Exhausted> {
         self.tick(1)?;
-        let width = self.parser.parts.len() as u64 + 1;
+        let parser = &*self.parser;
         let d = if delimiter == NONE {
-            width - 1
+            parser.delimiters
         } else {
-            delimiter as u64
+            parser.delimiter_id[delimiter]
         };
-        let key = ((pos as u64) * width + i as u64) * width + d;
-        if let Some(seen) = self.parser.memo.get(&key) {
-            if let Some(note) = *seen {
+        let key = (pos * (parser.parts.len() + 1) + i) * (parser.delimiters + 1) + d;
+        if let Some(seen) = self.parser.memo.get(key) {
+            if let Some(note) = seen {
                 keep(best, note);
             }
             return Ok(false);
@@ -382,7 +512,7 @@ impl Search<'_, '_, '_> {
         let mut ok = true;
         if delimiter != NONE {
             let d = parts[delimiter].delimiter.as_str();
-            if name[pos..].starts_with(d) {
+            if bytes_at(name.as_bytes(), pos, d.as_bytes()) {
                 start = pos + d.len();
             } else if pos < name.len() {
                 note(best, pos, NoteKind::WrongDelimiter { delimiter });
@@ -393,26 +523,33 @@ impl Search<'_, '_, '_> {
         }
         if ok {
             let rest = &name[start..];
-            if let Some(after_prefix) = rest.strip_prefix(part.prefix.as_str()) {
-                let base = start + part.prefix.len();
+            let prefix = part.prefix.as_bytes();
+            if let Some(after_prefix) =
+                bytes_at(name.as_bytes(), start, prefix).then(|| &name[start + prefix.len()..])
+            {
+                let base = start + prefix.len();
                 let mut lengths = std::mem::take(&mut self.parser.scratch[i]);
                 lengths.clear();
-                let found = self.candidates(i, base, &mut lengths).and_then(|()| {
-                    self.tick(lengths.len())?;
-                    for &len in &lengths {
-                        let end = base + len;
-                        if !name[end..].starts_with(part.suffix.as_str()) {
-                            continue;
+                let found = if matches!(part.kind, PartKind::Text) && !part.delimiter.is_empty() {
+                    self.free_text(i, base, path, best, &mut lengths)
+                } else {
+                    self.candidates(i, base, &mut lengths).and_then(|()| {
+                        self.tick(lengths.len())?;
+                        for &len in &lengths {
+                            let end = base + len;
+                            if !bytes_at(name.as_bytes(), end, part.suffix.as_bytes()) {
+                                continue;
+                            }
+                            path.push((i, base, end));
+                            let next = self.parser.delimiter_of[i];
+                            if self.state(i + 1, end + part.suffix.len(), next, path, best)? {
+                                return Ok(true);
+                            }
+                            path.pop();
                         }
-                        path.push((i, base, end));
-                        let next = self.parser.delimiter_of[i];
-                        if self.state(i + 1, end + part.suffix.len(), next, path, best)? {
-                            return Ok(true);
-                        }
-                        path.pop();
-                    }
-                    Ok(false)
-                });
+                        Ok(false)
+                    })
+                };
                 self.parser.scratch[i] = lengths;
                 if found? {
                     return Ok(true);
@@ -434,6 +571,73 @@ impl Search<'_, '_, '_> {
         // Reading with this optional part absent (the delimiter carries over).
         if !part.required {
             return self.state(i + 1, pos, delimiter, path, best);
+        }
+        Ok(false)
+    }
+
+    /// Free text read at `base` (a part with a delimiter), longest first:
+    /// to the end of the name, then up to each stop a left-to-right,
+    /// non-overlapping scan from `base` finds — the readings `candidates`
+    /// lists, tried in the same order. Scans from different places merge at
+    /// shared stops; where this scan reaches a stop whose readings (and all
+    /// after it) are known to fail, their folded notes are replayed at once,
+    /// so each stop of a part is tried once per search instead of once per
+    /// state, and the search stays quadratic rather than cubic in the name.
+    fn free_text(
+        &mut self,
+        i: usize,
+        base: usize,
+        path: &mut Vec<(usize, usize, usize)>,
+        best: &mut Option<Note>,
+        pending: &mut Vec<usize>,
+    ) -> Result<bool, Exhausted> {
+        let (parts, name) = (self.parser.parts, self.name);
+        let part = &parts[i];
+        let next = self.parser.delimiter_of[i];
+        let after = part.suffix.len();
+        if name.len() - base > after
+            && bytes_at(name.as_bytes(), name.len() - after, part.suffix.as_bytes())
+        {
+            self.tick(1)?;
+            path.push((i, base, name.len() - after));
+            if self.state(i + 1, name.len(), next, path, best)? {
+                return Ok(true);
+            }
+            path.pop();
+        }
+        let stops = &self.parser.occurrences[i];
+        let mut k = stops.partition_point(|&p| p < base);
+        if stops.get(k) == Some(&base) {
+            k = self.parser.next_stop[i][k];
+        }
+        let mut known = None;
+        while let Some(&p) = stops.get(k) {
+            debug_assert!(p > base);
+            if let Some(folded) = self.parser.tail[i][k] {
+                known = Some(folded);
+                break;
+            }
+            pending.push(k);
+            k = self.parser.next_stop[i][k];
+        }
+        self.tick(pending.len() + 1)?;
+        let mut folded = known.flatten();
+        if let Some(note) = folded {
+            keep(best, note);
+        }
+        while let Some(k) = pending.pop() {
+            let end = self.parser.occurrences[i][k];
+            path.push((i, base, end));
+            let mut tried = None;
+            if self.state(i + 1, end + after, next, path, &mut tried)? {
+                return Ok(true);
+            }
+            path.pop();
+            if let Some(note) = tried {
+                keep(best, note);
+                keep(&mut folded, note);
+            }
+            self.parser.tail[i][k] = Some(folded);
         }
         Ok(false)
     }
