@@ -101,6 +101,11 @@ pub use crate::config::default_hash_capacity as default_capacity;
 /// waits [`SLOT_WAIT`] for a slot, then gets [`AppError::Busy`] (503 with
 /// `Retry-After`), so a flood of sign-ups or sign-ins can't build a backlog
 /// that holds threads and memory (tools and tests call [`hash`] directly).
+///
+/// New hashes (sign-up, password changes) may take only half of the slots;
+/// the other half is kept for sign-ins, so a sign-up flood from many
+/// addresses (past the per-address throttle) answers 503 to itself but
+/// still lets people sign in.
 pub struct HashGate {
     capacity: usize,
     in_flight: Mutex<usize>,
@@ -130,13 +135,19 @@ impl HashGate {
         }
     }
 
-    fn enter(&self) -> AppResult<Slot<'_>> {
+    /// Slots new hashes may hold at once: half, rounded up (a gate of one
+    /// slot shares it).
+    fn for_new_hashes(&self) -> usize {
+        self.capacity - self.capacity / 2
+    }
+
+    fn enter(&self, limit: usize) -> AppResult<Slot<'_>> {
         let deadline = Instant::now() + SLOT_WAIT;
         let mut n = self
             .in_flight
             .lock()
             .map_err(|_| AppError::internal("hash gate poisoned"))?;
-        while *n >= self.capacity {
+        while *n >= limit {
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(AppError::Busy(
@@ -155,19 +166,19 @@ impl HashGate {
 
     /// [`hash`], within the bound.
     pub fn hash(&self, password: &str) -> AppResult<String> {
-        let _slot = self.enter()?;
+        let _slot = self.enter(self.for_new_hashes())?;
         hash(password)
     }
 
     /// [`verify`], within the bound.
     pub fn verify(&self, password: &str, stored: &str) -> AppResult<bool> {
-        let _slot = self.enter()?;
+        let _slot = self.enter(self.capacity)?;
         Ok(verify(password, stored))
     }
 
     /// [`verify_dummy`], within the bound (it costs what a real check does).
     pub fn verify_dummy(&self, password: &str) -> AppResult<()> {
-        let _slot = self.enter()?;
+        let _slot = self.enter(self.capacity)?;
         verify_dummy(password);
         Ok(())
     }
@@ -226,4 +237,27 @@ pub fn policy_error(password: &str, email: &str) -> Option<String> {
         return Some("Don't use your email address as your password.".into());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_hashes_leave_half_the_slots_to_sign_ins() {
+        let gate = HashGate::new(4);
+        let new_hashes: Vec<_> = (0..2)
+            .map(|_| gate.enter(gate.for_new_hashes()).expect("a slot"))
+            .collect();
+        assert!(
+            matches!(gate.enter(gate.for_new_hashes()), Err(AppError::Busy(_))),
+            "a third new hash waits, then is told to come back"
+        );
+        let sign_ins: Vec<_> = (0..2)
+            .map(|_| gate.enter(gate.capacity).expect("a sign-in slot"))
+            .collect();
+        assert!(matches!(gate.enter(gate.capacity), Err(AppError::Busy(_))));
+        drop((new_hashes, sign_ins));
+        assert!(gate.enter(gate.for_new_hashes()).is_ok());
+    }
 }
