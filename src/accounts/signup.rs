@@ -103,7 +103,7 @@ pub fn sign_up(state: &AppState, form: &SignupForm, meta: &RequestMeta) -> AppRe
         match models::find_by_email(c, &email)? {
             None => {
                 let id = create_pending(c, &form.name, &email, hash)?;
-                send_link(c, id, &email, &base)?;
+                send_link(c, id, &email, &base, &form.next)?;
                 audit::record(
                     c,
                     NewEvent::global("auth.signup")
@@ -123,7 +123,7 @@ pub fn sign_up(state: &AppState, form: &SignupForm, meta: &RequestMeta) -> AppRe
                         users::updated_at.eq(UtcTime::now()),
                     ))
                     .execute(c)?;
-                send_link(c, u.id, &email, &base)?;
+                send_link(c, u.id, &email, &base, &form.next)?;
                 audit::record(
                     c,
                     NewEvent::global("auth.signup")
@@ -180,9 +180,16 @@ fn has_live_link(c: &mut DbConn, user: UserId) -> AppResult<bool> {
     Ok(n > 0)
 }
 
-/// A new verification link for `user`, queued to `email`.
-fn send_link(c: &mut DbConn, user: UserId, email: &str, base: &str) -> AppResult<()> {
+/// A new verification link for `user`, queued to `email`. Where sign-up
+/// was on the way somewhere (an invitation), the link carries it on.
+fn send_link(c: &mut DbConn, user: UserId, email: &str, base: &str, next: &str) -> AppResult<()> {
     let token = verify::create(c, user)?;
+    let next = w::safe_next(Some(next));
+    let token = if next == "/" {
+        token
+    } else {
+        format!("{token}?next={}", crate::support::url_encode(&next))
+    };
     outbox::queue(
         c,
         &Email {

@@ -9,6 +9,7 @@ use askama::Template;
 use chrono::Duration;
 use diesel::prelude::*;
 
+use super::forms::NextQuery;
 use super::models::UserId;
 use super::throttle;
 use crate::audit::{self, NewEvent};
@@ -87,6 +88,8 @@ struct VerifyPage {
     page: PageCtx,
     token: String,
     email: String,
+    /// Where to go after signing in (an invitation), already made safe.
+    next: String,
 }
 
 fn token_shape(token: &str) -> bool {
@@ -100,6 +103,7 @@ pub async fn form(
     state: web::Data<AppState>,
     meta: RequestMeta,
     path: web::Path<String>,
+    next: web::Query<NextQuery>,
 ) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     if !token_shape(&token) {
@@ -114,6 +118,7 @@ pub async fn form(
         page: ctx.anon("Confirm your email address"),
         token,
         email,
+        next: w::safe_next(Some(&next.next)),
     })
 }
 
@@ -123,6 +128,7 @@ pub async fn submit(
     state: web::Data<AppState>,
     meta: RequestMeta,
     path: web::Path<String>,
+    form: web::Form<NextQuery>,
 ) -> AppResult<HttpResponse> {
     let token = path.into_inner();
     if !token_shape(&token) {
@@ -138,5 +144,10 @@ pub async fn submit(
         &ctx.session,
         "Your email address is confirmed. Sign in now.",
     );
-    Ok(w::redirect("/login"))
+    let next = w::safe_next(Some(&form.next));
+    Ok(w::redirect(&if next == "/" {
+        "/login".to_string()
+    } else {
+        format!("/login?next={}", crate::support::url_encode(&next))
+    }))
 }

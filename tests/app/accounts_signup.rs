@@ -219,3 +219,69 @@ async fn a_verification_email_goes_out_through_the_smtp_relay() {
         1
     );
 }
+
+#[actix_web::test]
+async fn an_invitee_who_signs_up_lands_on_the_invitation_after_confirming() {
+    let app = smtp_app().await;
+    let mut owner = app.user("owner@example.com", "Owner").await;
+    let slug = app.workspace(&mut owner, "Acme").await;
+    let invite = owner.invite(&slug, "new@example.com", "member").await;
+    let next = format!("/invite/{invite}");
+    let mut b = app.browser();
+    let res = b
+        .post(
+            "/signup",
+            &[
+                ("name", "New"),
+                ("email", "new@example.com"),
+                ("password", PASSWORD),
+                ("next", &next),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let (_, mail) = outbox(&app)
+        .into_iter()
+        .rev()
+        .find(|(r, _)| r == "new@example.com")
+        .expect("a verification email");
+    let token = link_token(&app, "new@example.com");
+    assert!(
+        mail.contains(&format!("/verify/{token}?next=/invite/{invite}")),
+        "{mail}"
+    );
+    let res = b
+        .get(&format!("/verify/{token}?next=/invite/{invite}"))
+        .await;
+    assert!(
+        res.contains(&format!("name=\"next\" value=\"{next}\"")),
+        "{}",
+        res.body
+    );
+    let res = b
+        .post(&format!("/verify/{token}"), &[("next", &next)])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), format!("/login?next=/invite/{invite}"));
+    // The invitation still waits, and accepting it joins the workspace.
+    let res = b
+        .post(
+            "/login",
+            &[
+                ("email", "new@example.com"),
+                ("password", PASSWORD),
+                ("next", &next),
+            ],
+        )
+        .await;
+    assert_eq!(res.location(), next);
+    assert!(b.get(&next).await.contains("Acme"));
+    let res = b.post(&next, &[]).await;
+    assert_eq!(res.location(), format!("/w/{slug}/"), "{}", res.body);
+
+    // A link that names somewhere else entirely goes to the plain sign-in.
+    let res = b
+        .post(&format!("/verify/{token}"), &[("next", "//evil.example")])
+        .await;
+    assert_ne!(res.location(), "/login?next=%2F%2Fevil.example");
+}
