@@ -197,15 +197,20 @@ fn attempt_login(
         let mut conn = state.pool.get()?;
         match throttle::admit_login(&mut conn, &email, &meta.ip, limits)? {
             throttle::Admission::Throttled(message) => {
-                write_tx(&mut conn, |c| {
-                    audit::record(
-                        c,
-                        NewEvent::global("security.login_throttled")
-                            .meta(meta)
-                            .changes(serde_json::json!({"email": email}))
-                            .warning(),
-                    )
-                })?;
+                match throttle::hit(&mut conn, throttle::THROTTLED_SIGN_IN_RECORD, &meta.ip) {
+                    Ok(_) => write_tx(&mut conn, |c| {
+                        audit::record(
+                            c,
+                            NewEvent::global("security.login_throttled")
+                                .meta(meta)
+                                .changes(serde_json::json!({"email": email}))
+                                .warning(),
+                        )
+                    })?,
+                    // Already on record for this address this minute.
+                    Err(AppError::TooManyRequests(_)) => {}
+                    Err(e) => return Err(e),
+                }
                 return Ok(LoginOutcome::Throttled(message));
             }
             throttle::Admission::Allowed(attempt) => {

@@ -166,6 +166,17 @@ pub const TOKEN_LOOKUP: Rule = Rule {
     message: "Too many links that lead nowhere from your network. Wait a minute and try again.",
 };
 
+/// The audit log's record of sign-ins refused by the throttle: one per
+/// client address a minute, however many attempts it makes, so hammering
+/// the form can't fill the append-only log (each refused attempt is still
+/// answered 429 and counted in the metrics).
+pub const THROTTLED_SIGN_IN_RECORD: Rule = Rule {
+    scope: "login.throttled.audit",
+    limit: 1,
+    window_secs: 60,
+    message: "",
+};
+
 /// Sign-ups per client address in an hour (the limit comes from the configuration).
 pub fn signup_per_ip(limit: i64) -> Rule {
     Rule {

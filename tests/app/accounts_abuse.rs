@@ -238,7 +238,9 @@ async fn failed_sign_ins_record_a_short_lower_cased_address_and_never_the_passwo
     let long = format!("  ANN@Example.COM{}", "x".repeat(3000));
     let secret = "hunter2-typed-into-the-password-box";
     let mut b = app.browser();
-    for _ in 0..6 {
+    // Five are checked and fail; the rest are refused unchecked, and only the
+    // first refusal this minute is written down.
+    for _ in 0..12 {
         let res = b
             .post("/login", &[("email", &long), ("password", secret)])
             .await;
@@ -255,6 +257,13 @@ async fn failed_sign_ins_record_a_short_lower_cased_address_and_never_the_passwo
             "SELECT COUNT(*) AS n FROM audit_events WHERE action IN ('auth.login_failed', 'security.login_throttled')"
         ),
         6
+    );
+    assert_eq!(
+        app.raw_count(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'security.login_throttled'"
+        ),
+        1,
+        "seven refusals in a minute from one address, one row"
     );
     assert_eq!(
         app.raw_count(&format!(
