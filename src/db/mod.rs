@@ -184,11 +184,15 @@ pub fn unless_taken<T>(
     }
 }
 
-/// SQLite pragmas for every pooled connection.
+/// SQLite pragmas for every pooled connection. The database file is read
+/// through a memory map (up to 1 GiB): pages come straight from the OS page
+/// cache that all connections share, instead of a `pread` copy into each
+/// connection's own small cache — on a list page over 20,000 strings that
+/// copying was a quarter of the server's time.
 pub(crate) fn sqlite_setup(conn: &mut SqliteConnection) -> QueryResult<()> {
     conn.batch_execute(
         "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA foreign_keys = ON;",
+         PRAGMA foreign_keys = ON; PRAGMA mmap_size = 1073741824;",
     )
 }
 
