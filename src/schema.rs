@@ -512,6 +512,16 @@ diesel::table! {
     }
 }
 
+// Counts kept in the database, per workspace (db::counters).
+diesel::table! {
+    use crate::db::sql::*;
+    tenant_counters (tenant_id, name) {
+        tenant_id -> Uuid,
+        name -> Text,
+        value -> BigInt,
+    }
+}
+
 // Account emails waiting to be sent (global: jobs belong to a workspace).
 diesel::table! {
     use crate::db::sql::*;

@@ -1,6 +1,7 @@
 //! Database access: the two-backend connection, the pool, migrations, and the
 //! connection wrappers that carry tenant isolation (`TenantConn`, `AdminConn`).
 
+pub mod counters;
 pub mod dump;
 mod pool;
 mod tenant;

@@ -33,6 +33,10 @@ pub const UTM_PLATFORM: &str = "ga4-utm";
 pub const DEFAULT_LANDING: &str = "https://example.com/";
 /// Top-level strings per page of the tree.
 pub const ROOTS_PER_PAGE: i64 = 25;
+
+/// The workspace's number of naming strings, kept in the database
+/// (`db::counters`): moved wherever strings are inserted or deleted.
+pub const COUNTER: &str = "naming.strings";
 /// Ids per query when loading by id lists.
 const CHUNK: usize = 500;
 /// Strings per page (and per read transaction) of the CSV and JSON exports.

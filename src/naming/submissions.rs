@@ -480,6 +480,7 @@ pub fn delete(
         }
     }
     let n = ids.len() as i64;
+    crate::db::counters::add(c, t, crate::naming::strings::COUNTER, -n)?;
     diesel::delete(
         naming_submissions::table
             .filter(naming_submissions::tenant_id.eq(t))

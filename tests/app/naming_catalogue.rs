@@ -53,6 +53,11 @@ pub fn insert_string(app: &TestApp, tenant: &str, rule: &str, field: &str, value
         "INSERT INTO naming_strings (tenant_id, id, parent_id, field_id, submission_id, rule_id, value, is_auto_generated, generation_metadata, version, created_at, updated_at) \
          VALUES ('{tenant}', '{id}', NULL, '{field}', '{sub}', '{rule}', '{value}', FALSE, '{{}}', 1, '{TS}', '{TS}')"
     ));
+    // What the app moves when it inserts strings (db::counters).
+    app.raw_exec(&format!(
+        "INSERT INTO tenant_counters (tenant_id, name, value) VALUES ('{tenant}', 'naming.strings', 1) \
+         ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + excluded.value"
+    ));
     id
 }
 

@@ -415,6 +415,10 @@ async fn a_draft_is_deleted_with_its_strings_unless_others_build_on_them() {
     child.submit = false;
     w.app.generate(&w.slug, "ann@example.com", &child);
     assert_eq!(count(&w.app, "naming_strings"), 5);
+    // The strings page's number is kept in the database: it moves with
+    // generation and deletion.
+    let strings = format!("/w/{}/naming/strings", w.slug);
+    assert!(w.ann.get(&strings).await.contains("5 matching strings"));
     let url = format!("/w/{}/naming/submissions/{first_id}", w.slug);
     assert_eq!(
         w.ann.post(&format!("{url}/delete"), &[]).await.status,
@@ -429,9 +433,11 @@ async fn a_draft_is_deleted_with_its_strings_unless_others_build_on_them() {
         )
         .await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(w.ann.get(&strings).await.contains("3 matching strings"));
     let res = w.ann.post(&format!("{url}/delete"), &[]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER);
     assert_eq!(count(&w.app, "naming_strings"), 0);
+    assert!(w.ann.get(&strings).await.contains("0 matching strings"));
     assert_eq!(count(&w.app, "naming_string_details"), 0);
     assert_eq!(count(&w.app, "naming_submissions"), 0);
 }

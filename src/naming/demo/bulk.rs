@@ -182,7 +182,14 @@ impl Batch {
     }
 
     fn write(self, c: &mut DbConn) -> AppResult<()> {
+        let mut added: std::collections::HashMap<crate::db::TenantId, i64> = Default::default();
+        for s in &self.strings {
+            *added.entry(s.tenant_id).or_default() += 1;
+        }
         crate::insert_many!(c, naming_strings::table, self.strings, 1000);
+        for (t, n) in added {
+            crate::db::counters::add(c, t, crate::naming::strings::COUNTER, n)?;
+        }
         crate::insert_many!(c, naming_string_details::table, self.details, 1000);
         crate::insert_many!(c, naming_string_modifications::table, self.versions, 1000);
         Ok(())

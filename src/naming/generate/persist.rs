@@ -195,7 +195,9 @@ fn persist(
             created_by: Some(user),
         });
     }
+    let added = strings.len() as i64;
     crate::insert_many!(c, naming_strings::table, strings, 1000);
+    crate::db::counters::add(c, t, crate::naming::strings::COUNTER, added)?;
     crate::insert_many!(c, naming_string_details::table, details, 1000);
     crate::insert_many!(c, naming_string_modifications::table, versions, 1000);
     Ok(id)

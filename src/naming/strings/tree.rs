@@ -57,12 +57,7 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
         seek = Seek::First;
     }
     if !f.narrows() {
-        let seen = naming_strings::table
-            .filter(naming_strings::tenant_id.eq(t))
-            .select(naming_strings::id)
-            .limit(COUNT_CAP + 1)
-            .load::<StringId>(c)?
-            .len();
+        let total = crate::db::counters::get(c, t, super::COUNTER)?;
         let q = naming_strings::table
             .filter(naming_strings::tenant_id.eq(t))
             .filter(naming_strings::parent_id.is_null())
@@ -127,7 +122,7 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
                 base_query: String::new(),
                 total: None,
             },
-            matching: Count::from_capped(seen as i64),
+            matching: Count::Exact(total),
         });
     }
 

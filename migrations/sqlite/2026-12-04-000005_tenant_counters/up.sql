@@ -1,0 +1,12 @@
+-- Counts kept in the database (db::counters), for lists whose size the
+-- page shows but must not count on every view: one row per workspace and
+-- counter, moved in the transaction that adds or removes the rows counted.
+CREATE TABLE tenant_counters (
+    tenant_id TEXT NOT NULL REFERENCES tenants (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    value BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant_id, name)
+);
+
+INSERT INTO tenant_counters (tenant_id, name, value)
+    SELECT tenant_id, 'naming.strings', count(*) FROM naming_strings GROUP BY tenant_id;

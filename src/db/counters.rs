@@ -1,0 +1,47 @@
+//! Counts kept in the database: for a list whose size its page shows, a
+//! number moved in the same transaction that adds or removes the rows, so
+//! the page reads one row instead of counting thousands (see
+//! `web::pagination` for when a list uses this rather than a capped count).
+//! A module names its counters `<module>.<what>` and moves them wherever it
+//! inserts or deletes what they count.
+
+use diesel::prelude::*;
+
+use super::{Backend, DbConn, TenantId};
+use crate::error::AppResult;
+use crate::schema::tenant_counters;
+
+/// Adds `by` (negative to subtract) to the tenant's counter `name`,
+/// creating it at `by`. One statement on both backends (an upsert).
+pub fn add(c: &mut DbConn, t: TenantId, name: &str, by: i64) -> AppResult<()> {
+    if by == 0 {
+        return Ok(());
+    }
+    let sql = match c.backend() {
+        Backend::Postgres => {
+            "INSERT INTO tenant_counters (tenant_id, name, value) VALUES ($1, $2, $3) \
+             ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + EXCLUDED.value"
+        }
+        Backend::Sqlite => {
+            "INSERT INTO tenant_counters (tenant_id, name, value) VALUES (?, ?, ?) \
+             ON CONFLICT (tenant_id, name) DO UPDATE SET value = tenant_counters.value + excluded.value"
+        }
+    };
+    diesel::sql_query(sql)
+        .bind::<super::sql::Uuid, _>(t)
+        .bind::<diesel::sql_types::Text, _>(name)
+        .bind::<diesel::sql_types::BigInt, _>(by)
+        .execute(c)?;
+    Ok(())
+}
+
+/// The tenant's counter `name` (0 when nothing was ever counted).
+pub fn get(c: &mut DbConn, t: TenantId, name: &str) -> AppResult<i64> {
+    let n = tenant_counters::table
+        .filter(tenant_counters::tenant_id.eq(t))
+        .filter(tenant_counters::name.eq(name))
+        .select(tenant_counters::value)
+        .first::<i64>(c)
+        .optional()?;
+    Ok(n.unwrap_or(0).max(0))
+}
