@@ -8,6 +8,9 @@
 //!   also while rows are being added. A tampered cursor shows the first page.
 //! - **Counts that stop early** ([`COUNT_CAP`], [`Count`]): where a number
 //!   helps, count at most `COUNT_CAP + 1` rows and say "1,000+".
+//! - **Counts kept in the database** (`db::counters`): where the exact size
+//!   of a whole list matters, a number moved with the rows; a view reads one
+//!   row (the unfiltered strings page).
 //! - **Page numbers** ([`PageParams`], [`Paginated`]): only where the set is
 //!   small (a dimension's values, a rule list, a submission's strings).
 //!   Page numbers are clamped to [`MAX_PAGE`], never overflow.
