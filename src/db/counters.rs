@@ -9,7 +9,9 @@ use diesel::prelude::*;
 
 use super::{Backend, DbConn, TenantId};
 use crate::error::AppResult;
-use crate::schema::tenant_counters;
+
+// Plain SQL here (the table is `tenant_counters` in `schema.rs`): `db` sits
+// below `schema` on the ground floor and must not import it.
 
 /// Adds `by` (negative to subtract) to the tenant's counter `name`,
 /// creating it at `by`. One statement on both backends (an upsert).
@@ -37,11 +39,19 @@ pub fn add(c: &mut DbConn, t: TenantId, name: &str, by: i64) -> AppResult<()> {
 
 /// The tenant's counter `name` (0 when nothing was ever counted).
 pub fn get(c: &mut DbConn, t: TenantId, name: &str) -> AppResult<i64> {
-    let n = tenant_counters::table
-        .filter(tenant_counters::tenant_id.eq(t))
-        .filter(tenant_counters::name.eq(name))
-        .select(tenant_counters::value)
-        .first::<i64>(c)
+    #[derive(QueryableByName)]
+    struct Value {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        value: i64,
+    }
+    let sql = match c.backend() {
+        Backend::Postgres => "SELECT value FROM tenant_counters WHERE tenant_id = $1 AND name = $2",
+        Backend::Sqlite => "SELECT value FROM tenant_counters WHERE tenant_id = ? AND name = ?",
+    };
+    let n = diesel::sql_query(sql)
+        .bind::<super::sql::Uuid, _>(t)
+        .bind::<diesel::sql_types::Text, _>(name)
+        .get_result::<Value>(c)
         .optional()?;
-    Ok(n.unwrap_or(0).max(0))
+    Ok(n.map_or(0, |v| v.value).max(0))
 }
