@@ -1,9 +1,12 @@
-//! Email: a small SMTP client (plain SMTP with optional AUTH PLAIN, for a
-//! local relay), used through the `email.send` job so sending retries.
+//! Email through `lettre`: plain SMTP to a local relay, STARTTLS or implicit
+//! TLS to a mail provider (through the OpenSSL the build already vendors),
+//! messages built with proper headers. Used through jobs (`email.send`, the
+//! account outbox) so that sending retries.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpStream;
 use std::time::Duration;
+
+use lettre::message::header::ContentType;
+use lettre::{Message, SmtpTransport, Transport};
 
 /// An email to send.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -13,171 +16,70 @@ pub struct Email {
     pub body: String,
 }
 
-/// Parsed `smtp://[user:pass@]host[:port]`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SmtpUrl {
-    pub host: String,
-    pub port: u16,
-    pub auth: Option<(String, String)>,
+/// How long one SMTP command may take before the attempt fails (and the job
+/// retries later).
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Checks `ATRIUM_SMTP_URL` at start-up, so a typo stops the server with a
+/// clear message instead of failing every email later:
+/// `smtp://[user:pass@]host[:port]` (plain, port 25: a local relay),
+/// `smtp://…?tls=required` (STARTTLS required, port 587),
+/// `smtp://…?tls=opportunistic` (STARTTLS when offered, port 587),
+/// `smtps://…` (implicit TLS, port 465). The message never repeats the URL,
+/// which may carry a password.
+pub fn parse_url(url: &str) -> Result<(), String> {
+    transport(url).map(|_| ())
 }
 
-pub fn parse_url(url: &str) -> Result<SmtpUrl, String> {
-    let rest = url
-        .strip_prefix("smtp://")
-        .ok_or("ATRIUM_SMTP_URL must start with smtp://")?;
-    let rest = rest.trim_end_matches('/');
-    let (auth, hostport) = match rest.rsplit_once('@') {
-        Some((userinfo, hp)) => {
-            let (u, p) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-            (Some((percent_decode(u), percent_decode(p))), hp)
-        }
-        None => (None, rest),
-    };
-    let (host, port) = match hostport.rsplit_once(':') {
-        Some((h, p)) => (
-            h.to_string(),
-            p.parse().map_err(|_| format!("bad SMTP port {p}"))?,
-        ),
-        None => (hostport.to_string(), 25),
-    };
-    if host.is_empty() {
-        return Err("ATRIUM_SMTP_URL has no host".into());
+fn transport(url: &str) -> Result<SmtpTransport, String> {
+    if !(url.starts_with("smtp://") || url.starts_with("smtps://")) {
+        return Err("ATRIUM_SMTP_URL must start with smtp:// or smtps://".into());
     }
-    Ok(SmtpUrl { host, port, auth })
+    let builder = SmtpTransport::from_url(url).map_err(|e| {
+        format!(
+            "ATRIUM_SMTP_URL is not a usable SMTP address ({e}); use \
+             smtp://[user:pass@]host[:port], smtp://…?tls=required or smtps://…"
+        )
+    })?;
+    Ok(builder.timeout(Some(COMMAND_TIMEOUT)).build())
 }
 
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = std::str::from_utf8(&bytes[i + 1..i + 3])
-                .ok()
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-            {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
+/// Builds the message: UTF-8 plain text, encoded as its content needs,
+/// with Date and Message-ID set.
+fn message(from: &str, email: &Email) -> Result<Message, String> {
+    let from: lettre::message::Mailbox = from
+        .parse()
+        .map_err(|e| format!("bad sender address {from:?}: {e}"))?;
+    let to = email
+        .to
+        .parse()
+        .map_err(|e| format!("bad recipient address {:?}: {e}", email.to))?;
+    // The Message-ID names the sender's domain, as RFC 5322 suggests.
+    let domain = email_domain(&from);
+    Message::builder()
+        .message_id(Some(format!(
+            "<{}@{domain}>",
+            uuid::Uuid::now_v7().simple()
+        )))
+        .from(from)
+        .to(to)
+        .subject(email.subject.as_str())
+        .header(ContentType::TEXT_PLAIN)
+        .body(email.body.clone())
+        .map_err(|e| format!("the email could not be built: {e}"))
 }
 
-fn base64(input: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in input.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        out.push(T[(n >> 18) as usize & 63] as char);
-        out.push(T[(n >> 12) as usize & 63] as char);
-        out.push(if chunk.len() > 1 {
-            T[(n >> 6) as usize & 63] as char
-        } else {
-            '='
-        });
-        out.push(if chunk.len() > 2 {
-            T[n as usize & 63] as char
-        } else {
-            '='
-        });
-    }
-    out
+fn email_domain(mailbox: &lettre::message::Mailbox) -> String {
+    mailbox.email.domain().to_string()
 }
 
-struct Smtp {
-    reader: BufReader<TcpStream>,
-    writer: TcpStream,
-}
-
-impl Smtp {
-    /// Reads a (possibly multi-line) reply and checks its code.
-    fn expect(&mut self, code: &str) -> Result<(), String> {
-        loop {
-            let mut line = String::new();
-            let n = self
-                .reader
-                .read_line(&mut line)
-                .map_err(|e| format!("SMTP read: {e}"))?;
-            if n == 0 {
-                return Err("SMTP server closed the connection".into());
-            }
-            if !line.starts_with(code) {
-                return Err(format!("SMTP server said: {}", line.trim_end()));
-            }
-            if line.as_bytes().get(3) != Some(&b'-') {
-                return Ok(());
-            }
-        }
-    }
-
-    fn cmd(&mut self, line: &str, code: &str) -> Result<(), String> {
-        self.writer
-            .write_all(format!("{line}\r\n").as_bytes())
-            .map_err(|e| format!("SMTP write: {e}"))?;
-        self.expect(code)
-    }
-}
-
-fn clean_header(s: &str) -> String {
-    s.replace(['\r', '\n'], " ")
-}
-
-/// Sends one email through the relay at `url`.
+/// Sends one email through the server at `url`.
 pub fn send(url: &str, from: &str, email: &Email) -> Result<(), String> {
-    let u = parse_url(url)?;
-    let stream = TcpStream::connect((u.host.as_str(), u.port))
-        .map_err(|e| format!("SMTP connect {}:{}: {e}", u.host, u.port))?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    stream
-        .set_write_timeout(Some(Duration::from_secs(30)))
-        .map_err(|e| e.to_string())?;
-    let writer = stream.try_clone().map_err(|e| e.to_string())?;
-    let mut s = Smtp {
-        reader: BufReader::new(stream),
-        writer,
-    };
-    s.expect("220")?;
-    s.cmd("EHLO atrium", "250")?;
-    if let Some((user, pass)) = &u.auth {
-        let token = base64(format!("\0{user}\0{pass}").as_bytes());
-        s.cmd(&format!("AUTH PLAIN {token}"), "235")?;
-    }
-    s.cmd(&format!("MAIL FROM:<{}>", clean_header(from)), "250")?;
-    s.cmd(&format!("RCPT TO:<{}>", clean_header(&email.to)), "25")?;
-    s.cmd("DATA", "354")?;
-    let body: String = email
-        .body
-        .replace("\r\n", "\n")
-        .split('\n')
-        .map(|l| {
-            if l.starts_with('.') {
-                format!(".{l}\r\n")
-            } else {
-                format!("{l}\r\n")
-            }
-        })
-        .collect();
-    let message = format!(
-        "From: {}\r\nTo: {}\r\nSubject: {}\r\nDate: {}\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}.",
-        clean_header(from),
-        clean_header(&email.to),
-        clean_header(&email.subject),
-        chrono::Utc::now().to_rfc2822(),
-        body
-    );
-    s.cmd(&message, "250")?;
-    s.cmd("QUIT", "221")
+    let message = message(from, email)?;
+    transport(url)?
+        .send(&message)
+        .map(|_| ())
+        .map_err(|e| format!("SMTP: {e}"))
 }
 
 /// The `email.send` job.
@@ -197,30 +99,52 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_smtp_urls() {
-        assert_eq!(
-            parse_url("smtp://mailer:s%40cret@mail.example.com:587").ok(),
-            Some(SmtpUrl {
-                host: "mail.example.com".into(),
-                port: 587,
-                auth: Some(("mailer".into(), "s@cret".into()))
-            })
-        );
-        assert_eq!(
-            parse_url("smtp://localhost").ok(),
-            Some(SmtpUrl {
-                host: "localhost".into(),
-                port: 25,
-                auth: None
-            })
-        );
-        assert!(parse_url("http://x").is_err());
+    fn every_documented_smtp_url_form_is_accepted() {
+        for url in [
+            "smtp://localhost",
+            "smtp://relay.internal:2525",
+            "smtp://mailer:s%40cret@mail.example.com:587?tls=required",
+            "smtp://mail.example.com?tls=opportunistic",
+            "smtps://mailer:secret@mail.example.com",
+            "smtps://mail.example.com:2465",
+        ] {
+            assert_eq!(parse_url(url), Ok(()), "{url}");
+        }
     }
 
     #[test]
-    fn base64_matches_known_values() {
-        assert_eq!(base64(b"\0user\0pass"), "AHVzZXIAcGFzcw==");
-        assert_eq!(base64(b"ab"), "YWI=");
-        assert_eq!(base64(b"abc"), "YWJj");
+    fn a_bad_smtp_url_is_refused_without_repeating_its_password() {
+        for url in [
+            "http://mail.example.com",
+            "mail.example.com",
+            "smtp://user:hunter2@mail.example.com?tls=sometimes",
+            "smtp://user:hunter2@:25",
+        ] {
+            let err = parse_url(url).expect_err(url);
+            assert!(err.contains("ATRIUM_SMTP_URL"), "{url}: {err}");
+            assert!(!err.contains("hunter2"), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn messages_carry_utf8_subjects_and_their_headers() {
+        let mail = Email {
+            to: "bob@example.com".into(),
+            subject: "Einladung — Acme".into(),
+            body: "Hallo Bob — hier ist der Link.".into(),
+        };
+        let raw = String::from_utf8(
+            message("atrium@example.com", &mail)
+                .expect("built")
+                .formatted(),
+        )
+        .expect("ascii on the wire");
+        assert!(raw.contains("To: bob@example.com"));
+        assert!(raw.contains("Subject: Einladung =?utf-8?"), "{raw}");
+        assert!(
+            raw.contains("Message-ID: <") && raw.contains("Date: "),
+            "{raw}"
+        );
+        assert!(message("not an address", &mail).is_err());
     }
 }

@@ -37,6 +37,32 @@ fn job(app: &TestApp, tenant: TenantId, id: atrium::jobs::JobId) -> atrium::jobs
     tc.read(|c, t| atrium::jobs::find(c, t, id)).expect("job")
 }
 
+/// What an SMTP transcript's quoted-printable body says (soft line breaks
+/// joined, `=XX` decoded); the headers and SMTP commands pass through.
+pub(crate) fn decoded(transcript: &str) -> String {
+    let joined = transcript.replace("=\r\n", "");
+    let bytes = joined.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'=', Some(b)) => {
+                out.push(b);
+                i += 3;
+            }
+            (b, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// A one-message SMTP server on loopback; sends what it received.
 pub(crate) fn smtp_server(reply_to_rcpt: &'static str) -> (u16, mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -102,7 +128,12 @@ async fn an_invitation_email_is_sent_by_a_background_job() {
         .expect("an email");
     assert!(mail.contains("RCPT TO:<bob@example.com>"));
     assert!(mail.contains("Subject: Ann invited you to Acme on Atrium"));
-    assert!(mail.contains(&format!("https://atrium.example.com/invite/{token}")));
+    assert!(mail.contains("Message-ID: <") && mail.contains("Date: "));
+    // The body has curly quotes, so it travels quoted-printable.
+    assert!(mail.contains("Content-Transfer-Encoding: quoted-printable"));
+    let body = decoded(&mail);
+    assert!(body.contains(&format!("https://atrium.example.com/invite/{token}")));
+    assert!(body.contains("the workspace “Acme”"), "{body}");
     assert_eq!(
         app.raw_count("SELECT COUNT(*) AS n FROM jobs WHERE status = 'done'"),
         1
@@ -238,5 +269,34 @@ async fn the_job_page_shows_progress_and_polls_until_done() {
     assert_eq!(
         ann.get(&format!("/w/{slug}/jobs/not-a-uuid")).await.status,
         StatusCode::NOT_FOUND
+    );
+}
+
+#[actix_web::test]
+async fn with_tls_required_a_server_without_starttls_gets_no_credentials_and_no_mail() {
+    let (port, received) = smtp_server("250 ok\r\n");
+    let app = TestApp::with_config(|c| {
+        c.smtp_url = Some(format!(
+            "smtp://mailer:hunter2@127.0.0.1:{port}?tls=required"
+        ))
+    })
+    .await;
+    let mut ann = app.user("ann@example.com", "Ann").await;
+    let slug = app.workspace(&mut ann, "Acme").await;
+    let tenant = tenant_of(&app, &slug);
+    let payload = serde_json::json!({"to": "x@example.com", "subject": "s", "body": "b"});
+    let id = enqueue(&app, tenant, "email.send", payload);
+    assert_eq!(app.run_jobs(), 1);
+    let j = job(&app, tenant, id);
+    assert_eq!(j.status, "queued", "retried later");
+    let error = j.last_error.unwrap_or_default();
+    assert!(!error.contains("hunter2"), "{error}");
+    let transcript = received
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("the connection ends");
+    assert!(transcript.contains("EHLO"));
+    assert!(
+        !transcript.contains("AUTH") && !transcript.contains("MAIL FROM"),
+        "{transcript}"
     );
 }
