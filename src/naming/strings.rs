@@ -23,7 +23,7 @@ mod decorate;
 mod tree;
 mod utm;
 
-pub use decorate::decorate;
+pub use decorate::{decorate, Catalogue};
 pub use tree::{tree, Tree};
 pub use utm::{encode_query_value, landing_page, utm_parameter, utm_url};
 

@@ -7,10 +7,8 @@ use askama::Template;
 use diesel::prelude::*;
 
 use crate::error::AppResult;
-use crate::naming::catalogue;
 use crate::naming::models::{DimensionValue, Field, Platform, Rule};
 use crate::naming::strings::{self, Node, StringFilter, Tree, ROOTS_PER_PAGE, STATUSES};
-use crate::naming::submissions;
 use crate::schema::{naming_dimension_values, naming_dimensions};
 use crate::web::{self as w, Ctx, HxRequest, Member, PageCtx};
 use crate::workspaces::Role;
@@ -57,10 +55,16 @@ struct TreeFragment {
     can_edit: bool,
 }
 
-fn choices(c: &mut crate::db::DbConn, t: crate::db::TenantId) -> AppResult<Choices> {
-    let platforms = catalogue::platforms(c)?;
+/// The filter's choices, from the catalogue the tree was shown with (read
+/// once per request) and the workspace's values.
+fn choices(
+    c: &mut crate::db::DbConn,
+    t: crate::db::TenantId,
+    catalogue: strings::Catalogue,
+) -> AppResult<Choices> {
+    let platforms = catalogue.platforms;
     let mut by_platform: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
-    for f in catalogue::all_fields(c)? {
+    for f in catalogue.fields {
         by_platform.entry(f.platform_id).or_default().push(f);
     }
     let mut fields = Vec::new();
@@ -83,7 +87,7 @@ fn choices(c: &mut crate::db::DbConn, t: crate::db::TenantId) -> AppResult<Choic
         .select((DimensionValue::as_select(), naming_dimensions::name))
         .load(c)?;
     Ok(Choices {
-        rules: submissions::rules(c, t)?,
+        rules: catalogue.rules,
         platforms,
         fields,
         values: values
@@ -107,9 +111,10 @@ pub async fn list(
     let (m, f, want_choices) = (member.clone(), filter.clone(), !hx.0);
     let (mut tree, choices) = web::block(move || {
         m.conn()?.read(|c, t| {
-            let tree = strings::tree(c, t, &f, ROOTS_PER_PAGE)?;
+            let catalogue = strings::Catalogue::load(c, t)?;
+            let tree = strings::tree(c, t, &f, ROOTS_PER_PAGE, &catalogue)?;
             let choices = if want_choices {
-                Some(choices(c, t)?)
+                Some(choices(c, t, catalogue)?)
             } else {
                 None
             };

@@ -11,9 +11,34 @@ use crate::error::AppResult;
 use crate::naming::models::*;
 use crate::naming::parts::usable;
 use crate::schema::{
-    naming_dimension_values, naming_dimensions, naming_fields, naming_platforms,
-    naming_rule_details, naming_rules, naming_string_details, naming_submissions,
+    naming_dimension_values, naming_dimensions, naming_rule_details, naming_rules,
+    naming_string_details, naming_submissions,
 };
+
+/// The platforms, fields and rules a page of strings is shown with: read
+/// once per request and shared by the tree and the filter's choices.
+pub struct Catalogue {
+    /// By name.
+    pub platforms: Vec<Platform>,
+    /// By platform, then level.
+    pub fields: Vec<Field>,
+    /// The workspace's rules, by name.
+    pub rules: Vec<Rule>,
+}
+
+impl Catalogue {
+    pub fn load(c: &mut DbConn, t: TenantId) -> AppResult<Self> {
+        Ok(Catalogue {
+            platforms: crate::naming::catalogue::platforms(c)?,
+            fields: crate::naming::catalogue::all_fields(c)?,
+            rules: naming_rules::table
+                .filter(naming_rules::tenant_id.eq(t))
+                .order(naming_rules::name)
+                .select(Rule::as_select())
+                .load(c)?,
+        })
+    }
+}
 
 /// Strings with their names, statuses, details, flags and UTM links, in a
 /// fixed number of queries whatever the count.
@@ -26,26 +51,26 @@ pub fn decorate(
     if rows.is_empty() {
         return Ok(Vec::new());
     }
+    let catalogue = Catalogue::load(c, t)?;
+    decorate_with(c, t, rows, landing, &catalogue)
+}
+
+/// [`decorate`] with the catalogue already read.
+pub fn decorate_with(
+    c: &mut DbConn,
+    t: TenantId,
+    rows: Vec<NamingString>,
+    landing: &str,
+    catalogue: &Catalogue,
+) -> AppResult<Vec<Node>> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
     let today = crate::naming::parts::today();
-    let fields: HashMap<FieldId, Field> = naming_fields::table
-        .select(Field::as_select())
-        .load(c)?
-        .into_iter()
-        .map(|f| (f.id, f))
-        .collect();
-    let platforms: HashMap<PlatformId, Platform> = naming_platforms::table
-        .select(Platform::as_select())
-        .load(c)?
-        .into_iter()
-        .map(|p| (p.id, p))
-        .collect();
-    let rules: HashMap<RuleId, Rule> = naming_rules::table
-        .filter(naming_rules::tenant_id.eq(t))
-        .select(Rule::as_select())
-        .load(c)?
-        .into_iter()
-        .map(|r| (r.id, r))
-        .collect();
+    let fields: HashMap<FieldId, &Field> = catalogue.fields.iter().map(|f| (f.id, f)).collect();
+    let platforms: HashMap<PlatformId, &Platform> =
+        catalogue.platforms.iter().map(|p| (p.id, p)).collect();
+    let rules: HashMap<RuleId, &Rule> = catalogue.rules.iter().map(|r| (r.id, r)).collect();
     let dims: HashMap<DimensionId, Dimension> = naming_dimensions::table
         .filter(naming_dimensions::tenant_id.eq(t))
         .select(Dimension::as_select())

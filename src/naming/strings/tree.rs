@@ -5,7 +5,8 @@ use std::collections::{HashMap, HashSet};
 
 use diesel::prelude::*;
 
-use super::{decorate, in_tree_order, scoped, Node, StringFilter, CHUNK};
+use super::decorate::{decorate_with, Catalogue};
+use super::{in_tree_order, scoped, Node, StringFilter, CHUNK};
 use crate::db::{DbConn, TenantId, UtcTime};
 use crate::error::AppResult;
 use crate::naming::models::*;
@@ -47,7 +48,13 @@ fn root_cursor(at: &UtcTime, id: StringId) -> Cursor {
 /// level), whatever the workspace's size. With filters: the newest
 /// `COUNT_CAP` matching strings and their ancestors, paged by their
 /// top-level strings.
-pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> AppResult<Tree> {
+pub fn tree(
+    c: &mut DbConn,
+    t: TenantId,
+    f: &StringFilter,
+    per_page: i64,
+    catalogue: &Catalogue,
+) -> AppResult<Tree> {
     let landing = f.landing();
     let mut seek = f.seek();
     let at = seek
@@ -90,7 +97,7 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
         let Some(page) =
             Keyset::from_rows(roots, &seek, per_page, |s| root_cursor(&s.created_at, s.id))
         else {
-            return tree(c, t, &first_page(f), per_page);
+            return tree(c, t, &first_page(f), per_page, catalogue);
         };
         let root_ids: Vec<StringId> = page.items.iter().map(|s| s.id).collect();
         let mut all = page.items;
@@ -112,7 +119,7 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
             level = next.iter().map(|s| s.id).collect();
             all.extend(next);
         }
-        let nodes = decorate(c, t, all, &landing)?;
+        let nodes = decorate_with(c, t, all, &landing, catalogue)?;
         return Ok(Tree {
             nodes: in_tree_order(nodes, &root_ids, None),
             roots: Keyset {
@@ -202,7 +209,7 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
         .collect();
     let Some(page) = Keyset::from_rows(window, &seek, per_page, |(at, id)| root_cursor(at, *id))
     else {
-        return tree(c, t, &first_page(f), per_page);
+        return tree(c, t, &first_page(f), per_page, catalogue);
     };
     let page_roots: Vec<StringId> = page.items.iter().map(|(_, r)| *r).collect();
     let wanted: HashSet<StringId> = page_roots.iter().copied().collect();
@@ -212,7 +219,7 @@ pub fn tree(c: &mut DbConn, t: TenantId, f: &StringFilter, per_page: i64) -> App
         .copied()
         .collect();
     let rows = load_by_ids(c, t, &shown)?;
-    let nodes = decorate(c, t, rows, &landing)?;
+    let nodes = decorate_with(c, t, rows, &landing, catalogue)?;
     Ok(Tree {
         nodes: in_tree_order(nodes, &page_roots, Some(&matched_ids)),
         roots: Keyset {
