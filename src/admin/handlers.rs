@@ -144,7 +144,10 @@ pub async fn audit(
 ) -> AppResult<HttpResponse> {
     let filter = q.into_inner();
     let (pool, user, f) = (state.pool.clone(), admin.clone(), filter.clone());
-    let (events, workspace_names) = web::block(move || {
+    let super::overview::AuditPage {
+        events,
+        workspace_names,
+    } = web::block(move || {
         crate::admin::open_audited(&pool, &user, "audit.list")?
             .read(|c| super::overview::audit_page(c, &f, AUDIT_PER_PAGE))
     })

@@ -43,16 +43,21 @@ pub fn overview(c: &mut DbConn) -> AppResult<Overview> {
     })
 }
 
-/// A page of the audit log across workspaces, with the slugs of the
-/// workspaces its events belong to.
-pub fn audit_page(
-    c: &mut DbConn,
-    f: &AuditFilter,
-    per_page: i64,
-) -> AppResult<(Keyset<AuditRow>, Vec<(Id, String)>)> {
+/// A page of the audit log across workspaces.
+pub struct AuditPage {
+    pub events: Keyset<AuditRow>,
+    /// The slugs of the workspaces the page's events belong to.
+    pub workspace_names: Vec<(Id, String)>,
+}
+
+/// A page of the audit log across workspaces, with its workspaces' slugs.
+pub fn audit_page(c: &mut DbConn, f: &AuditFilter, per_page: i64) -> AppResult<AuditPage> {
     let events = audit_q::page(c, None, f, per_page)?;
-    let names = workspace_slugs(c, &events.items)?;
-    Ok((events, names))
+    let workspace_names = workspace_slugs(c, &events.items)?;
+    Ok(AuditPage {
+        events,
+        workspace_names,
+    })
 }
 
 /// Slugs of the workspaces on a page of events (one query, not one per row).
