@@ -86,12 +86,10 @@ pub async fn setup(
         let hash = st.hasher.hash(&f.password)?;
         let mut conn = pool.get()?;
         // Count and insert in one write transaction: two people racing for
-        // /setup get one superadmin (SQLite: BEGIN IMMEDIATE; Postgres: the
-        // table lock below).
+        // /setup get one superadmin (SQLite: BEGIN IMMEDIATE; Postgres: a
+        // table lock).
         write_tx(&mut conn, |c| {
-            if c.backend() == crate::db::Backend::Postgres {
-                diesel::sql_query("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE").execute(c)?;
-            }
+            crate::db::lock_table_for_insert(c, "users")?;
             if models::count(c)? > 0 {
                 return Err(AppError::NotFound);
             }

@@ -2,15 +2,13 @@
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::settings::{InstanceSettings, SettingsForm};
+use super::plans::{PlanRow, PlanValues};
+use super::settings::SettingsForm;
 use crate::audit::queries::{self as audit_q, AuditFilter, AuditRow};
-use crate::audit::NewEvent;
-use crate::db::{AdminConn, Id, UtcTime};
+use crate::db::{AdminConn, Id};
 use crate::error::AppResult;
-use crate::schema::{audit_events, plans, tenants};
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Flash, FormErrors, HxRequest, Keyset, PageCtx, Superadmin};
 use crate::AppState;
@@ -36,39 +34,20 @@ pub async fn overview(
     admin: Superadmin,
 ) -> AppResult<HttpResponse> {
     let (pool, user) = (state.pool.clone(), admin.clone());
-    let counts = web::block(move || {
-        crate::admin::open_audited(&pool, &user, "overview")?.read(|c| {
-            let midnight = UtcTime(
-                chrono::Utc::now()
-                    .date_naive()
-                    .and_time(chrono::NaiveTime::MIN)
-                    .and_utc(),
-            );
-            Ok((
-                tenants::table.count().get_result::<i64>(c)?,
-                crate::accounts::models::count(c)?,
-                crate::accounts::sessions::count_active(c)?,
-                audit_events::table
-                    .filter(audit_events::created_at.ge(midnight))
-                    .count()
-                    .get_result::<i64>(c)?,
-                crate::accounts::throttle::recent_failures(c)?,
-                crate::db::database_size(c)?,
-            ))
-        })
+    let o = web::block(move || {
+        crate::admin::open_audited(&pool, &user, "overview")?.read(super::overview::overview)
     })
     .await??;
-    let (workspaces, users, sessions, events_today, failed_logins, size) = counts;
     let secs = state.started.elapsed().as_secs();
     w::ok(&OverviewPage {
         page: ctx.user("Admin", &admin.user),
         backend: state.backend.name(),
-        db_size_kb: size / 1024,
-        workspaces,
-        users,
-        sessions,
-        events_today,
-        failed_logins,
+        db_size_kb: o.db_size / 1024,
+        workspaces: o.workspaces,
+        users: o.users,
+        sessions: o.sessions,
+        events_today: o.events_today,
+        failed_logins: o.failed_logins,
         uptime: format!(
             "{}d {}h {}m",
             secs / 86400,
@@ -126,34 +105,13 @@ pub async fn update_settings(
     let (pool, uid, s) = (state.pool.clone(), admin.user.id, wanted.clone());
     web::block(move || -> AppResult<()> {
         crate::db::write_tx(&mut *pool.get()?, |c| {
-            super::settings::save(c, &s)?;
-            crate::audit::record(
-                c,
-                NewEvent::global("admin.settings_update")
-                    .actor(uid)
-                    .resource("settings", "instance")
-                    .meta(&meta)
-                    .changes(describe_change(&before, &s))
-                    .warning(),
-            )
+            super::settings::update(c, uid, &before, &s, &meta)
         })
     })
     .await??;
     state.set_settings(wanted);
     Flash::success(&ctx.session, "Settings saved.");
     Ok(w::redirect("/admin/settings"))
-}
-
-fn describe_change(a: &InstanceSettings, b: &InstanceSettings) -> serde_json::Value {
-    serde_json::json!({
-        "signup_open": [a.signup_open, b.signup_open],
-        "session_idle_minutes": [a.session_idle_minutes, b.session_idle_minutes],
-        "session_absolute_hours": [a.session_absolute_hours, b.session_absolute_hours],
-        "throttle": [
-            [a.throttle.per_account_minute, a.throttle.per_account_hour, a.throttle.per_ip_minute],
-            [b.throttle.per_account_minute, b.throttle.per_account_hour, b.throttle.per_ip_minute]
-        ],
-    })
 }
 
 // ---- the audit log across workspaces ----
@@ -177,18 +135,6 @@ struct AuditTable {
     workspace_names: Vec<(Id, String)>,
 }
 
-/// Slugs of the workspaces on a page of events (one query, not one per row).
-fn workspace_slugs(c: &mut crate::db::DbConn, rows: &[AuditRow]) -> AppResult<Vec<(Id, String)>> {
-    let mut ids: Vec<crate::db::TenantId> = rows.iter().filter_map(|r| r.event.tenant_id).collect();
-    ids.sort();
-    ids.dedup();
-    let found: Vec<(crate::db::TenantId, String)> = tenants::table
-        .filter(tenants::id.eq_any(ids))
-        .select((tenants::id, tenants::slug))
-        .load(c)?;
-    Ok(found.into_iter().map(|(t, s)| (t.0, s)).collect())
-}
-
 pub async fn audit(
     ctx: Ctx,
     state: web::Data<AppState>,
@@ -198,12 +144,12 @@ pub async fn audit(
 ) -> AppResult<HttpResponse> {
     let filter = q.into_inner();
     let (pool, user, f) = (state.pool.clone(), admin.clone(), filter.clone());
-    let (events, workspace_names) = web::block(move || {
-        crate::admin::open_audited(&pool, &user, "audit.list")?.read(|c| {
-            let events = audit_q::page(c, None, &f, AUDIT_PER_PAGE)?;
-            let names = workspace_slugs(c, &events.items)?;
-            Ok((events, names))
-        })
+    let super::overview::AuditPage {
+        events,
+        workspace_names,
+    } = web::block(move || {
+        crate::admin::open_audited(&pool, &user, "audit.list")?
+            .read(|c| super::overview::audit_page(c, &f, AUDIT_PER_PAGE))
     })
     .await??;
     if hx.0 {
@@ -247,27 +193,6 @@ pub async fn audit_csv(
 
 // ---- plans ----
 
-/// A plan of the catalogue.
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = plans)]
-pub struct Plan {
-    pub id: Id,
-    pub name: String,
-    pub seat_limit: i32,
-    pub storage_limit_mb: i32,
-    pub max_upload_mb: i32,
-    pub created_at: UtcTime,
-    pub updated_at: UtcTime,
-}
-
-/// A plan with how many workspaces use it.
-pub struct PlanRow {
-    pub plan: Plan,
-    pub workspaces: i64,
-    /// This row's form is the one being re-shown with errors.
-    pub editing: bool,
-}
-
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct PlanForm {
     #[serde(default)]
@@ -281,7 +206,7 @@ pub struct PlanForm {
 }
 
 impl PlanForm {
-    fn parse(&self) -> Result<(String, i32, i32, i32), FormErrors> {
+    fn parse(&self) -> Result<PlanValues, FormErrors> {
         let mut errors = FormErrors::default();
         let name = self.name.trim().to_lowercase();
         if name.is_empty()
@@ -303,7 +228,12 @@ impl PlanForm {
         let storage = num("storage_limit_mb", &self.storage_limit_mb);
         let upload = num("max_upload_mb", &self.max_upload_mb);
         if errors.is_empty() {
-            Ok((name, seats, storage, upload))
+            Ok(PlanValues {
+                name,
+                seat_limit: seats,
+                storage_limit_mb: storage,
+                max_upload_mb: upload,
+            })
         } else {
             Err(errors)
         }
@@ -320,31 +250,6 @@ struct PlansPage {
     editing: Option<Id>,
 }
 
-fn load_plans(c: &mut crate::db::DbConn) -> AppResult<Vec<PlanRow>> {
-    let all: Vec<Plan> = plans::table
-        .order(plans::seat_limit.asc())
-        .select(Plan::as_select())
-        .load(c)?;
-    let counts: Vec<(String, i64)> = tenants::table
-        .group_by(tenants::plan)
-        .select((tenants::plan, diesel::dsl::count_star()))
-        .load(c)?;
-    Ok(all
-        .into_iter()
-        .map(|plan| {
-            let workspaces = counts
-                .iter()
-                .find(|(n, _)| *n == plan.name)
-                .map_or(0, |(_, n)| *n);
-            PlanRow {
-                plan,
-                workspaces,
-                editing: false,
-            }
-        })
-        .collect())
-}
-
 async fn render_plans(
     ctx: &Ctx,
     state: &AppState,
@@ -355,7 +260,7 @@ async fn render_plans(
 ) -> AppResult<HttpResponse> {
     let (pool, user) = (state.pool.clone(), admin.clone());
     let mut plans = web::block(move || {
-        crate::admin::open_audited(&pool, &user, "plans.list")?.read(load_plans)
+        crate::admin::open_audited(&pool, &user, "plans.list")?.read(super::plans::list)
     })
     .await??;
     for r in plans.iter_mut() {
@@ -401,79 +306,15 @@ async fn save_plan(
     id: Option<Id>,
     form: PlanForm,
 ) -> AppResult<HttpResponse> {
-    let (name, seats, storage, upload) = match form.parse() {
+    let v = match form.parse() {
         Ok(v) => v,
         Err(errors) => return render_plans(&ctx, &state, &admin, form, errors, id).await,
     };
     let (pool, uid) = (state.pool.clone(), admin.user.id);
-    let n = name.clone();
+    let name = v.name.clone();
     let saved = web::block(move || -> AppResult<Result<(), FormErrors>> {
         crate::db::write_tx(&mut *pool.get()?, |c| {
-            let clash: Option<Id> = plans::table
-                .filter(plans::name.eq(&n))
-                .select(plans::id)
-                .first(c)
-                .optional()?;
-            if clash.is_some() && clash != id {
-                return Ok(Err(FormErrors::from(vec![(
-                    "name",
-                    "A plan with that name exists.",
-                )])));
-            }
-            let now = UtcTime::now();
-            let (action, before) = match id {
-                None => {
-                    diesel::insert_into(plans::table)
-                        .values((
-                            plans::id.eq(Id::new()),
-                            plans::name.eq(&n),
-                            plans::seat_limit.eq(seats),
-                            plans::storage_limit_mb.eq(storage),
-                            plans::max_upload_mb.eq(upload),
-                            plans::created_at.eq(now),
-                            plans::updated_at.eq(now),
-                        ))
-                        .execute(c)?;
-                    ("admin.plan_create", serde_json::Value::Null)
-                }
-                Some(id) => {
-                    let old: Plan = plans::table.find(id).select(Plan::as_select()).first(c)?;
-                    diesel::update(plans::table.find(id))
-                        .set((
-                            plans::name.eq(&n),
-                            plans::seat_limit.eq(seats),
-                            plans::storage_limit_mb.eq(storage),
-                            plans::max_upload_mb.eq(upload),
-                            plans::updated_at.eq(now),
-                        ))
-                        .execute(c)?;
-                    if old.name != n {
-                        diesel::update(tenants::table.filter(tenants::plan.eq(&old.name)))
-                            .set(tenants::plan.eq(&n))
-                            .execute(c)?;
-                    }
-                    (
-                        "admin.plan_update",
-                        serde_json::json!([
-                            old.name,
-                            old.seat_limit,
-                            old.storage_limit_mb,
-                            old.max_upload_mb
-                        ]),
-                    )
-                }
-            };
-            crate::audit::record(
-                c,
-                NewEvent::global(action)
-                    .actor(uid)
-                    .resource("plan", &n)
-                    .meta(&meta)
-                    .changes(
-                        serde_json::json!({"before": before, "after": [n, seats, storage, upload]}),
-                    ),
-            )?;
-            Ok(Ok(()))
+            super::plans::save(c, uid, id, &v, &meta)
         })
     })
     .await??;
@@ -513,13 +354,4 @@ pub async fn update_plan(
         form.into_inner(),
     )
     .await
-}
-
-/// The plan catalogue for other modules (limits enforced where they apply).
-pub fn plan_by_name(c: &mut crate::db::DbConn, name: &str) -> AppResult<Option<Plan>> {
-    Ok(plans::table
-        .filter(plans::name.eq(name))
-        .select(Plan::as_select())
-        .first(c)
-        .optional()?)
 }

@@ -5,6 +5,8 @@
 pub mod conn;
 pub mod handlers;
 pub mod list;
+pub mod overview;
+pub mod plans;
 pub mod settings;
 pub mod users;
 pub mod workspaces;

@@ -5,11 +5,14 @@
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::accounts::models::UserId;
 use crate::accounts::throttle::Limits;
+use crate::audit::NewEvent;
 use crate::config::Config;
 use crate::db::{DbConn, Json, UtcTime};
 use crate::error::AppResult;
 use crate::schema::instance_settings;
+use crate::web::extract::RequestMeta;
 
 pub const SIGNUP_MODE: &str = "signup_mode";
 pub const SESSIONS: &str = "session_lifetimes";
@@ -198,4 +201,37 @@ pub fn save(conn: &mut DbConn, s: &InstanceSettings) -> AppResult<()> {
             "per_ip_minute": s.throttle.per_ip_minute,
         }),
     )
+}
+
+/// A superadmin's change: stores `s` and records it (what was `before`, what
+/// is now) as an audit event, inside the caller's write transaction.
+pub fn update(
+    conn: &mut DbConn,
+    by: UserId,
+    before: &InstanceSettings,
+    s: &InstanceSettings,
+    meta: &RequestMeta,
+) -> AppResult<()> {
+    save(conn, s)?;
+    crate::audit::record(
+        conn,
+        NewEvent::global("admin.settings_update")
+            .actor(by)
+            .resource("settings", "instance")
+            .meta(meta)
+            .changes(describe_change(before, s))
+            .warning(),
+    )
+}
+
+fn describe_change(a: &InstanceSettings, b: &InstanceSettings) -> serde_json::Value {
+    serde_json::json!({
+        "signup_open": [a.signup_open, b.signup_open],
+        "session_idle_minutes": [a.session_idle_minutes, b.session_idle_minutes],
+        "session_absolute_hours": [a.session_absolute_hours, b.session_absolute_hours],
+        "throttle": [
+            [a.throttle.per_account_minute, a.throttle.per_account_hour, a.throttle.per_ip_minute],
+            [b.throttle.per_account_minute, b.throttle.per_account_hour, b.throttle.per_ip_minute]
+        ],
+    })
 }

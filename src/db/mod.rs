@@ -2,6 +2,7 @@
 //! connection wrappers that carry tenant isolation (`TenantConn`, `AdminConn`).
 
 pub mod counters;
+pub mod dialect;
 pub mod dump;
 mod pool;
 mod tenant;
@@ -144,6 +145,24 @@ pub fn lock_key(conn: &mut DbConn, key: &str) -> QueryResult<()> {
         Backend::Postgres => {
             diesel::sql_query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
                 .bind::<diesel::sql_types::Text, _>(key)
+                .execute(conn)
+                .map(|_| ())
+        }
+    }
+}
+
+/// Inside a [`write_tx`]: holds `table` against other writers until the
+/// transaction ends, for "count, then insert" work that must not interleave
+/// (the first superadmin at `/setup`). Postgres: `LOCK TABLE … IN SHARE ROW
+/// EXCLUSIVE MODE` (readers go on, a second locker waits). SQLite: nothing to
+/// do, the `BEGIN IMMEDIATE` of the write transaction already holds the
+/// database's single write lock. `table` is a fixed name from the code, never
+/// user input.
+pub fn lock_table_for_insert(conn: &mut DbConn, table: &'static str) -> QueryResult<()> {
+    match conn.backend() {
+        Backend::Sqlite => Ok(()),
+        Backend::Postgres => {
+            diesel::sql_query(format!("LOCK TABLE {table} IN SHARE ROW EXCLUSIVE MODE"))
                 .execute(conn)
                 .map(|_| ())
         }

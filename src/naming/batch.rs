@@ -2,11 +2,17 @@
 //! every string of a rule and field ("fb" → "meta"). A workspace admin
 //! previews the change (how many strings, old → new, which would collide),
 //! confirms, and a `naming.batch` background job backs the strings up and
-//! rewrites them in chunks (see `batch_job`). A whole batch can be rolled
+//! rewrites them in chunks (see `job`). A whole batch can be rolled
 //! back from its backup, again as a job.
 //!
-//! This file holds the form's validation, the recomposition shared by the
-//! preview and the job, and the queries the pages read.
+//! This file holds the form's validation and the batch's creation; `plan`
+//! the recomposition shared by the preview and the job, `job` the job,
+//! `rollback` the rollback and `views` the queries the pages read.
+
+pub mod job;
+pub mod plan;
+pub mod rollback;
+pub mod views;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -451,11 +457,11 @@ pub fn create(
     Ok(id)
 }
 
-pub use super::batch_plan::{plan_chunk, preview, Composer, Planned, Preview, Recomposed};
-pub use super::batch_rollback::rollback_outlook;
-/// Rollback: see `batch_rollback`.
-pub use super::batch_rollback::start_rollback;
-pub use super::batch_views::{changed_strings, find, list, AffectedRow, BatchView, STATUSES};
+pub use plan::{plan_chunk, preview, Composer, Planned, Preview, Recomposed};
+pub use rollback::rollback_outlook;
+/// Rollback: see `rollback`.
+pub use rollback::start_rollback;
+pub use views::{changed_strings, find, list, AffectedRow, BatchView, STATUSES};
 
 /// The preview of a form: the change and what it would do, or the form's
 /// problems (including "nothing to change").

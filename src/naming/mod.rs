@@ -8,10 +8,6 @@
 //! `/admin/naming/…`.
 
 pub mod batch;
-pub mod batch_job;
-pub mod batch_plan;
-pub mod batch_rollback;
-pub mod batch_views;
 pub mod catalogue;
 pub mod core;
 pub mod demo;

@@ -27,7 +27,7 @@ pub const MODULE: Module = Module {
         JobKind {
             kind: super::batch::KIND,
             label: "Updating names in a batch",
-            run: super::batch_job::run_job,
+            run: super::batch::job::run_job,
         },
     ],
     exports: &EXPORTS,

@@ -20,7 +20,7 @@ use serde_json::{json, Map, Value};
 
 use crate::accounts::models::UserId;
 use crate::audit::{self, NewEvent};
-use crate::db::{Backend, DbConn, Json, TenantId, UtcTime};
+use crate::db::{DbConn, Json, TenantId, UtcTime};
 use crate::error::{is_unique_violation, AppError, AppResult};
 use crate::naming::core::{self, Part, PartKind};
 use crate::naming::models::*;
@@ -114,34 +114,6 @@ pub fn lenient_parts(parts: &RuleParts, field: FieldId) -> Vec<Part> {
             p
         })
         .collect()
-}
-
-/// The SQL of a set-based statement for the connection's backend: `?`
-/// placeholders become `$n` on PostgreSQL, `{json}` the table function over a
-/// JSON array bound as text (`e.value` is each element), `{uuid}` a cast of
-/// text to uuid (nothing on SQLite, where ids are text).
-pub fn backend_sql(c: &DbConn, template: &str) -> String {
-    match c.backend() {
-        Backend::Sqlite => template
-            .replace("{json}", "json_each(?) AS e")
-            .replace("{uuid}", ""),
-        Backend::Postgres => {
-            let s = template
-                .replace("{json}", "jsonb_array_elements(?::jsonb) AS e(value)")
-                .replace("{uuid}", "::uuid");
-            let mut out = String::with_capacity(s.len() + 8);
-            let mut n = 0;
-            for ch in s.chars() {
-                if ch == '?' {
-                    n += 1;
-                    out.push_str(&format!("${n}"));
-                } else {
-                    out.push(ch);
-                }
-            }
-            out
-        }
-    }
 }
 
 /// Finds a string of this workspace (404 otherwise).

@@ -87,6 +87,36 @@ async fn plans_and_workspace_seats_are_managed_with_validation() {
         app.raw_count("SELECT COUNT(*) AS n FROM tenants WHERE plan = 'teams'"),
         1
     );
+    assert!(
+        root.get("/admin/plans")
+            .await
+            .contains("<a href=\"/admin/workspaces?plan=teams\">1</a>"),
+        "the renamed plan lists its workspace"
+    );
+    assert_eq!(
+        app.raw_count(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'admin.plan_create' \
+             AND resource_type = 'plan' AND resource_id = 'enterprise'"
+        ),
+        1,
+        "one create audited (the refused duplicate is not)"
+    );
+    assert_eq!(
+        app.raw_count(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'admin.plan_update' \
+             AND resource_type = 'plan' AND resource_id = 'teams'"
+        ),
+        1
+    );
+    // The overview counts what is there.
+    let overview = root.get("/admin").await;
+    for (table, label) in [("tenants", "workspaces"), ("users", "users")] {
+        let n = app.raw_count(&format!("SELECT COUNT(*) AS n FROM {table}"));
+        assert!(
+            overview.contains(&format!("<strong>{n}</strong><span>{label}</span>")),
+            "overview shows {n} {label}"
+        );
+    }
     let detail = root.get(&format!("/admin/workspaces/{ws}")).await;
     assert!(
         detail.contains("ann@example.com") && detail.contains("admin.workspace_plan"),

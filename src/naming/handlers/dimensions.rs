@@ -1,15 +1,18 @@
 //! Dimensions pages: list with search and filters, create, edit, delete
 //! (refused with where it is used, or deactivate instead), the dimension's
 //! page with its values, and the dependent-dropdown options fragment.
-//! Values are in `dimension_values`, CSV in `dimension_import`.
+//! The dimension's page is in `show`, its values in `values`, CSV in
+//! `import`; `values` and `import` redraw the page through `show`.
+
+pub mod import;
+pub mod show;
+pub mod values;
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
-use super::{dimension_import, dimension_values};
 use crate::error::AppResult;
-use crate::naming::dimensions::values::{self, ValueFilter, ValueForm, ValueRow};
 use crate::naming::dimensions::{
     self, DimensionFilter, DimensionForm, DimensionRow, DimensionUses,
 };
@@ -25,7 +28,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/dimensions", web::get().to(list))
         .route("/dimensions", web::post().to(create))
         .route("/dimensions/new", web::get().to(new_form))
-        .route("/dimensions/{dimension_id}", web::get().to(show))
+        .route("/dimensions/{dimension_id}", web::get().to(show::show))
         .route("/dimensions/{dimension_id}", web::post().to(update))
         .route("/dimensions/{dimension_id}/edit", web::get().to(edit_form))
         .route(
@@ -42,8 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(activate),
         )
         .route("/dimensions/{dimension_id}/options", web::get().to(options));
-    dimension_values::routes(cfg);
-    dimension_import::routes(cfg);
+    values::routes(cfg);
+    import::routes(cfg);
 }
 
 const PER_PAGE: i64 = 50;
@@ -221,110 +224,6 @@ pub async fn update(
         }
         Err(errors) => render_form(&ctx, &editor, Some(id), Some(f), errors).await,
     }
-}
-
-// ---- the dimension's page ----
-
-#[derive(Template)]
-#[template(path = "naming/dimension.html")]
-struct ShowPage {
-    page: PageCtx,
-    slug: String,
-    d: Dimension,
-    parent: Option<Dimension>,
-    f: ValueFilter,
-    rows: Paginated<ValueRow>,
-    parent_values: Vec<DimensionValue>,
-    form: ValueForm,
-    errors: FormErrors,
-    import_error: Option<String>,
-    csv: String,
-    can_edit: bool,
-}
-
-#[derive(Template)]
-#[template(path = "naming/_dimension_values.html")]
-struct ValuesTable {
-    slug: String,
-    d: Dimension,
-    f: ValueFilter,
-    rows: Paginated<ValueRow>,
-    can_edit: bool,
-}
-
-/// What to show again on the dimension's page after a refused change.
-#[derive(Default)]
-pub(super) struct ShowRedo {
-    pub form: Option<ValueForm>,
-    pub errors: FormErrors,
-    pub import_error: Option<String>,
-    pub csv: String,
-}
-
-pub(super) async fn render_show(
-    ctx: &Ctx,
-    member: &Member,
-    id: DimensionId,
-    f: ValueFilter,
-    hx: bool,
-    redo: ShowRedo,
-) -> AppResult<HttpResponse> {
-    let (m, ff) = (member.clone(), f.clone());
-    let today = parts::today();
-    let (d, parent, rows, parent_values) = web::block(move || {
-        m.conn()?.read(|c, t| {
-            let d = dimensions::find(c, t, id)?;
-            let (parent, parent_values) = match d.parent_id {
-                Some(p) => (Some(dimensions::find(c, t, p)?), values::all(c, t, p)?),
-                None => (None, Vec::new()),
-            };
-            let rows = values::list(c, t, id, &ff, PER_PAGE, today)?;
-            Ok((d, parent, rows, parent_values))
-        })
-    })
-    .await??;
-    let slug = member.workspace.slug.clone();
-    let can_edit = member.role.at_least(Role::Member);
-    if hx {
-        return w::ok(&ValuesTable {
-            slug,
-            d,
-            f,
-            rows,
-            can_edit,
-        });
-    }
-    let status = if redo.errors.is_empty() && redo.import_error.is_none() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let page = ShowPage {
-        page: ctx.workspace(&d.name, &member.user.user, &member.workspace, member.role),
-        slug,
-        d,
-        parent,
-        f,
-        rows,
-        parent_values,
-        form: redo.form.unwrap_or_default(),
-        errors: redo.errors,
-        import_error: redo.import_error,
-        csv: redo.csv,
-        can_edit,
-    };
-    w::html(status, &page)
-}
-
-pub async fn show(
-    ctx: Ctx,
-    member: Member,
-    hx: HxRequest,
-    path: web::Path<(String, DimensionId)>,
-    q: web::Query<ValueFilter>,
-) -> AppResult<HttpResponse> {
-    let id = path.into_inner().1;
-    render_show(&ctx, &member, id, q.into_inner(), hx.0, ShowRedo::default()).await
 }
 
 // ---- delete, or deactivate instead ----

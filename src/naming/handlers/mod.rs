@@ -2,8 +2,6 @@
 
 pub mod batch;
 pub mod catalogue;
-pub mod dimension_import;
-pub mod dimension_values;
 pub mod dimensions;
 pub mod home;
 pub mod propagation;

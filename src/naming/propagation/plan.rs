@@ -8,10 +8,11 @@ use diesel::prelude::*;
 use serde_json::{json, Value};
 
 use super::CHUNK;
+use crate::db::dialect::backend_sql;
 use crate::db::{sql, DbConn, TenantId};
 use crate::error::AppResult;
 use crate::naming::models::*;
-use crate::naming::versions::{backend_sql, DetailVal, RuleCtx};
+use crate::naming::versions::{DetailVal, RuleCtx};
 use crate::schema::{naming_string_details, naming_strings};
 
 /// New values of strings not written (the dry run), by string and dimension.

@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 
 use super::{job_row, Child, DetailChange, Outcome, Planned, Spec, CHUNK};
 use crate::accounts::models::UserId;
+use crate::db::dialect::backend_sql;
 use crate::db::{sql, DbConn, Json, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::naming::models::*;
-use crate::naming::versions::backend_sql;
 use crate::schema::{
     naming_propagation_errors, naming_propagation_jobs, naming_string_inheritance_updates,
     naming_string_modifications,

@@ -37,7 +37,7 @@ pub fn run_job(ctx: &JobCtx) -> Result<(), String> {
         .ok_or_else(|| "a naming.batch job without a batch id".to_string())?;
     let rollback = payload.get("action").and_then(Value::as_str) == Some("rollback");
     let result = if rollback {
-        crate::naming::batch_rollback::roll_back(ctx, id)
+        crate::naming::batch::rollback::roll_back(ctx, id)
     } else {
         apply(ctx, id)
     };

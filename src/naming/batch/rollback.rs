@@ -14,8 +14,8 @@ use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, Json, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::jobs::worker::JobCtx;
+use crate::naming::batch::job::{load, save, set_values, Step};
 use crate::naming::batch::{find, Failure, RollbackMeta, CHUNK, KIND, MAX_FAILURES};
-use crate::naming::batch_job::{load, save, set_values, Step};
 use crate::naming::models::*;
 use crate::schema::{
     naming_string_backups, naming_string_details, naming_string_modifications,

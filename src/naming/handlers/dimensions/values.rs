@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
-use super::dimensions::{render_show, ShowRedo};
+use super::show::{render_show, ShowRedo};
 use crate::error::AppResult;
 use crate::naming::dimensions::values::{self, ValueFilter, ValueForm, ValueUses};
 use crate::naming::dimensions::{self};

@@ -11,7 +11,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use futures_util::StreamExt;
 
-use super::dimensions::{render_show, ShowRedo};
+use super::show::{render_show, ShowRedo};
 use crate::error::AppResult;
 use crate::naming::dimensions::csv::{self, ImportPlan, ImportRow, MAX_BYTES};
 use crate::naming::dimensions::values::ValueFilter;
