@@ -8,10 +8,13 @@
 //! it. A hard step budget per name turns a pathological name into a "too
 //! ambiguous to check" report instead of minutes of work.
 
-use std::collections::{HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::HashSet;
+
+use memo::Memo;
 
 use super::{ParseReport, Part, PartKind, Problem};
+
+mod memo;
 
 /// Most steps (states entered, readings tried, list lengths looked up) the
 /// search may take for one name. Ordinary names take tens to hundreds; nine
@@ -77,91 +80,6 @@ fn keep(best: &mut Option<Note>, note: Note) {
 struct ListIndex<'a> {
     lengths: Vec<usize>,
     values: HashSet<&'a str>,
-}
-
-/// Multiplicative hash for the memo's packed integer keys (SipHash is
-/// needlessly slow for them and nothing here is attacker-keyed: the
-/// number of entries is capped by the step budget).
-#[derive(Default)]
-struct KeyHasher(u64);
-
-impl Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.write_u64(u64::from(*b) ^ self.0.rotate_left(8));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (n ^ self.0)
-            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
-            .rotate_left(29);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.write_u64(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// States seen to fail, with their best note: a flat table indexed by
-/// (position, part, pending delimiter) when that is small — the usual case,
-/// and much faster than hashing — else a hash map. Entries are stamped with
-/// the search they belong to, so starting a search clears nothing.
-#[derive(Default)]
-struct Memo {
-    flat: Vec<(u32, Option<Note>)>,
-    search: u32,
-    hashed: Option<HashMap<usize, Option<Note>, BuildHasherDefault<KeyHasher>>>,
-}
-
-/// Most entries of the flat table (about 5 MB): a 1,000-character name
-/// against a 20-part rule with two delimiters fits.
-const FLAT_STATES: usize = 1 << 17;
-
-impl Memo {
-    fn reset(&mut self, states: usize) {
-        if states > FLAT_STATES {
-            self.hashed.get_or_insert_with(HashMap::default).clear();
-            return;
-        }
-        self.hashed = None;
-        if self.flat.len() < states {
-            self.flat.resize(states, (0, None));
-        }
-        self.search = self.search.wrapping_add(1);
-        if self.search == 0 {
-            self.flat.fill((0, None));
-            self.search = 1;
-        }
-    }
-
-    fn get(&self, key: usize) -> Option<Option<Note>> {
-        match &self.hashed {
-            Some(map) => map.get(&key).copied(),
-            None => self
-                .flat
-                .get(key)
-                .filter(|(search, _)| *search == self.search)
-                .map(|(_, note)| *note),
-        }
-    }
-
-    fn insert(&mut self, key: usize, note: Option<Note>) {
-        match &mut self.hashed {
-            Some(map) => {
-                map.insert(key, note);
-            }
-            None => {
-                if let Some(slot) = self.flat.get_mut(key) {
-                    *slot = (self.search, note);
-                }
-            }
-        }
-    }
 }
 
 /// Checks names against one field's parts, reusing what it works out from
