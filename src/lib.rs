@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod modules;
 pub mod naming;
+pub mod projects;
 pub mod router;
 pub mod schema;
 pub mod seed;

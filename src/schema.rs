@@ -555,6 +555,156 @@ diesel::joinable!(user_sessions -> users (user_id));
 diesel::joinable!(invitations -> tenants (tenant_id));
 diesel::joinable!(slug_redirects -> tenants (tenant_id));
 
+diesel::table! {
+    use crate::db::sql::*;
+    projects_projects (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        key -> Text,
+        description -> Text,
+        status -> Text,
+        priority -> Text,
+        manager_id -> Uuid,
+        client -> Text,
+        budget_cents -> Nullable<BigInt>,
+        estimated_hours -> Nullable<Integer>,
+        start_date -> Nullable<Date>,
+        due_date -> Nullable<Date>,
+        completed_at -> Nullable<Timestamptz>,
+        tags -> Text,
+        is_template -> Bool,
+        template_id -> Nullable<Uuid>,
+        wip_limits -> Jsonb,
+        next_task_number -> BigInt,
+        open_tasks -> BigInt,
+        done_tasks -> BigInt,
+        logged_minutes -> BigInt,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    projects_members (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        project_id -> Uuid,
+        user_id -> Uuid,
+        role -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    projects_sprints (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        project_id -> Uuid,
+        name -> Text,
+        goal -> Text,
+        status -> Text,
+        start_date -> Date,
+        end_date -> Date,
+        completed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    projects_milestones (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        project_id -> Uuid,
+        title -> Text,
+        description -> Text,
+        status -> Text,
+        due_date -> Nullable<Date>,
+        completed_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    projects_tasks (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        project_id -> Uuid,
+        number -> BigInt,
+        parent_id -> Nullable<Uuid>,
+        depth -> Integer,
+        title -> Text,
+        description -> Text,
+        kind -> Text,
+        status -> Text,
+        priority -> Text,
+        assignee_id -> Nullable<Uuid>,
+        reporter_id -> Nullable<Uuid>,
+        sprint_id -> Nullable<Uuid>,
+        milestone_id -> Nullable<Uuid>,
+        story_points -> Nullable<Integer>,
+        due_date -> Nullable<Date>,
+        started_at -> Nullable<Timestamptz>,
+        completed_at -> Nullable<Timestamptz>,
+        tags -> Text,
+        logged_minutes -> BigInt,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    projects_task_comments (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        task_id -> Uuid,
+        author_id -> Nullable<Uuid>,
+        body -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        deleted_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    projects_task_activity (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        task_id -> Uuid,
+        actor_id -> Nullable<Uuid>,
+        field -> Text,
+        old_value -> Text,
+        new_value -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    projects_time_entries (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        task_id -> Uuid,
+        user_id -> Uuid,
+        started_at -> Timestamptz,
+        ended_at -> Nullable<Timestamptz>,
+        minutes -> Nullable<Integer>,
+        note -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     tenants,
@@ -590,6 +740,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     email_verifications,
     mail_outbox,
     throttle_events,
+    projects_projects,
+    projects_members,
+    projects_sprints,
+    projects_milestones,
+    projects_tasks,
+    projects_task_comments,
+    projects_task_activity,
+    projects_time_entries,
 );
 
 // Tenant tables have composite keys, so their joins spell out `.on(…)`;

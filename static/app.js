@@ -198,4 +198,47 @@
     evt.preventDefault();
     window.htmx.trigger(elt, "search");
   });
+
+  /* ---------- Board: drag a card to another column ---------- */
+  // Progressive enhancement of the card's move buttons: dropping a card on
+  // a column posts the same form the buttons post (the server checks the
+  // move against the task's state machine and redirects back to the board).
+  document.addEventListener("dragstart", function (evt) {
+    var card = evt.target.closest && evt.target.closest(".board-card[data-move]");
+    if (!card || !evt.dataTransfer) return;
+    evt.dataTransfer.setData("text/plain", card.id);
+    evt.dataTransfer.effectAllowed = "move";
+  });
+  document.addEventListener("dragover", function (evt) {
+    var col = evt.target.closest && evt.target.closest(".board-column");
+    if (!col) return;
+    evt.preventDefault();
+    col.classList.add("drop-target");
+  });
+  document.addEventListener("dragleave", function (evt) {
+    var col = evt.target.closest && evt.target.closest(".board-column");
+    if (col) col.classList.remove("drop-target");
+  });
+  document.addEventListener("drop", function (evt) {
+    var col = evt.target.closest && evt.target.closest(".board-column");
+    if (!col || !evt.dataTransfer) return;
+    evt.preventDefault();
+    col.classList.remove("drop-target");
+    var card = document.getElementById(evt.dataTransfer.getData("text/plain"));
+    var board = col.closest(".board");
+    if (!card || !board || card.parentNode === col) return;
+    var form = document.createElement("form");
+    form.method = "post";
+    form.action = card.getAttribute("data-move");
+    var fields = { csrf_token: board.getAttribute("data-csrf"), status: col.getAttribute("data-status"), back: "board" };
+    Object.keys(fields).forEach(function (name) {
+      var input = document.createElement("input");
+      input.type = "hidden";
+      input.name = name;
+      input.value = fields[name];
+      form.appendChild(input);
+    });
+    document.body.appendChild(form);
+    form.submit();
+  });
 })();

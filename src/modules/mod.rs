@@ -14,7 +14,7 @@ use crate::jobs::worker::JobCtx;
 use crate::web::extract::RequestMeta;
 
 /// Every module, in navigation order. The one place that names them.
-static ALL: &[Module] = &[crate::naming::MODULE];
+static ALL: &[Module] = &[crate::naming::MODULE, crate::projects::MODULE];
 
 /// The registered modules.
 pub fn all() -> &'static [Module] {
@@ -46,6 +46,10 @@ pub struct Module {
     pub tenant_tables: &'static [&'static str],
     /// Its global tables (a catalogue shared by every workspace), if any.
     pub global_tables: &'static [&'static str],
+    /// Called in the transaction that removes a member from the workspace
+    /// (or in which they leave), to let go of what pointed at them: their
+    /// assignments, their places on teams.
+    pub member_left: Option<fn(&mut DbConn, TenantId, UserId) -> AppResult<()>>,
     /// Retention rules the housekeeping worker will apply (none yet).
     pub retention: &'static [RetentionHook],
     /// Workspace search over its content (none yet).

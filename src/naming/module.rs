@@ -34,6 +34,7 @@ pub const MODULE: Module = Module {
     demo,
     tenant_tables: &TENANT_TABLES,
     global_tables: &["naming_platforms", "naming_fields"],
+    member_left: None,
     retention: &[],
     search: None,
 };

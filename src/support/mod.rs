@@ -3,6 +3,7 @@
 //! `web` re-exports them for its callers.
 
 pub mod cidr;
+pub mod markdown;
 
 use rand::RngCore;
 

@@ -362,6 +362,11 @@ pub fn remove(
             .filter(memberships::id.eq(target)),
     )
     .execute(c)?;
+    for module in crate::modules::all() {
+        if let Some(let_go) = module.member_left {
+            let_go(c, tenant, m.user_id)?;
+        }
+    }
     let action = if leaving {
         "member.leave"
     } else {

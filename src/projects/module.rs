@@ -1,0 +1,83 @@
+//! The projects module as the core sees it: its entry in `crate::modules`.
+
+use diesel::prelude::*;
+
+use super::models::ProjectId;
+use crate::db::{DbConn, TenantId};
+use crate::error::AppResult;
+use crate::modules::{capped_count_text, DemoPeople, ExportTable, Module, Tile};
+use crate::schema::projects_projects;
+use crate::web::extract::RequestMeta;
+
+/// Registered in `crate::modules::ALL`.
+pub const MODULE: Module = Module {
+    key: "projects",
+    name: "Projects",
+    routes: super::routes,
+    admin_routes: None,
+    tile: Tile {
+        blurb: "Projects, tasks, boards, sprints and time tracking",
+        figure: active_projects,
+    },
+    jobs: &[],
+    exports: &EXPORTS,
+    demo,
+    tenant_tables: &TENANT_TABLES,
+    global_tables: &[],
+    member_left: Some(super::projects::member_left),
+    retention: &[],
+    search: None,
+};
+
+/// Every tenant table of the module, parents before children.
+const TENANT_TABLES: [&str; 8] = [
+    "projects_projects",
+    "projects_members",
+    "projects_sprints",
+    "projects_milestones",
+    "projects_tasks",
+    "projects_task_comments",
+    "projects_task_activity",
+    "projects_time_entries",
+];
+
+/// All of them go into the export, whole: none holds a credential.
+const EXPORTS: [ExportTable; 8] = {
+    let mut out = [ExportTable {
+        table: "",
+        skip: &[],
+    }; 8];
+    let mut i = 0;
+    while i < TENANT_TABLES.len() {
+        out[i] = ExportTable {
+            table: TENANT_TABLES[i],
+            skip: &[],
+        };
+        i += 1;
+    }
+    out
+};
+
+const TILE_CAP: i64 = 100;
+
+/// "4 active projects", counted over at most `TILE_CAP` + 1 rows.
+fn active_projects(c: &mut DbConn, t: TenantId) -> AppResult<Option<String>> {
+    let ids: Vec<ProjectId> = projects_projects::table
+        .filter(projects_projects::tenant_id.eq(t))
+        .filter(projects_projects::deleted_at.is_null())
+        .filter(projects_projects::is_template.eq(false))
+        .filter(projects_projects::status.eq(super::models::ProjectStatus::Active))
+        .select(projects_projects::id)
+        .limit(TILE_CAP + 1)
+        .load(c)?;
+    Ok(Some(capped_count_text(
+        ids.len() as i64,
+        TILE_CAP,
+        "active project",
+        "active projects",
+    )))
+}
+
+fn demo(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta) -> AppResult<()> {
+    super::demo::seed(c, t, people, meta)
+}
