@@ -40,6 +40,10 @@ use crate::config::Config;
 use crate::db::{Backend, Pool};
 use crate::error::AppError;
 
+/// Every workspace module, in navigation order: the one place that names
+/// them. The core reads this list through `modules::all()`.
+pub static MODULES: &[modules::Module] = &[naming::MODULE, projects::MODULE];
+
 /// What every handler can reach through `web::Data<AppState>`.
 pub struct AppState {
     pub pool: Pool,

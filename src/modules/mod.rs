@@ -2,7 +2,7 @@
 //! the one registry of modules that the core iterates without naming any.
 //!
 //! Adding a module means one folder (`src/<key>/`, with a `pub const MODULE:
-//! Module` in it) and one line in [`ALL`]. `docs/ARCHITECTURE.md` ("Adding a
+//! Module` in it) and one line in `MODULES` in `lib.rs`. `docs/ARCHITECTURE.md` ("Adding a
 //! module") walks through it.
 
 use actix_web::web::ServiceConfig;
@@ -13,12 +13,10 @@ use crate::error::AppResult;
 use crate::jobs::worker::JobCtx;
 use crate::web::extract::RequestMeta;
 
-/// Every module, in navigation order. The one place that names them.
-static ALL: &[Module] = &[crate::naming::MODULE, crate::projects::MODULE];
-
-/// The registered modules.
+/// The registered modules: the list the composition root (`lib.rs`,
+/// `MODULES`) keeps, so that the seam names no module.
 pub fn all() -> &'static [Module] {
-    ALL
+    crate::MODULES
 }
 
 /// What one module brings to the core.
@@ -49,7 +47,7 @@ pub struct Module {
     /// Called in the transaction that removes a member from the workspace
     /// (or in which they leave), to let go of what pointed at them: their
     /// assignments, their places on teams.
-    pub member_left: Option<fn(&mut DbConn, TenantId, UserId) -> AppResult<()>>,
+    pub member_left: Option<MemberLeftHook>,
     /// Retention rules the housekeeping worker will apply (none yet).
     pub retention: &'static [RetentionHook],
     /// Workspace search over its content (none yet).
@@ -93,6 +91,9 @@ pub struct DemoPeople {
     pub member: UserId,
     pub viewer: UserId,
 }
+
+/// Lets go of what points at a member who left the workspace.
+pub type MemberLeftHook = fn(&mut DbConn, TenantId, UserId) -> AppResult<()>;
 
 /// Deletes what a workspace no longer keeps, older than the time given;
 /// returns how many rows went.

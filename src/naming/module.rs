@@ -8,7 +8,7 @@ use crate::modules::{capped_count_text, DemoPeople, ExportTable, JobKind, Module
 use crate::schema::naming_submissions;
 use crate::web::extract::RequestMeta;
 
-/// Registered in `crate::modules::ALL`.
+/// Registered in `crate::MODULES` (`lib.rs`).
 pub const MODULE: Module = Module {
     key: "naming",
     name: "Naming",

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::models::*;
-use super::projects::{name_of, user_names};
+use super::project::{name_of, user_names};
 use super::tasks;
 use crate::accounts::UserId;
 use crate::db::{DbConn, TenantId, UtcTime};
@@ -35,7 +35,12 @@ pub struct CommentRow {
 }
 
 /// The latest [`SHOWN`] comments of a task, oldest first.
-pub fn for_task(c: &mut DbConn, t: TenantId, task: TaskId, me: UserId) -> AppResult<Vec<CommentRow>> {
+pub fn for_task(
+    c: &mut DbConn,
+    t: TenantId,
+    task: TaskId,
+    me: UserId,
+) -> AppResult<Vec<CommentRow>> {
     let mut rows: Vec<Comment> = projects_task_comments::table
         .filter(projects_task_comments::tenant_id.eq(t))
         .filter(projects_task_comments::task_id.eq(task))
@@ -77,7 +82,10 @@ pub fn add(
     if body.is_empty() {
         e.add("body", "Write something first.");
     } else if body.chars().count() > MAX_BODY {
-        e.add("body", format!("A comment has at most {MAX_BODY} characters."));
+        e.add(
+            "body",
+            format!("A comment has at most {MAX_BODY} characters."),
+        );
     }
     if !e.is_empty() {
         return Ok(Err(e));

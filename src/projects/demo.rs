@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::comments::{self, CommentForm};
 use super::milestones::{self, MilestoneForm};
 use super::models::*;
-use super::projects::{self, ProjectForm};
+use super::project::{self, ProjectForm};
 use super::sprints::{self, SprintForm};
 use super::tasks::{self, TaskForm};
 use super::time::{self, EntryForm};
@@ -24,10 +24,25 @@ fn ok<T>(r: Result<T, FormErrors>, what: &str) -> AppResult<T> {
     r.map_err(|e| AppError::internal(format!("demo {what}: {:?}", e.0)))
 }
 
-const AREAS: [&str; 6] = ["Login", "Checkout", "Search", "Profile", "Notifications", "Onboarding"];
+const AREAS: [&str; 6] = [
+    "Login",
+    "Checkout",
+    "Search",
+    "Profile",
+    "Notifications",
+    "Onboarding",
+];
 const VERBS: [&str; 10] = [
-    "Design", "Build", "Test", "Fix crash in", "Polish", "Document", "Measure", "Localise",
-    "Refactor", "Review",
+    "Design",
+    "Build",
+    "Test",
+    "Fix crash in",
+    "Polish",
+    "Document",
+    "Measure",
+    "Localise",
+    "Refactor",
+    "Review",
 ];
 
 pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta) -> AppResult<()> {
@@ -36,14 +51,15 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
 
     // A template with a small task tree.
     let tpl = ok(
-        projects::create(
+        project::create(
             c,
             t,
             admin,
             &ProjectForm {
                 name: "Launch checklist".into(),
                 key: "LC".into(),
-                description: "Everything a launch needs. **Start new launches from this template.**".into(),
+                description:
+                    "Everything a launch needs. **Start new launches from this template.**".into(),
                 is_template: "on".into(),
                 ..ProjectForm::new_for(admin)
             },
@@ -52,7 +68,10 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
         "template",
     )?;
     for (title, subs) in [
-        ("Prepare the announcement", &["Write the blog post", "Schedule social posts"][..]),
+        (
+            "Prepare the announcement",
+            &["Write the blog post", "Schedule social posts"][..],
+        ),
         ("Check analytics", &["Verify tracking tags"][..]),
         ("Go / no-go meeting", &[][..]),
     ] {
@@ -80,7 +99,7 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
 
     // A project made from the template.
     ok(
-        projects::create(
+        project::create(
             c,
             t,
             owner,
@@ -104,7 +123,7 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
 
     // The big one: ~300 tasks.
     let app = ok(
-        projects::create(
+        project::create(
             c,
             t,
             owner,
@@ -126,14 +145,18 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
         )?,
         "app",
     )?;
-    for (who, role) in [(admin, "lead"), (member, "member"), (people.viewer, "observer")] {
+    for (who, role) in [
+        (admin, "lead"),
+        (member, "member"),
+        (people.viewer, "observer"),
+    ] {
         ok(
-            projects::set_member(
+            project::set_member(
                 c,
                 t,
                 owner,
                 app,
-                &projects::TeamForm {
+                &project::TeamForm {
                     user_id: who.to_string(),
                     role: role.into(),
                 },
@@ -179,7 +202,11 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
             t,
             owner,
             app,
-            &sprint("Sprint 1", today - Duration::days(24), today - Duration::days(11)),
+            &sprint(
+                "Sprint 1",
+                today - Duration::days(24),
+                today - Duration::days(11),
+            ),
             meta,
         )?,
         "sprint",
@@ -192,7 +219,11 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
             app,
             &SprintForm {
                 goal: "Checkout in two taps".into(),
-                ..sprint("Sprint 2", today - Duration::days(10), today + Duration::days(3))
+                ..sprint(
+                    "Sprint 2",
+                    today - Duration::days(10),
+                    today + Duration::days(3),
+                )
             },
             meta,
         )?,
@@ -204,7 +235,11 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
             t,
             owner,
             app,
-            &sprint("Sprint 3", today + Duration::days(4), today + Duration::days(17)),
+            &sprint(
+                "Sprint 3",
+                today + Duration::days(4),
+                today + Duration::days(17),
+            ),
             meta,
         )?,
         "sprint",
@@ -245,14 +280,24 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
                     assignee_id: assignees[n % 4].map(|u| u.to_string()).unwrap_or_default(),
                     story_points: points[n % points.len()].into(),
                     sprint_id: sprint_id.clone(),
-                    milestone_id: if n % 3 == 0 { store.to_string() } else { beta.to_string() },
-                    due_date: if n % 4 == 0 {
+                    milestone_id: if n.is_multiple_of(3) {
+                        store.to_string()
+                    } else {
+                        beta.to_string()
+                    },
+                    due_date: if n.is_multiple_of(4) {
                         (today + Duration::days((n % 60) as i64 - 10)).to_string()
                     } else {
                         String::new()
                     },
-                    tags: if n % 7 == 0 { "performance".into() } else { String::new() },
-                    description: format!("{verb} the {part} of {area}.\n\n- [ ] agreed\n- [ ] done"),
+                    tags: if n.is_multiple_of(7) {
+                        "performance".into()
+                    } else {
+                        String::new()
+                    },
+                    description: format!(
+                        "{verb} the {part} of {area}.\n\n- [ ] agreed\n- [ ] done"
+                    ),
                     ..task(&format!("{verb} {area} {part}"), kinds[n % 5], prios[n % 6])
                 };
                 let id = ok(tasks::create(c, t, owner, app, &form, meta)?, "task")?;
@@ -261,7 +306,11 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
                     0 | 1 => &[],
                     2 | 3 => &[TaskStatus::Todo],
                     4 => &[TaskStatus::Todo, TaskStatus::InProgress],
-                    5 => &[TaskStatus::Todo, TaskStatus::InProgress, TaskStatus::InReview],
+                    5 => &[
+                        TaskStatus::Todo,
+                        TaskStatus::InProgress,
+                        TaskStatus::InReview,
+                    ],
                     8 => &[TaskStatus::Cancelled],
                     _ => &[
                         TaskStatus::Todo,
@@ -272,13 +321,12 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
                 };
                 for to in path {
                     let by = assignees[n % 4].unwrap_or(owner);
-                    tasks::transition(c, t, by, app, id, *to, meta)?
-                        .map_err(AppError::internal)?;
+                    tasks::transition(c, t, by, app, id, *to, meta)?.map_err(AppError::internal)?;
                 }
                 if !sprint_id.is_empty() {
                     sprint_tasks.push((id, n));
                 }
-                if n % 25 == 0 {
+                if n.is_multiple_of(25) {
                     ok(
                         comments::add(
                             c,
@@ -287,13 +335,14 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
                             app,
                             id,
                             &CommentForm {
-                                body: "Looks good — see the **designs** in the shared folder.".into(),
+                                body: "Looks good — see the **designs** in the shared folder."
+                                    .into(),
                             },
                         )?,
                         "comment",
                     )?;
                 }
-                if n % 6 == 0 {
+                if n.is_multiple_of(6) {
                     ok(
                         time::add_entry(
                             c,
@@ -352,7 +401,18 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
         .execute(c)?;
     }
     sprints::start(c, t, owner, app, sprint_past, meta)?;
-    sprints::finish(c, t, owner, app, sprint_past, false, None, meta)?;
+    sprints::finish(
+        c,
+        t,
+        owner,
+        app,
+        sprint_past,
+        sprints::Ending {
+            cancel: false,
+            carry_to: None,
+        },
+        meta,
+    )?;
     sprints::start(c, t, owner, app, sprint_now, meta)?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::forms;
 use super::models::*;
-use super::projects;
+use super::project;
 use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantId, UtcTime};
@@ -69,7 +69,10 @@ pub fn all(c: &mut DbConn, t: TenantId, project: ProjectId) -> AppResult<Vec<Mil
     let ms: Vec<Milestone> = projects_milestones::table
         .filter(projects_milestones::tenant_id.eq(t))
         .filter(projects_milestones::project_id.eq(project))
-        .order((projects_milestones::due_date.asc(), projects_milestones::title.asc()))
+        .order((
+            projects_milestones::due_date.asc(),
+            projects_milestones::title.asc(),
+        ))
         .limit(500)
         .select(Milestone::as_select())
         .load(c)?;
@@ -107,7 +110,12 @@ pub fn all(c: &mut DbConn, t: TenantId, project: ProjectId) -> AppResult<Vec<Mil
         .collect())
 }
 
-pub fn find(c: &mut DbConn, t: TenantId, project: ProjectId, id: MilestoneId) -> AppResult<Milestone> {
+pub fn find(
+    c: &mut DbConn,
+    t: TenantId,
+    project: ProjectId,
+    id: MilestoneId,
+) -> AppResult<Milestone> {
     Ok(projects_milestones::table
         .filter(projects_milestones::tenant_id.eq(t))
         .filter(projects_milestones::project_id.eq(project))
@@ -116,17 +124,26 @@ pub fn find(c: &mut DbConn, t: TenantId, project: ProjectId, id: MilestoneId) ->
         .first(c)?)
 }
 
+/// A milestone form's checked title, description, status and due date.
+type Checked = (String, String, MilestoneStatus, Option<chrono::NaiveDate>);
+
 fn check(
     c: &mut DbConn,
     t: TenantId,
     project: ProjectId,
     except: Option<MilestoneId>,
     f: &MilestoneForm,
-) -> AppResult<Result<(String, String, MilestoneStatus, Option<chrono::NaiveDate>), FormErrors>> {
+) -> AppResult<Result<Checked, FormErrors>> {
     let mut e = FormErrors::default();
     let title = forms::text(&mut e, "title", &f.title, 200, true);
     let description = forms::text(&mut e, "description", &f.description, 5_000, false);
-    let status = forms::choice(&mut e, "status", &f.status, MilestoneStatus::parse, "status");
+    let status = forms::choice(
+        &mut e,
+        "status",
+        &f.status,
+        MilestoneStatus::parse,
+        "status",
+    );
     let due = forms::date(&mut e, "due_date", &f.due_date);
     if !title.is_empty() {
         let mut q = projects_milestones::table
@@ -156,7 +173,7 @@ pub fn create(
     f: &MilestoneForm,
     meta: &RequestMeta,
 ) -> AppResult<Result<MilestoneId, FormErrors>> {
-    projects::find_live(c, t, project)?;
+    project::find_live(c, t, project)?;
     let (title, description, status, due) = match check(c, t, project, None, f)? {
         Ok(v) => v,
         Err(e) => return Ok(Err(e)),
@@ -197,7 +214,7 @@ pub fn update(
     f: &MilestoneForm,
     meta: &RequestMeta,
 ) -> AppResult<Result<(), FormErrors>> {
-    projects::find_live(c, t, project)?;
+    project::find_live(c, t, project)?;
     let old = find(c, t, project, id)?;
     let (title, description, status, due) = match check(c, t, project, Some(id), f)? {
         Ok(v) => v,

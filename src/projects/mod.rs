@@ -14,7 +14,7 @@ pub mod handlers;
 pub mod milestones;
 pub mod models;
 pub mod module;
-pub mod projects;
+pub mod project;
 pub mod sprints;
 pub mod task_lists;
 pub mod tasks;

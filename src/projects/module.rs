@@ -9,7 +9,7 @@ use crate::modules::{capped_count_text, DemoPeople, ExportTable, Module, Tile};
 use crate::schema::projects_projects;
 use crate::web::extract::RequestMeta;
 
-/// Registered in `crate::modules::ALL`.
+/// Registered in `crate::MODULES` (`lib.rs`).
 pub const MODULE: Module = Module {
     key: "projects",
     name: "Projects",
@@ -24,7 +24,7 @@ pub const MODULE: Module = Module {
     demo,
     tenant_tables: &TENANT_TABLES,
     global_tables: &[],
-    member_left: Some(super::projects::member_left),
+    member_left: Some(super::project::member_left),
     retention: &[],
     search: None,
 };

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::forms;
 use super::models::*;
-use super::projects;
+use super::project;
 use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantId, UtcTime};
@@ -51,7 +51,10 @@ pub fn all(c: &mut DbConn, t: TenantId, project: ProjectId) -> AppResult<Vec<Spr
     Ok(projects_sprints::table
         .filter(projects_sprints::tenant_id.eq(t))
         .filter(projects_sprints::project_id.eq(project))
-        .order((projects_sprints::start_date.asc(), projects_sprints::id.asc()))
+        .order((
+            projects_sprints::start_date.asc(),
+            projects_sprints::id.asc(),
+        ))
         .limit(500)
         .select(Sprint::as_select())
         .load(c)?)
@@ -130,7 +133,10 @@ fn check(
     if end <= start {
         e.add("end_date", "The sprint ends after it starts.");
     } else if (end - start).num_days() > MAX_DAYS {
-        e.add("end_date", format!("A sprint lasts at most {MAX_DAYS} days."));
+        e.add(
+            "end_date",
+            format!("A sprint lasts at most {MAX_DAYS} days."),
+        );
     } else if let Some(other) = overlapping(c, t, project, start, end, except)? {
         e.add(
             "start_date",
@@ -173,7 +179,7 @@ pub fn create(
     f: &SprintForm,
     meta: &RequestMeta,
 ) -> AppResult<Result<SprintId, FormErrors>> {
-    projects::find_live(c, t, project)?;
+    project::find_live(c, t, project)?;
     let (name, goal, start, end) = match check(c, t, project, None, f)? {
         Ok(v) => v,
         Err(e) => return Ok(Err(e)),
@@ -222,7 +228,10 @@ pub fn update(
     meta: &RequestMeta,
 ) -> AppResult<Result<(), FormErrors>> {
     let old = find(c, t, project, id)?;
-    if matches!(old.status, SprintStatus::Completed | SprintStatus::Cancelled) {
+    if matches!(
+        old.status,
+        SprintStatus::Completed | SprintStatus::Cancelled
+    ) {
         let mut e = FormErrors::default();
         e.add("name", "A completed or cancelled sprint is kept as it was.");
         return Ok(Err(e));
@@ -320,19 +329,26 @@ fn set_status(
     Ok(())
 }
 
-/// Completes (or cancels) a sprint: its unfinished tasks move to `carry_to`
-/// (a planned sprint of the project) or back to no sprint. Returns how many
-/// tasks moved.
+/// How a sprint ends, and where its unfinished tasks go: a planned sprint
+/// of the project, or no sprint.
+#[derive(Debug, Clone, Copy)]
+pub struct Ending {
+    pub cancel: bool,
+    pub carry_to: Option<SprintId>,
+}
+
+/// Completes (or cancels) a sprint, moving its unfinished tasks as `end`
+/// says. Returns how many tasks moved.
 pub fn finish(
     c: &mut DbConn,
     t: TenantId,
     by: UserId,
     project: ProjectId,
     id: SprintId,
-    cancel: bool,
-    carry_to: Option<SprintId>,
+    end: Ending,
     meta: &RequestMeta,
 ) -> AppResult<i64> {
+    let Ending { cancel, carry_to } = end;
     let s = find(c, t, project, id)?;
     if matches!(s.status, SprintStatus::Completed | SprintStatus::Cancelled) {
         return Err(AppError::Conflict(format!(

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::models::*;
-use super::projects::{self, name_of, user_names};
+use super::project::{self, name_of, user_names};
 use crate::accounts::UserId;
 use crate::admin::workspaces::lower;
 use crate::db::{DbConn, Id, MultiBackend, TenantId};
@@ -297,7 +297,7 @@ pub fn board(
             status,
             cards: with_names(c, cards)?,
             count: Count::from_capped(n),
-            wip: projects::wip_limit(project, status),
+            wip: project::wip_limit(project, status),
         });
     }
     if !by_assignee {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::forms;
 use super::models::*;
-use super::projects::{self, member_field};
+use super::project::{self, member_field};
 use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantId, UtcTime};
@@ -325,7 +325,7 @@ pub fn create(
     f: &TaskForm,
     meta: &RequestMeta,
 ) -> AppResult<Result<TaskId, FormErrors>> {
-    let p = projects::find_live(c, t, project)?;
+    let p = project::find_live(c, t, project)?;
     let v = match check(c, t, project, f)? {
         Ok(v) => v,
         Err(e) => return Ok(Err(e)),
@@ -411,8 +411,8 @@ fn person(c: &mut DbConn, u: Option<UserId>) -> AppResult<String> {
     let Some(u) = u else {
         return Ok(String::new());
     };
-    let names = projects::user_names(c, vec![u])?;
-    Ok(projects::name_of(&names, u))
+    let names = project::user_names(c, vec![u])?;
+    Ok(project::name_of(&names, u))
 }
 
 fn sprint_name(c: &mut DbConn, t: TenantId, s: Option<SprintId>) -> AppResult<String> {
@@ -451,7 +451,7 @@ pub fn update(
     f: &TaskForm,
     meta: &RequestMeta,
 ) -> AppResult<Result<(), FormErrors>> {
-    projects::find_live(c, t, project)?;
+    project::find_live(c, t, project)?;
     let old = find(c, t, project, id)?;
     let v = match check(c, t, project, f)? {
         Ok(v) => v,
@@ -478,11 +478,27 @@ pub fn update(
     .execute(c)?;
     let changes: [(&str, String, String); 10] = [
         ("title", old.title.clone(), v.title.clone()),
-        ("description", old.description.clone(), v.description.clone()),
+        (
+            "description",
+            old.description.clone(),
+            v.description.clone(),
+        ),
         ("type", old.kind.label().into(), v.kind.label().into()),
-        ("priority", old.priority.label().into(), v.priority.label().into()),
-        ("assignee", person(c, old.assignee_id)?, person(c, v.assignee)?),
-        ("sprint", sprint_name(c, t, old.sprint_id)?, sprint_name(c, t, v.sprint)?),
+        (
+            "priority",
+            old.priority.label().into(),
+            v.priority.label().into(),
+        ),
+        (
+            "assignee",
+            person(c, old.assignee_id)?,
+            person(c, v.assignee)?,
+        ),
+        (
+            "sprint",
+            sprint_name(c, t, old.sprint_id)?,
+            sprint_name(c, t, v.sprint)?,
+        ),
         (
             "milestone",
             milestone_name(c, t, old.milestone_id)?,
@@ -490,7 +506,11 @@ pub fn update(
         ),
         ("story points", opt(&old.story_points), opt(&v.points)),
         ("due date", opt(&old.due_date), opt(&v.due)),
-        ("tags", forms::tags_text(&old.tags), forms::tags_text(&v.tags)),
+        (
+            "tags",
+            forms::tags_text(&old.tags),
+            forms::tags_text(&v.tags),
+        ),
     ];
     let mut changed = Vec::new();
     for (field, before, after) in changes.iter() {
@@ -524,7 +544,7 @@ pub fn transition(
     to: TaskStatus,
     meta: &RequestMeta,
 ) -> AppResult<Result<(), String>> {
-    projects::find_live(c, t, project)?;
+    project::find_live(c, t, project)?;
     let old = find(c, t, project, id)?;
     if let Err(why) = check_transition(old.status, to) {
         return Ok(Err(why));
@@ -569,7 +589,7 @@ pub fn trash(
     id: TaskId,
     meta: &RequestMeta,
 ) -> AppResult<i64> {
-    projects::find_live(c, t, project)?;
+    project::find_live(c, t, project)?;
     let root = find(c, t, project, id)?;
     // At most three levels: the task, its children, their children.
     let mut ids = vec![root.id];
@@ -614,7 +634,12 @@ pub fn trash(
 }
 
 /// Live tasks of a project, counted up to `cap` + 1.
-pub fn live_count_capped(c: &mut DbConn, t: TenantId, project: ProjectId, cap: i64) -> AppResult<i64> {
+pub fn live_count_capped(
+    c: &mut DbConn,
+    t: TenantId,
+    project: ProjectId,
+    cap: i64,
+) -> AppResult<i64> {
     let ids: Vec<TaskId> = projects_tasks::table
         .filter(projects_tasks::tenant_id.eq(t))
         .filter(projects_tasks::project_id.eq(project))
@@ -640,7 +665,7 @@ pub fn copy_tree(
         .filter(projects_tasks::project_id.eq(from))
         .filter(projects_tasks::deleted_at.is_null())
         .order((projects_tasks::depth.asc(), projects_tasks::number.asc()))
-        .limit(projects::MAX_TEMPLATE_TASKS)
+        .limit(project::MAX_TEMPLATE_TASKS)
         .select(Task::as_select())
         .load(c)?;
     let mut map: std::collections::HashMap<TaskId, TaskId> = std::collections::HashMap::new();
@@ -712,8 +737,10 @@ pub fn assign(
 ) -> AppResult<()> {
     let old = find(c, t, project, id)?;
     if let Some(u) = to {
-        if !projects::is_member(c, t, u)? {
-            return Err(AppError::BadRequest("Choose a member of this workspace.".into()));
+        if !project::is_member(c, t, u)? {
+            return Err(AppError::BadRequest(
+                "Choose a member of this workspace.".into(),
+            ));
         }
     }
     diesel::update(

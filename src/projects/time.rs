@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::forms;
 use super::models::*;
-use super::projects::{self, name_of, user_names};
+use super::project::{self, name_of, user_names};
 use super::tasks;
 use crate::accounts::UserId;
 use crate::db::{DbConn, TenantId, UtcTime};
@@ -44,7 +44,11 @@ pub fn parse_duration(raw: &str) -> Option<i64> {
     }
     if let Some((h, rest)) = s.split_once('h') {
         let m = rest.trim_end_matches('m');
-        let mins = if m.is_empty() { 0 } else { m.parse::<i64>().ok()? };
+        let mins = if m.is_empty() {
+            0
+        } else {
+            m.parse::<i64>().ok()?
+        };
         if h.contains('.') {
             let hours: f64 = h.parse().ok()?;
             return (hours.is_finite() && rest.is_empty() && hours >= 0.0)
@@ -110,9 +114,28 @@ pub fn stop(c: &mut DbConn, t: TenantId, me: UserId) -> AppResult<Option<i64>> {
     Ok(Some(minutes))
 }
 
+/// Stops my running timer from a task's page (404 for a task that is not
+/// this project's).
+pub fn stop_on(
+    c: &mut DbConn,
+    t: TenantId,
+    me: UserId,
+    project: ProjectId,
+    task: TaskId,
+) -> AppResult<Option<i64>> {
+    tasks::find(c, t, project, task)?;
+    stop(c, t, me)
+}
+
 /// Starts my timer on a task, stopping one running elsewhere.
-pub fn start(c: &mut DbConn, t: TenantId, me: UserId, project: ProjectId, task: TaskId) -> AppResult<()> {
-    projects::find_live(c, t, project)?;
+pub fn start(
+    c: &mut DbConn,
+    t: TenantId,
+    me: UserId,
+    project: ProjectId,
+    task: TaskId,
+) -> AppResult<()> {
+    project::find_live(c, t, project)?;
     tasks::find(c, t, project, task)?;
     stop(c, t, me)?;
     let now = UtcTime::now();
@@ -141,7 +164,7 @@ pub fn add_entry(
     task: TaskId,
     f: &EntryForm,
 ) -> AppResult<Result<i64, FormErrors>> {
-    projects::find_live(c, t, project)?;
+    project::find_live(c, t, project)?;
     let task = tasks::find(c, t, project, task)?;
     let mut e = FormErrors::default();
     let day = forms::required_date(&mut e, "date", &f.date);
@@ -199,7 +222,9 @@ pub fn delete_entry(
         .select(TimeEntry::as_select())
         .first(c)?;
     if entry.user_id != me {
-        return Err(AppError::Forbidden("You can delete only your own time entries.".into()));
+        return Err(AppError::Forbidden(
+            "You can delete only your own time entries.".into(),
+        ));
     }
     diesel::delete(
         projects_time_entries::table
@@ -286,7 +311,6 @@ pub fn export_chunk(
 pub fn day_of(e: &TimeEntry) -> NaiveDate {
     e.started_at.0.date_naive()
 }
-
 
 #[cfg(test)]
 mod tests {

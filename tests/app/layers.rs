@@ -18,7 +18,7 @@ const FLOORS: &[&[&str]] = &[
     &["exports"],
     &["admin", "metrics"],
     &["modules"],
-    &["naming"],
+    &["naming", "projects"],
     &["router", "seed"],
 ];
 
@@ -51,10 +51,6 @@ const KNOWN_TANGLES: &[(&str, &str)] = &[
     ("workspaces", "modules"),
     ("jobs", "modules"),
     ("exports", "modules"),
-    // The registry list (`modules::ALL`) shares a node with the seam's types,
-    // which the modules build their entry from. The way out: the list moves
-    // to the composition root and reaches the core through `AppState`.
-    ("modules", "naming"),
 ];
 
 /// `src/<name>/…` or `src/<name>.rs` → `<name>`; the crate root files are

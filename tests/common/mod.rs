@@ -9,6 +9,7 @@ pub mod naming;
 pub mod naming_batches;
 pub mod naming_dimensions;
 pub mod naming_rules;
+pub mod projects;
 pub mod settings;
 
 use std::collections::HashMap;

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::{can_edit, page};
 use crate::error::AppResult;
 use crate::projects::models::*;
-use crate::projects::projects as projects_model;
+use crate::projects::project as projects_model;
 use crate::projects::task_lists::{self, Lane, MyTask, TaskFilter};
 use crate::projects::tasks::next_statuses;
 use crate::web::{self as w, Ctx, Keyset, Member, PageCtx, SeekParams};
@@ -77,7 +77,11 @@ struct MyWorkPage {
     k: Keyset<MyTask>,
 }
 
-pub async fn my_work(ctx: Ctx, member: Member, q: web::Query<SeekParams>) -> AppResult<HttpResponse> {
+pub async fn my_work(
+    ctx: Ctx,
+    member: Member,
+    q: web::Query<SeekParams>,
+) -> AppResult<HttpResponse> {
     let q = q.into_inner();
     let (m, me) = (member.clone(), member.user_id());
     let k = web::block(move || {

@@ -8,12 +8,14 @@ use super::{can_admin, can_edit, page};
 use crate::error::AppResult;
 use crate::projects::milestones::{self, MilestoneRow};
 use crate::projects::models::*;
-use crate::projects::projects::{
+use crate::projects::project::{
     self as model, Person, ProjectFilter, ProjectForm, ProjectRow, TeamForm, TeamRow,
 };
 use crate::projects::sprints;
 use crate::web::extract::RequestMeta;
-use crate::web::{self as w, Ctx, Editor, Flash, FormErrors, HxRequest, Keyset, Member, PageCtx, WorkspaceAdmin};
+use crate::web::{
+    self as w, Ctx, Editor, Flash, FormErrors, HxRequest, Keyset, Member, PageCtx, WorkspaceAdmin,
+};
 
 const PER_PAGE: i64 = 50;
 
@@ -117,7 +119,11 @@ async fn render_form(
     }
 }
 
-pub async fn new_form(ctx: Ctx, editor: Editor, q: web::Query<TemplateQuery>) -> AppResult<HttpResponse> {
+pub async fn new_form(
+    ctx: Ctx,
+    editor: Editor,
+    q: web::Query<TemplateQuery>,
+) -> AppResult<HttpResponse> {
     let form = ProjectForm {
         template_id: q.into_inner().template,
         ..ProjectForm::new_for(editor.user_id())
@@ -145,8 +151,14 @@ pub async fn create(
         .await?;
     match r {
         Ok(id) => {
-            Flash::success(&ctx.session, format!("Project “{}” created.", f.name.trim()));
-            Ok(w::redirect(&format!("/w/{}/projects/{id}", editor.workspace.slug)))
+            Flash::success(
+                &ctx.session,
+                format!("Project “{}” created.", f.name.trim()),
+            );
+            Ok(w::redirect(&format!(
+                "/w/{}/projects/{id}",
+                editor.workspace.slug
+            )))
         }
         Err(errors) => render_form(&ctx, &editor, None, Some(f), errors).await,
     }
@@ -157,7 +169,14 @@ pub async fn edit_form(
     editor: Editor,
     path: web::Path<(String, ProjectId)>,
 ) -> AppResult<HttpResponse> {
-    render_form(&ctx, &editor, Some(path.into_inner().1), None, FormErrors::default()).await
+    render_form(
+        &ctx,
+        &editor,
+        Some(path.into_inner().1),
+        None,
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub async fn update(
@@ -176,7 +195,10 @@ pub async fn update(
     match r {
         Ok(()) => {
             Flash::success(&ctx.session, "Project saved.");
-            Ok(w::redirect(&format!("/w/{}/projects/{id}", editor.workspace.slug)))
+            Ok(w::redirect(&format!(
+                "/w/{}/projects/{id}",
+                editor.workspace.slug
+            )))
         }
         Err(errors) => render_form(&ctx, &editor, Some(id), Some(f), errors).await,
     }
@@ -213,19 +235,20 @@ async fn render_show(
 ) -> AppResult<HttpResponse> {
     let m = member.clone();
     let (p, manager, team, milestones, sprints, people) = web::block(move || {
-        m.conn()?.read(|c, t| {
-            let p = model::find(c, t, id)?;
-            let names = model::user_names(c, vec![p.manager_id])?;
-            Ok((
-                model::name_of(&names, p.manager_id),
-                model::team(c, t, id)?,
-                milestones::all(c, t, id)?,
-                sprints::all(c, t, id)?,
-                model::people(c, t)?,
-                p,
-            ))
-        })
-        .map(|(manager, team, ms, sp, people, p)| (p, manager, team, ms, sp, people))
+        m.conn()?
+            .read(|c, t| {
+                let p = model::find(c, t, id)?;
+                let names = model::user_names(c, vec![p.manager_id])?;
+                Ok((
+                    model::name_of(&names, p.manager_id),
+                    model::team(c, t, id)?,
+                    milestones::all(c, t, id)?,
+                    sprints::all(c, t, id)?,
+                    model::people(c, t)?,
+                    p,
+                ))
+            })
+            .map(|(manager, team, ms, sp, people, p)| (p, manager, team, ms, sp, people))
     })
     .await??;
     let body = ShowPage {
@@ -253,8 +276,19 @@ async fn render_show(
     }
 }
 
-pub async fn show(ctx: Ctx, member: Member, path: web::Path<(String, ProjectId)>) -> AppResult<HttpResponse> {
-    render_show(&ctx, &member, path.into_inner().1, TeamForm::default(), FormErrors::default()).await
+pub async fn show(
+    ctx: Ctx,
+    member: Member,
+    path: web::Path<(String, ProjectId)>,
+) -> AppResult<HttpResponse> {
+    render_show(
+        &ctx,
+        &member,
+        path.into_inner().1,
+        TeamForm::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub async fn trash(
@@ -267,8 +301,14 @@ pub async fn trash(
     admin
         .write(move |c, t, uid| model::set_trashed(c, t, uid, id, true, &meta))
         .await?;
-    Flash::success(&ctx.session, "Project moved to the trash. It can be restored from there.");
-    Ok(w::redirect(&format!("/w/{}/projects", admin.workspace.slug)))
+    Flash::success(
+        &ctx.session,
+        "Project moved to the trash. It can be restored from there.",
+    );
+    Ok(w::redirect(&format!(
+        "/w/{}/projects",
+        admin.workspace.slug
+    )))
 }
 
 pub async fn restore(
@@ -282,7 +322,10 @@ pub async fn restore(
         .write(move |c, t, uid| model::set_trashed(c, t, uid, id, false, &meta))
         .await?;
     Flash::success(&ctx.session, "Project restored.");
-    Ok(w::redirect(&format!("/w/{}/projects/{id}", admin.workspace.slug)))
+    Ok(w::redirect(&format!(
+        "/w/{}/projects/{id}",
+        admin.workspace.slug
+    )))
 }
 
 pub async fn set_member(
@@ -301,7 +344,10 @@ pub async fn set_member(
     match r {
         Ok(()) => {
             Flash::success(&ctx.session, "Team updated.");
-            Ok(w::redirect(&format!("/w/{}/projects/{id}#team", editor.workspace.slug)))
+            Ok(w::redirect(&format!(
+                "/w/{}/projects/{id}#team",
+                editor.workspace.slug
+            )))
         }
         Err(errors) => render_show(&ctx, &editor, id, f, errors).await,
     }
@@ -318,5 +364,8 @@ pub async fn remove_member(
         .write(move |c, t, uid| model::remove_member(c, t, uid, id, member, &meta))
         .await?;
     Flash::success(&ctx.session, "Taken off the team.");
-    Ok(w::redirect(&format!("/w/{}/projects/{id}#team", editor.workspace.slug)))
+    Ok(w::redirect(&format!(
+        "/w/{}/projects/{id}#team",
+        editor.workspace.slug
+    )))
 }

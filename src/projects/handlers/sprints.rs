@@ -10,7 +10,7 @@ use super::{can_edit, page};
 use crate::error::AppResult;
 use crate::projects::milestones::{self, MilestoneForm, MilestoneRow};
 use crate::projects::models::*;
-use crate::projects::projects as projects_model;
+use crate::projects::project as projects_model;
 use crate::projects::sprints::{self as model, Burndown, SprintForm};
 use crate::projects::task_lists::{self, TaskFilter, TaskRow};
 use crate::web::extract::RequestMeta;
@@ -21,9 +21,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{project_id}/sprints", web::post().to(create))
         .route("/{project_id}/sprints/{sprint_id}", web::get().to(show))
         .route("/{project_id}/sprints/{sprint_id}", web::post().to(update))
-        .route("/{project_id}/sprints/{sprint_id}/edit", web::get().to(edit_form))
-        .route("/{project_id}/sprints/{sprint_id}/start", web::post().to(start))
-        .route("/{project_id}/sprints/{sprint_id}/finish", web::post().to(finish))
+        .route(
+            "/{project_id}/sprints/{sprint_id}/edit",
+            web::get().to(edit_form),
+        )
+        .route(
+            "/{project_id}/sprints/{sprint_id}/start",
+            web::post().to(start),
+        )
+        .route(
+            "/{project_id}/sprints/{sprint_id}/finish",
+            web::post().to(finish),
+        )
         .route("/{project_id}/milestones", web::get().to(milestone_list))
         .route("/{project_id}/milestones", web::post().to(milestone_create))
         .route(
@@ -81,8 +90,19 @@ async fn render_list(
     }
 }
 
-pub async fn list(ctx: Ctx, member: Member, path: web::Path<(String, ProjectId)>) -> AppResult<HttpResponse> {
-    render_list(&ctx, &member, path.into_inner().1, SprintForm::default(), FormErrors::default()).await
+pub async fn list(
+    ctx: Ctx,
+    member: Member,
+    path: web::Path<(String, ProjectId)>,
+) -> AppResult<HttpResponse> {
+    render_list(
+        &ctx,
+        &member,
+        path.into_inner().1,
+        SprintForm::default(),
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub async fn create(
@@ -293,7 +313,13 @@ pub async fn finish(
         })?)
     };
     let moved = editor
-        .write(move |c, t, uid| model::finish(c, t, uid, project, id, cancel, carry, &meta))
+        .write(move |c, t, uid| {
+            let end = model::Ending {
+                cancel,
+                carry_to: carry,
+            };
+            model::finish(c, t, uid, project, id, end, &meta)
+        })
         .await?;
     let what = if cancel { "cancelled" } else { "completed" };
     let whither = if carry.is_some() {
@@ -374,7 +400,15 @@ pub async fn milestone_list(
     member: Member,
     path: web::Path<(String, ProjectId)>,
 ) -> AppResult<HttpResponse> {
-    render_milestones(&ctx, &member, path.into_inner().1, None, None, FormErrors::default()).await
+    render_milestones(
+        &ctx,
+        &member,
+        path.into_inner().1,
+        None,
+        None,
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub async fn milestone_edit(
@@ -383,7 +417,15 @@ pub async fn milestone_edit(
     path: web::Path<(String, ProjectId, MilestoneId)>,
 ) -> AppResult<HttpResponse> {
     let (_, project, id) = path.into_inner();
-    render_milestones(&ctx, &editor, project, Some(id), None, FormErrors::default()).await
+    render_milestones(
+        &ctx,
+        &editor,
+        project,
+        Some(id),
+        None,
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub async fn milestone_create(
@@ -401,7 +443,10 @@ pub async fn milestone_create(
         .await?;
     match r {
         Ok(_) => {
-            Flash::success(&ctx.session, format!("Milestone “{}” added.", f.title.trim()));
+            Flash::success(
+                &ctx.session,
+                format!("Milestone “{}” added.", f.title.trim()),
+            );
             Ok(w::redirect(&format!(
                 "/w/{}/projects/{project}/milestones",
                 editor.workspace.slug

@@ -11,7 +11,7 @@ use crate::error::{AppError, AppResult};
 use crate::projects::comments::{self, CommentForm, CommentRow};
 use crate::projects::milestones::{self, MilestoneRow};
 use crate::projects::models::*;
-use crate::projects::projects::{self as projects_model, Person};
+use crate::projects::project::{self as projects_model, Person};
 use crate::projects::sprints;
 use crate::projects::task_lists::{self, ActivityRow, TaskFilter, TaskRow};
 use crate::projects::tasks::{self as model, TaskForm, FIBONACCI};
@@ -26,9 +26,18 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{project_id}/tasks/bulk", web::post().to(bulk))
         .route("/{project_id}/tasks/{task_id}", web::get().to(show))
         .route("/{project_id}/tasks/{task_id}", web::post().to(update))
-        .route("/{project_id}/tasks/{task_id}/edit", web::get().to(edit_form))
-        .route("/{project_id}/tasks/{task_id}/status", web::post().to(status))
-        .route("/{project_id}/tasks/{task_id}/delete", web::post().to(trash))
+        .route(
+            "/{project_id}/tasks/{task_id}/edit",
+            web::get().to(edit_form),
+        )
+        .route(
+            "/{project_id}/tasks/{task_id}/status",
+            web::post().to(status),
+        )
+        .route(
+            "/{project_id}/tasks/{task_id}/delete",
+            web::post().to(trash),
+        )
         .route(
             "/{project_id}/tasks/{task_id}/comments",
             web::post().to(comment),
@@ -156,7 +165,10 @@ async fn render_form(
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let parent_raw = form.as_ref().map(|f| f.parent_id.clone()).unwrap_or_default();
+    let parent_raw = form
+        .as_ref()
+        .map(|f| f.parent_id.clone())
+        .unwrap_or_default();
     let (p, editing, parent, ch) = web::block(move || {
         m.conn()?.read(|c, t| {
             let p = projects_model::find_live(c, t, project)?;
@@ -221,7 +233,15 @@ pub async fn new_form(
         parent_id: q.into_inner().parent,
         ..TaskForm::new_task()
     };
-    render_form(&ctx, &editor, path.into_inner().1, None, Some(form), FormErrors::default()).await
+    render_form(
+        &ctx,
+        &editor,
+        path.into_inner().1,
+        None,
+        Some(form),
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub async fn create(
@@ -255,7 +275,15 @@ pub async fn edit_form(
     path: web::Path<(String, ProjectId, TaskId)>,
 ) -> AppResult<HttpResponse> {
     let (_, project, id) = path.into_inner();
-    render_form(&ctx, &editor, project, Some(id), None, FormErrors::default()).await
+    render_form(
+        &ctx,
+        &editor,
+        project,
+        Some(id),
+        None,
+        FormErrors::default(),
+    )
+    .await
 }
 
 pub async fn update(
@@ -341,7 +369,10 @@ fn task_view(
     };
     let names = projects_model::user_names(
         c,
-        [task.assignee_id, task.reporter_id].into_iter().flatten().collect(),
+        [task.assignee_id, task.reporter_id]
+            .into_iter()
+            .flatten()
+            .collect(),
     )?;
     let sprint = match task.sprint_id {
         Some(s) => Some(sprints::find(c, t, project, s)?.name),
@@ -386,7 +417,11 @@ pub async fn render_show(
     let v = web::block(move || m.conn()?.read(|c, t| task_view(c, t, me, project, id))).await??;
     let name = |u: Option<crate::accounts::UserId>| u.map(|u| projects_model::name_of(&v.names, u));
     let body = ShowPage {
-        page: page(ctx, member, &format!("{}-{} {}", v.p.key, v.task.number, v.task.title)),
+        page: page(
+            ctx,
+            member,
+            &format!("{}-{} {}", v.p.key, v.task.number, v.task.title),
+        ),
         slug: member.workspace.slug.clone(),
         description_html: crate::support::markdown::to_safe_html(&v.task.description),
         assignee: name(v.task.assignee_id),
@@ -553,6 +588,7 @@ pub async fn bulk(
     );
     let (done, refused) = editor
         .write(move |c, t, uid| {
+            projects_model::find_live(c, t, project)?;
             let ids = if f.scope == "all" {
                 task_lists::matching_ids(c, t, project, uid, &f.filter, BULK_CAP)?
             } else {

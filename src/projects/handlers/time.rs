@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use super::tasks::{render_show, Refused};
 use crate::error::AppResult;
 use crate::projects::models::*;
-use crate::projects::projects as projects_model;
+use crate::projects::project as projects_model;
 use crate::projects::time::{self as model, EntryForm};
 use crate::web::{self as w, Ctx, Editor, Flash, Member};
 
@@ -49,7 +49,9 @@ pub async fn stop(
     path: web::Path<(String, ProjectId, TaskId)>,
 ) -> AppResult<HttpResponse> {
     let (_, project, id) = path.into_inner();
-    let logged = editor.write(move |c, t, uid| model::stop(c, t, uid)).await?;
+    let logged = editor
+        .write(move |c, t, uid| model::stop_on(c, t, uid, project, id))
+        .await?;
     let msg = match logged {
         Some(m) => format!("Timer stopped: {} logged.", hours_minutes(m)),
         None => "No timer was running.".to_string(),
@@ -112,10 +114,15 @@ const CSV_CHUNK: i64 = 1_000;
 pub async fn csv(member: Member, path: web::Path<(String, ProjectId)>) -> AppResult<HttpResponse> {
     let project = path.into_inner().1;
     let m = member.clone();
-    let p = web::block(move || m.conn()?.read(|c, t| projects_model::find_live(c, t, project)))
-        .await??;
+    let p = web::block(move || {
+        m.conn()?
+            .read(|c, t| projects_model::find_live(c, t, project))
+    })
+    .await??;
     let key = p.key.clone();
-    let head = w::csv_line(&["date", "task", "title", "person", "minutes", "hours", "note"]);
+    let head = w::csv_line(&[
+        "date", "task", "title", "person", "minutes", "hours", "note",
+    ]);
     let body = w::stream::paged_body(head, String::new(), move |after: Option<TimeEntryId>| {
         let rows = member
             .conn()?

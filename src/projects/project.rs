@@ -105,7 +105,10 @@ pub fn list(
                 .eq(cur.key.clone())
                 .and(projects_projects::id.gt(Id(cur.id)))),
             )
-            .order((lower(projects_projects::name).asc(), projects_projects::id.asc())),
+            .order((
+                lower(projects_projects::name).asc(),
+                projects_projects::id.asc(),
+            )),
         Seek::Before(cur) => q
             .filter(
                 lower(projects_projects::name).lt(cur.key.clone()).or(lower(
@@ -118,7 +121,10 @@ pub fn list(
                 lower(projects_projects::name).desc(),
                 projects_projects::id.desc(),
             )),
-        Seek::First => q.order((lower(projects_projects::name).asc(), projects_projects::id.asc())),
+        Seek::First => q.order((
+            lower(projects_projects::name).asc(),
+            projects_projects::id.asc(),
+        )),
     };
     let rows: Vec<Project> = q
         .limit(Seek::limit(per_page))
@@ -303,11 +309,7 @@ impl ProjectForm {
     }
 
     pub fn from_project(p: &Project) -> Self {
-        let wip = |s: TaskStatus| {
-            wip_limit(p, s)
-                .map(|n| n.to_string())
-                .unwrap_or_default()
-        };
+        let wip = |s: TaskStatus| wip_limit(p, s).map(|n| n.to_string()).unwrap_or_default();
         ProjectForm {
             name: p.name.clone(),
             key: p.key.clone(),
@@ -316,12 +318,19 @@ impl ProjectForm {
             priority: p.priority.as_str().into(),
             manager_id: p.manager_id.to_string(),
             client: p.client.clone(),
-            budget: p.budget_cents.map(|c| format!("{}.{:02}", c / 100, c % 100)).unwrap_or_default(),
+            budget: p
+                .budget_cents
+                .map(|c| format!("{}.{:02}", c / 100, c % 100))
+                .unwrap_or_default(),
             estimated_hours: p.estimated_hours.map(|h| h.to_string()).unwrap_or_default(),
             start_date: p.start_date.map(|d| d.to_string()).unwrap_or_default(),
             due_date: p.due_date.map(|d| d.to_string()).unwrap_or_default(),
             tags: forms::tags_text(&p.tags),
-            is_template: if p.is_template { "on".into() } else { String::new() },
+            is_template: if p.is_template {
+                "on".into()
+            } else {
+                String::new()
+            },
             template_id: String::new(),
             wip_in_progress: wip(TaskStatus::InProgress),
             wip_in_review: wip(TaskStatus::InReview),
@@ -380,7 +389,11 @@ fn check(
     let tags = forms::tags(&mut e, "tags", &f.tags);
     let mut wip = serde_json::Map::new();
     for (field, raw, s) in [
-        ("wip_in_progress", &f.wip_in_progress, TaskStatus::InProgress),
+        (
+            "wip_in_progress",
+            &f.wip_in_progress,
+            TaskStatus::InProgress,
+        ),
         ("wip_in_review", &f.wip_in_review, TaskStatus::InReview),
     ] {
         if let Some(n) = forms::number(&mut e, field, raw, 1, 1_000) {
@@ -422,7 +435,12 @@ fn check(
     }
 }
 
-fn name_taken(c: &mut DbConn, t: TenantId, name: &str, except: Option<ProjectId>) -> AppResult<bool> {
+fn name_taken(
+    c: &mut DbConn,
+    t: TenantId,
+    name: &str,
+    except: Option<ProjectId>,
+) -> AppResult<bool> {
     let mut q = projects_projects::table
         .filter(projects_projects::tenant_id.eq(t))
         .filter(projects_projects::deleted_at.is_null())
@@ -500,8 +518,9 @@ pub fn create(
                 Err(_) => None,
             };
             match found {
-                Some(p) if super::tasks::live_count_capped(c, t, p.id, MAX_TEMPLATE_TASKS)?
-                    > MAX_TEMPLATE_TASKS =>
+                Some(p)
+                    if super::tasks::live_count_capped(c, t, p.id, MAX_TEMPLATE_TASKS)?
+                        > MAX_TEMPLATE_TASKS =>
                 {
                     let mut e = FormErrors::default();
                     e.add(
