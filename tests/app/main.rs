@@ -46,6 +46,7 @@ mod naming_submissions;
 mod naming_validate;
 mod naming_versions;
 mod projects;
+mod projects_demo;
 mod projects_isolation;
 mod projects_planning;
 mod roles;
