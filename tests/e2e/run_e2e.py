@@ -36,6 +36,7 @@ import urllib.request
 from selenium import webdriver
 
 import naming_scenario  # noqa: E402  (next to this file)
+import projects_scenario  # noqa: E402
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -165,7 +166,7 @@ class Server:
 class Browser:
     """One Chromium instance with its own profile, i.e. its own cookie jar."""
 
-    def __init__(self, who, base):
+    def __init__(self, who, base, js=True):
         self.who = who
         self.base = base
         self.profile = tempfile.mkdtemp(prefix=f"atrium-e2e-{who}-")
@@ -177,6 +178,10 @@ class Browser:
                   f"--user-data-dir={self.profile}"):
             opts.add_argument(a)
         opts.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        if not js:
+            # A browser with JavaScript off: what works there is plain HTML.
+            opts.add_experimental_option(
+                "prefs", {"profile.managed_default_content_settings.javascript": 2})
         self.console = []  # every console entry seen so far
         self.d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
         self.d.set_page_load_timeout(WAIT)
@@ -341,9 +346,9 @@ class Ctx:
         self.base = server.base
         self.browsers = {}
 
-    def browser(self, who):
+    def browser(self, who, js=True):
         if who not in self.browsers:
-            self.browsers[who] = Browser(who, self.base)
+            self.browsers[who] = Browser(who, self.base, js=js)
         return self.browsers[who]
 
     def quit_all(self):
@@ -546,6 +551,8 @@ SCENARIOS = [
     ("admin deactivates a user", scenario_admin_deactivates),
     ("naming: rule, campaign, propagation, rollback",
      lambda ctx: naming_scenario.run(ctx, log, check, StepFailed)),
+    ("projects: template, sprint, board by drag and by buttons without JS",
+     lambda ctx: projects_scenario.run(ctx, log, check, StepFailed)),
 ]
 
 
