@@ -86,7 +86,7 @@ def run(ctx, log, check, StepFailed):
     sprint = p.path()
     sprint_id = sprint.rsplit("/", 1)[1]
     p.get(f"{project}/tasks?q=release+notes")
-    link = p.wait_css(f'a[href^="{project}/tasks/"]', "the copied task")
+    link = p.wait_css(f'table.list a[href^="{project}/tasks/"]', "the copied task")
     task = link.get_attribute("href")[len(p.base):]
     p.get(f"{task}/edit")
     form = p.wait_css(f'form[action="{task}"]', "task edit form")
@@ -96,7 +96,7 @@ def run(ctx, log, check, StepFailed):
     p.get(sprint)
     form = p.wait_css(f'form[action="{sprint}/start"]', "start form")
     submit(form, "start the sprint", re.escape(sprint))
-    check("Active" in p.text(), "the sprint runs")
+    check("active" in p.find("h1").text.lower(), f"the sprint runs:\n{p.page_summary()}")
 
     log("  drag the card from Backlog to To do")
     p.get(f"{project}/board")
