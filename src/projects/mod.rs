@@ -43,6 +43,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(projects::remove_member),
         )
         .route("/{project_id}/board", web::get().to(board::board))
+        .route("/{project_id}/calendar", web::get().to(board::calendar))
         .route("/{project_id}/time.csv", web::get().to(time::csv))
         .configure(tasks::routes)
         .configure(time::routes)

@@ -76,6 +76,7 @@ async fn the_demo_fills_every_projects_page_and_the_export_carries_every_table()
         "/tasks/new",
         "/time.csv",
         "/board?lanes=assignee",
+        "/calendar",
     ] {
         let r = owner.get(&format!("{app_url}{path}")).await;
         assert_eq!(r.status, StatusCode::OK, "{path}");

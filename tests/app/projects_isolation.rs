@@ -79,6 +79,7 @@ async fn another_workspaces_member_gets_404_on_every_projects_route_and_changes_
         format!("{p}/tasks/{t}/edit"),
         format!("{p}/board"),
         format!("{p}/board?lanes=assignee"),
+        format!("{p}/calendar"),
         format!("{p}/time.csv"),
         format!("{p}/sprints"),
         format!("{p}/sprints/{s}"),

@@ -450,3 +450,41 @@ async fn my_work_lists_my_open_tasks_across_projects() {
     assert!(page.contains("FST-1") && page.contains("SND-2"));
     assert!(!page.contains("Bob done") && !page.contains("Ann&#39;s") && !page.contains("Ann's"));
 }
+
+#[actix_web::test]
+async fn the_calendar_shows_tasks_on_their_due_days_and_the_list_filters_by_due_date() {
+    let mut w = workspace().await;
+    let p = w.new_project("Dates", &[]).await;
+    w.new_task(&p, "Due on the third", &[("due_date", "2026-02-03")])
+        .await;
+    w.new_task(&p, "Due in March", &[("due_date", "2026-03-01")])
+        .await;
+    w.new_task(&p, "No date", &[]).await;
+    let cal = w
+        .ann
+        .get(&format!("{}/{p}/calendar?month=2026-02", w.base()))
+        .await;
+    assert_eq!(cal.status, StatusCode::OK);
+    assert!(cal.contains("February 2026"));
+    assert!(cal.contains("Due on the third") && !cal.contains("No date"));
+    // March 1st is in the grid's last week (a Sunday), shown muted.
+    assert!(
+        cal.contains("Due in March"),
+        "the grid's trailing days show their tasks"
+    );
+    assert!(cal.contains("month=2026-01") && cal.contains("month=2026-03"));
+    let bad = w
+        .ann
+        .get(&format!("{}/{p}/calendar?month=nonsense", w.base()))
+        .await;
+    assert_eq!(bad.status, StatusCode::OK, "a bad month is this month");
+    let list = w
+        .ann
+        .get(&format!(
+            "{}/{p}/tasks?due_from=2026-02-01&due_to=2026-02-28",
+            w.base()
+        ))
+        .await;
+    assert!(list.contains("Due on the third") && !list.contains("Due in March"));
+    assert!(list.contains("1 in all"));
+}

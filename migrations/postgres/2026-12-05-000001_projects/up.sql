@@ -147,6 +147,8 @@ CREATE INDEX projects_tasks_parent_idx ON projects_tasks (tenant_id, parent_id)
     WHERE parent_id IS NOT NULL;
 CREATE INDEX projects_tasks_sprint_idx ON projects_tasks (tenant_id, sprint_id)
     WHERE sprint_id IS NOT NULL;
+CREATE INDEX projects_tasks_due_idx ON projects_tasks (tenant_id, project_id, due_date)
+    WHERE due_date IS NOT NULL AND deleted_at IS NULL;
 CREATE INDEX projects_tasks_milestone_idx ON projects_tasks (tenant_id, milestone_id)
     WHERE milestone_id IS NOT NULL;
 SELECT atrium_tenant_rls('projects_tasks');
