@@ -4,7 +4,9 @@ use diesel::prelude::*;
 
 use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
-use crate::modules::{capped_count_text, DemoPeople, ExportTable, JobKind, Module, Tile};
+use crate::modules::{
+    capped_count_text, whole_tables, DemoPeople, ExportTable, JobKind, Module, Tile,
+};
 use crate::schema::naming_submissions;
 use crate::web::extract::RequestMeta;
 
@@ -58,21 +60,7 @@ const TENANT_TABLES: [&str; 14] = [
 ];
 
 /// All of them go into the export, whole: none holds a credential.
-const EXPORTS: [ExportTable; 14] = {
-    let mut out = [ExportTable {
-        table: "",
-        skip: &[],
-    }; 14];
-    let mut i = 0;
-    while i < TENANT_TABLES.len() {
-        out[i] = ExportTable {
-            table: TENANT_TABLES[i],
-            skip: &[],
-        };
-        i += 1;
-    }
-    out
-};
+const EXPORTS: [ExportTable; 14] = whole_tables(TENANT_TABLES);
 
 /// Past this many, the tile says "100+": the queue is for people to read.
 const TILE_CAP: i64 = 100;

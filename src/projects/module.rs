@@ -5,7 +5,7 @@ use diesel::prelude::*;
 use super::models::ProjectId;
 use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
-use crate::modules::{capped_count_text, DemoPeople, ExportTable, Module, Tile};
+use crate::modules::{capped_count_text, whole_tables, DemoPeople, ExportTable, Module, Tile};
 use crate::schema::projects_projects;
 use crate::web::extract::RequestMeta;
 
@@ -42,21 +42,7 @@ const TENANT_TABLES: [&str; 8] = [
 ];
 
 /// All of them go into the export, whole: none holds a credential.
-const EXPORTS: [ExportTable; 8] = {
-    let mut out = [ExportTable {
-        table: "",
-        skip: &[],
-    }; 8];
-    let mut i = 0;
-    while i < TENANT_TABLES.len() {
-        out[i] = ExportTable {
-            table: TENANT_TABLES[i],
-            skip: &[],
-        };
-        i += 1;
-    }
-    out
-};
+const EXPORTS: [ExportTable; 8] = whole_tables(TENANT_TABLES);
 
 const TILE_CAP: i64 = 100;
 

@@ -501,8 +501,14 @@ pub struct Day {
 /// weeks, Monday to Sunday).
 pub fn grid_range(first: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
     let weeks = month_grid(first, Vec::new());
-    let start = weeks.first().and_then(|w| w.first()).map_or(first, |d| d.date);
-    let end = weeks.last().and_then(|w| w.last()).map_or(first, |d| d.date);
+    let start = weeks
+        .first()
+        .and_then(|w| w.first())
+        .map_or(first, |d| d.date);
+    let end = weeks
+        .last()
+        .and_then(|w| w.last())
+        .map_or(first, |d| d.date);
     (start, end)
 }
 

@@ -197,6 +197,18 @@ pub fn invalid<T: askama::Template>(t: &T) -> Result<HttpResponse, crate::error:
     html(actix_web::http::StatusCode::UNPROCESSABLE_ENTITY, t)
 }
 
+/// A form page: 200 when `refused` is false, else 422 (it shows why).
+pub fn form_page<T: askama::Template>(
+    t: &T,
+    refused: bool,
+) -> Result<HttpResponse, crate::error::AppError> {
+    if refused {
+        invalid(t)
+    } else {
+        ok(t)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::csv_field;

@@ -112,11 +112,7 @@ async fn render_form(
         statuses: ProjectStatus::ALL,
         priorities: Priority::ALL,
     };
-    if errors.is_empty() {
-        w::ok(&body)
-    } else {
-        w::invalid(&body)
-    }
+    w::form_page(&body, !errors.is_empty())
 }
 
 pub async fn new_form(
@@ -269,11 +265,7 @@ async fn render_show(
         budget: p.budget_cents.map(crate::projects::forms::money_text),
         p,
     };
-    if errors.is_empty() {
-        w::ok(&body)
-    } else {
-        w::invalid(&body)
-    }
+    w::form_page(&body, !errors.is_empty())
 }
 
 pub async fn show(

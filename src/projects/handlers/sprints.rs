@@ -83,11 +83,7 @@ async fn render_list(
         errors: errors.clone(),
         can_edit: can_edit(member),
     };
-    if errors.is_empty() {
-        w::ok(&body)
-    } else {
-        w::invalid(&body)
-    }
+    w::form_page(&body, !errors.is_empty())
 }
 
 pub async fn list(
@@ -227,11 +223,7 @@ async fn render_form(
         p,
         s,
     };
-    if errors.is_empty() {
-        w::ok(&body)
-    } else {
-        w::invalid(&body)
-    }
+    w::form_page(&body, !errors.is_empty())
 }
 
 pub async fn edit_form(
@@ -388,11 +380,7 @@ async fn render_milestones(
         statuses: MilestoneStatus::ALL,
         can_edit: can_edit(member),
     };
-    if errors.is_empty() {
-        w::ok(&body)
-    } else {
-        w::invalid(&body)
-    }
+    w::form_page(&body, !errors.is_empty())
 }
 
 pub async fn milestone_list(

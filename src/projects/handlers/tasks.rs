@@ -209,11 +209,7 @@ async fn render_form(
         priorities: Priority::ALL,
         fibonacci: FIBONACCI,
     };
-    if errors.is_empty() {
-        w::ok(&body)
-    } else {
-        w::invalid(&body)
-    }
+    w::form_page(&body, !errors.is_empty())
 }
 
 /// `?parent=<task id>` starts a subtask.
@@ -448,11 +444,10 @@ pub async fn render_show(
         max_depth: model::MAX_DEPTH,
         task: v.task,
     };
-    if refused.errors.is_empty() && refused.refusal.is_none() {
-        w::ok(&body)
-    } else {
-        w::invalid(&body)
-    }
+    w::form_page(
+        &body,
+        !refused.errors.is_empty() || refused.refusal.is_some(),
+    )
 }
 
 pub async fn show(
