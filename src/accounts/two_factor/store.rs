@@ -112,7 +112,8 @@ pub fn start(conn: &mut DbConn, sealer: &Sealer, user: UserId) -> AppResult<Star
     })
 }
 
-/// The key of an enrolment in progress, if there is one.
+/// The key of an enrolment in progress, if there is one (and it can still
+/// be opened).
 pub fn pending_secret(
     conn: &mut DbConn,
     sealer: &Sealer,
@@ -124,7 +125,18 @@ pub fn pending_secret(
         .select(SecretRow::as_select())
         .first(conn)
         .optional()?;
-    row.map(|r| sealer.open(user, &r.secret)).transpose()
+    let Some(row) = row else {
+        return Ok(None);
+    };
+    match sealer.open(user, &row.secret) {
+        Ok(secret) => Ok(Some(secret)),
+        // Sealed under an earlier instance key: as good as no enrolment (the
+        // page offers to start again with a new key).
+        Err(e) => {
+            tracing::warn!(error = %e, user = %user, "pending two-factor key unreadable");
+            Ok(None)
+        }
+    }
 }
 
 /// Finishes enrolment when `code` comes from the pending key: two-factor is
