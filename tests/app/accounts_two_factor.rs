@@ -130,6 +130,7 @@ async fn enrolling_shows_a_qr_code_and_the_key_and_needs_a_code_from_it() {
     assert_eq!(res.location(), "/account/two-factor/setup");
     let setup = ann.get("/account/two-factor/setup").await;
     assert!(setup.contains("<svg"), "a QR code drawn on the server");
+    assert_eq!(setup.header("cache-control").as_deref(), Some("no-store"));
     assert!(!setup.contains("<?xml"));
     let secret = between(&setup.body, "class=\"totp-secret\">", "<")
         .expect("key")

@@ -79,6 +79,17 @@ fn with_next(path: &str, next: &str) -> String {
     }
 }
 
+/// Pages that show the key or recovery codes are never kept by the browser
+/// or a proxy (the back button on a shared computer must not bring them back).
+fn no_store(res: AppResult<HttpResponse>) -> AppResult<HttpResponse> {
+    let mut res = res?;
+    res.headers_mut().insert(
+        actix_web::http::header::CACHE_CONTROL,
+        actix_web::http::header::HeaderValue::from_static("no-store"),
+    );
+    Ok(res)
+}
+
 fn sealer(state: &AppState) -> AppResult<Sealer> {
     Sealer::new(&state.config.secret_key)
 }
@@ -111,11 +122,11 @@ async fn render_status(
         next,
         disable_errors,
     };
-    if page.disable_errors.is_empty() {
+    no_store(if page.disable_errors.is_empty() {
         w::ok(&page)
     } else {
         w::invalid(&page)
-    }
+    })
 }
 
 pub async fn page(
@@ -188,7 +199,7 @@ pub async fn setup_form(
 ) -> AppResult<HttpResponse> {
     let next = kept_next(&q.next);
     match setup_page(&ctx, &state, &user, next.clone(), FormErrors::default()).await? {
-        Some(page) => w::ok(&page),
+        Some(page) => no_store(w::ok(&page)),
         None => Ok(w::redirect(&with_next("/account/two-factor", &next))),
     }
 }
@@ -235,7 +246,7 @@ pub async fn confirm_setup(
             let mut errors = FormErrors::default();
             errors.add("code", message);
             match setup_page(&ctx, &state, &user, next.clone(), errors).await? {
-                Some(page) => w::invalid(&page),
+                Some(page) => no_store(w::invalid(&page)),
                 None => Ok(w::redirect(&with_next("/account/two-factor", &next))),
             }
         }
