@@ -13,6 +13,9 @@ pub enum AppError {
     Forbidden(String),
     /// Not signed in: redirect to the login page, then back to `next`.
     LoginRequired { next: String },
+    /// Signed in, but another page comes first (confirm the password again,
+    /// set up two-factor sign-in): 303 to this local path.
+    SeeOther(String),
     /// The workspace has a new address: 301 to this local path (a renamed
     /// workspace's old slug, answered to its members only).
     Moved(String),
@@ -64,6 +67,11 @@ impl AppError {
             AppError::LoginRequired { .. } => {
                 (StatusCode::SEE_OTHER, "Sign in", "Please sign in.".to_string())
             }
+            AppError::SeeOther(_) => (
+                StatusCode::SEE_OTHER,
+                "One more step",
+                "Please continue on the next page.".to_string(),
+            ),
             AppError::Moved(_) => (
                 StatusCode::MOVED_PERMANENTLY,
                 "Moved",
@@ -123,6 +131,12 @@ impl ResponseError for AppError {
             return HttpResponse::SeeOther()
                 .insert_header(("Location", target.clone()))
                 .insert_header(("HX-Redirect", target))
+                .finish();
+        }
+        if let AppError::SeeOther(to) = self {
+            return HttpResponse::SeeOther()
+                .insert_header(("Location", to.clone()))
+                .insert_header(("HX-Redirect", to.clone()))
                 .finish();
         }
         if let AppError::Moved(to) = self {

@@ -98,6 +98,7 @@ diesel::table! {
         last_seen_at -> Timestamptz,
         expires_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        password_confirmed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -549,9 +550,51 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::db::sql::*;
+
+    two_factor_secrets (user_id) {
+        user_id -> Uuid,
+        secret -> Text,
+        enabled_at -> Nullable<Timestamptz>,
+        last_used_step -> Nullable<BigInt>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    two_factor_recovery_codes (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        code_hash -> Text,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    two_factor_devices (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        token_hash -> Text,
+        user_agent -> Nullable<Text>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
 diesel::joinable!(memberships -> users (user_id));
 diesel::joinable!(memberships -> tenants (tenant_id));
 diesel::joinable!(user_sessions -> users (user_id));
+diesel::joinable!(two_factor_secrets -> users (user_id));
+diesel::joinable!(two_factor_recovery_codes -> users (user_id));
+diesel::joinable!(two_factor_devices -> users (user_id));
 diesel::joinable!(invitations -> tenants (tenant_id));
 diesel::joinable!(slug_redirects -> tenants (tenant_id));
 
@@ -748,6 +791,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects_task_comments,
     projects_task_activity,
     projects_time_entries,
+    two_factor_secrets,
+    two_factor_recovery_codes,
+    two_factor_devices,
 );
 
 // Tenant tables have composite keys, so their joins spell out `.on(…)`;

@@ -1,16 +1,16 @@
 //! Signing in and out: first-run setup, sign-up, login, logout.
 
 use actix_session::Session;
-use actix_web::{web, HttpResponse};
+use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 
 use super::forms::*;
 use super::models;
 use super::sessions;
-use super::{passwords, throttle};
+use super::{passwords, throttle, two_factor};
 use crate::audit::{self, NewEvent};
-use crate::db::write_tx;
+use crate::db::{write_tx, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::web::extract::{RequestMeta, SESSION_KEY};
 use crate::web::{self as w, Ctx, Flash, FormErrors, MaybeUser, PageCtx};
@@ -170,8 +170,33 @@ pub async fn login_form(
     })
 }
 
+/// Puts a sign-in refused by the throttle in the audit log — once per client
+/// address a minute (`THROTTLED_SIGN_IN_RECORD`), so hammering can't grow it.
+pub(super) fn record_throttled(
+    conn: &mut crate::db::DbConn,
+    email: &str,
+    meta: &RequestMeta,
+) -> AppResult<()> {
+    match throttle::hit(conn, throttle::THROTTLED_SIGN_IN_RECORD, &meta.ip) {
+        Ok(_) => write_tx(conn, |c| {
+            audit::record(
+                c,
+                NewEvent::global("security.login_throttled")
+                    .meta(meta)
+                    .changes(serde_json::json!({"email": email}))
+                    .warning(),
+            )
+        }),
+        // Already on record for this address this minute.
+        Err(AppError::TooManyRequests(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 enum LoginOutcome {
     Ok(String),
+    /// The password was right and two-factor is on: the code comes next.
+    SecondStep(models::UserId),
     Failed,
     Unverified,
     Throttled(String),
@@ -185,6 +210,7 @@ fn attempt_login(
     state: &AppState,
     email: &str,
     password: &str,
+    device: Option<&str>,
     meta: &RequestMeta,
 ) -> AppResult<LoginOutcome> {
     // What is looked up, counted and recorded: never more than 254
@@ -195,20 +221,7 @@ fn attempt_login(
         let mut conn = state.pool.get()?;
         match throttle::admit_login(&mut conn, &email, &meta.ip, limits)? {
             throttle::Admission::Throttled(message) => {
-                match throttle::hit(&mut conn, throttle::THROTTLED_SIGN_IN_RECORD, &meta.ip) {
-                    Ok(_) => write_tx(&mut conn, |c| {
-                        audit::record(
-                            c,
-                            NewEvent::global("security.login_throttled")
-                                .meta(meta)
-                                .changes(serde_json::json!({"email": email}))
-                                .warning(),
-                        )
-                    })?,
-                    // Already on record for this address this minute.
-                    Err(AppError::TooManyRequests(_)) => {}
-                    Err(e) => return Err(e),
-                }
+                record_throttled(&mut conn, &email, meta)?;
                 return Ok(LoginOutcome::Throttled(message));
             }
             throttle::Admission::Allowed(attempt) => {
@@ -232,6 +245,20 @@ fn attempt_login(
     write_tx(&mut conn, |c| match &user {
         Some(u) if password_ok && u.is_active && !u.pending_verification => {
             throttle::login_succeeded(c, attempt)?;
+            // With two-factor on, only a browser remembered for this account
+            // skips the code.
+            let remembered = if two_factor::is_enabled(c, u.id)? {
+                let known = match device {
+                    Some(t) => two_factor::devices::recognised(c, u.id, t, UtcTime::now())?,
+                    None => false,
+                };
+                if !known {
+                    return Ok(LoginOutcome::SecondStep(u.id));
+                }
+                true
+            } else {
+                false
+            };
             let (token, sid) = sessions::create(
                 c,
                 u.id,
@@ -242,13 +269,14 @@ fn attempt_login(
             diesel::update(crate::schema::users::table.find(u.id))
                 .set(crate::schema::users::last_login_at.eq(crate::db::UtcTime::now()))
                 .execute(c)?;
-            audit::record(
-                c,
-                NewEvent::global("auth.login")
-                    .actor(u.id)
-                    .resource("session", sid)
-                    .meta(meta),
-            )?;
+            let mut event = NewEvent::global("auth.login")
+                .actor(u.id)
+                .resource("session", sid)
+                .meta(meta);
+            if remembered {
+                event = event.changes(serde_json::json!({"two_factor": "remembered_browser"}));
+            }
+            audit::record(c, event)?;
             Ok(LoginOutcome::Ok(token))
         }
         _ => {
@@ -272,6 +300,7 @@ fn attempt_login(
 
 pub async fn login(
     ctx: Ctx,
+    req: HttpRequest,
     state: web::Data<AppState>,
     meta: RequestMeta,
     form: web::Form<LoginForm>,
@@ -279,7 +308,10 @@ pub async fn login(
     let form = form.into_inner();
     let st = state.clone();
     let (email, password) = (form.email.clone(), form.password.clone());
-    let outcome = web::block(move || attempt_login(&st, &email, &password, &meta)).await??;
+    let device = two_factor::login::device_token(&req, &state.config);
+    let outcome =
+        web::block(move || attempt_login(&st, &email, &password, device.as_deref(), &meta))
+            .await??;
     let signup_open = {
         let pool = state.pool.clone();
         web::block(move || crate::admin::settings::signup_open(&mut *pool.get()?)).await??
@@ -302,6 +334,10 @@ pub async fn login(
         LoginOutcome::Ok(token) => {
             start_session(&ctx.session, token)?;
             Ok(w::redirect(&w::safe_next(Some(&form.next))))
+        }
+        LoginOutcome::SecondStep(user) => {
+            two_factor::login::begin(&ctx.session, user, &form.next)?;
+            Ok(w::redirect("/login/two-factor"))
         }
         LoginOutcome::Failed => w::invalid(&retry(
             "That email and password don't match an active account.",

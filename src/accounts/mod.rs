@@ -10,6 +10,7 @@ pub mod reset;
 pub mod sessions;
 pub mod signup;
 pub mod throttle;
+pub mod two_factor;
 pub mod verify;
 
 pub use models::{CurrentUser, NewUser, User, UserId};
@@ -55,6 +56,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(login)),
     )
     .service(
+        small("/login/two-factor")
+            .route(web::get().to(two_factor::login::form))
+            .route(web::post().to(two_factor::login::submit)),
+    )
+    .service(
         small("/reset/{token}")
             .route(web::get().to(reset::form))
             .route(web::post().to(reset::submit)),
@@ -79,5 +85,34 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/account/sessions/{session_id}/revoke",
         web::post().to(account::revoke_session),
+    )
+    .route("/account/confirm", web::get().to(two_factor::reauth::form))
+    .route(
+        "/account/confirm",
+        web::post().to(two_factor::reauth::submit),
+    )
+    .route(
+        "/account/two-factor",
+        web::get().to(two_factor::handlers::page),
+    )
+    .route(
+        "/account/two-factor/start",
+        web::post().to(two_factor::handlers::start),
+    )
+    .route(
+        "/account/two-factor/setup",
+        web::get().to(two_factor::handlers::setup_form),
+    )
+    .route(
+        "/account/two-factor/setup",
+        web::post().to(two_factor::handlers::confirm_setup),
+    )
+    .route(
+        "/account/two-factor/recovery-codes",
+        web::post().to(two_factor::handlers::regenerate),
+    )
+    .route(
+        "/account/two-factor/disable",
+        web::post().to(two_factor::handlers::disable),
     );
 }

@@ -182,6 +182,11 @@ pub fn set_password(
             ))
             .execute(c)?;
         let revoked = super::sessions::revoke_all(c, user, keep_session)?;
+        // The current password was just typed: this session counts as
+        // freshly re-authenticated.
+        if let Some(keep) = keep_session {
+            super::sessions::confirm_password(c, keep, UtcTime::now())?;
+        }
         crate::audit::record(
             c,
             crate::audit::NewEvent::global("auth.password_change")

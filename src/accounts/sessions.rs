@@ -53,6 +53,8 @@ pub fn create(
             user_sessions::created_at.eq(now),
             user_sessions::last_seen_at.eq(now),
             user_sessions::expires_at.eq(now + lifetimes.absolute),
+            // Every way in starts with the password typed.
+            user_sessions::password_confirmed_at.eq(Some(now)),
         ))
         .execute(conn)?;
     Ok((token, id))
@@ -141,4 +143,24 @@ pub fn count_active(conn: &mut DbConn) -> AppResult<i64> {
         .filter(user_sessions::expires_at.gt(UtcTime::now()))
         .count()
         .get_result(conn)?)
+}
+
+/// Records that the session's user has just typed their password again (the
+/// confirm page, a password change, turning two-factor off).
+pub fn confirm_password(conn: &mut DbConn, id: SessionId, now: UtcTime) -> AppResult<()> {
+    diesel::update(user_sessions::table.find(id))
+        .set(user_sessions::password_confirmed_at.eq(Some(now)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// When the session's user last typed their password (`None`: not since the
+/// session began, for sessions older than the column).
+pub fn password_confirmed_at(conn: &mut DbConn, id: SessionId) -> AppResult<Option<UtcTime>> {
+    Ok(user_sessions::table
+        .find(id)
+        .select(user_sessions::password_confirmed_at)
+        .first::<Option<UtcTime>>(conn)
+        .optional()?
+        .flatten())
 }

@@ -101,6 +101,26 @@ pub async fn update_settings(
             })
         }
     };
+    if wanted.superadmin_two_factor {
+        // Requiring it of superadmins needs it on for the one asking first,
+        // or the change would lock its author out of this page.
+        let (pool, uid) = (state.pool.clone(), admin.user.id);
+        let own =
+            web::block(move || crate::accounts::two_factor::is_enabled(&mut *pool.get()?, uid))
+                .await??;
+        if !own {
+            let mut errors = FormErrors::default();
+            errors.add(
+                "superadmin_two_factor",
+                "Turn on two-factor sign-in for your own account first (Your account → Two-factor sign-in).",
+            );
+            return w::invalid(&SettingsPage {
+                page: ctx.user("Settings · Admin", &admin.user),
+                form,
+                errors,
+            });
+        }
+    }
     let before = state.settings();
     let (pool, uid, s) = (state.pool.clone(), admin.user.id, wanted.clone());
     web::block(move || -> AppResult<()> {

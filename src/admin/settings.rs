@@ -17,6 +17,7 @@ use crate::web::extract::RequestMeta;
 pub const SIGNUP_MODE: &str = "signup_mode";
 pub const SESSIONS: &str = "session_lifetimes";
 pub const THROTTLE: &str = "login_throttle";
+pub const SUPERADMIN_TWO_FACTOR: &str = "superadmin_two_factor";
 
 /// The settings in force.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,6 +27,8 @@ pub struct InstanceSettings {
     pub session_idle_minutes: i64,
     pub session_absolute_hours: i64,
     pub throttle: Limits,
+    /// Superadmins must have two-factor sign-in on to open `/admin`.
+    pub superadmin_two_factor: bool,
 }
 
 impl InstanceSettings {
@@ -36,6 +39,7 @@ impl InstanceSettings {
             session_idle_minutes: config.session_idle_minutes,
             session_absolute_hours: config.session_absolute_hours,
             throttle: Limits::default(),
+            superadmin_two_factor: false,
         }
     }
 }
@@ -84,6 +88,9 @@ pub fn load(conn: &mut DbConn, config: &Config) -> AppResult<InstanceSettings> {
             per_ip_minute: positive(&v, "per_ip_minute").unwrap_or(s.throttle.per_ip_minute),
         };
     }
+    if let Some(v) = get(conn, SUPERADMIN_TWO_FACTOR)? {
+        s.superadmin_two_factor = v.as_bool() == Some(true);
+    }
     Ok(s)
 }
 
@@ -109,6 +116,9 @@ pub struct SettingsForm {
     pub per_account_hour: String,
     #[serde(default)]
     pub per_ip_minute: String,
+    /// A checkbox: present when ticked.
+    #[serde(default)]
+    pub superadmin_two_factor: Option<String>,
 }
 
 impl SettingsForm {
@@ -120,6 +130,7 @@ impl SettingsForm {
             per_account_minute: s.throttle.per_account_minute.to_string(),
             per_account_hour: s.throttle.per_account_hour.to_string(),
             per_ip_minute: s.throttle.per_ip_minute.to_string(),
+            superadmin_two_factor: s.superadmin_two_factor.then(|| "on".to_string()),
         }
     }
 
@@ -176,6 +187,7 @@ impl SettingsForm {
                 per_account_hour: pah,
                 per_ip_minute: pim,
             },
+            superadmin_two_factor: self.superadmin_two_factor.is_some(),
         })
     }
 }
@@ -200,6 +212,11 @@ pub fn save(conn: &mut DbConn, s: &InstanceSettings) -> AppResult<()> {
             "per_account_hour": s.throttle.per_account_hour,
             "per_ip_minute": s.throttle.per_ip_minute,
         }),
+    )?;
+    set(
+        conn,
+        SUPERADMIN_TWO_FACTOR,
+        serde_json::json!(s.superadmin_two_factor),
     )
 }
 
@@ -233,5 +250,6 @@ fn describe_change(a: &InstanceSettings, b: &InstanceSettings) -> serde_json::Va
             [a.throttle.per_account_minute, a.throttle.per_account_hour, a.throttle.per_ip_minute],
             [b.throttle.per_account_minute, b.throttle.per_account_hour, b.throttle.per_ip_minute]
         ],
+        "superadmin_two_factor": [a.superadmin_two_factor, b.superadmin_two_factor],
     })
 }

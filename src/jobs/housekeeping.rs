@@ -8,7 +8,9 @@
 //! - password-reset and email-verification links that expired, or were
 //!   used, more than `KEEP_DAYS` ago;
 //! - throttle events older than `KEEP_DAYS` (throttles look back one hour);
-//! - account emails queued more than `KEEP_DAYS` ago (sent or given up).
+//! - account emails queued more than `KEEP_DAYS` ago (sent or given up);
+//! - remembered browsers (two-factor) that expired or were revoked more than
+//!   `KEEP_DAYS` ago.
 //!
 //! Finished jobs stay: they are the workspace's record of its exports,
 //! propagations and batches. Export files are pruned by `exports` itself.
@@ -20,7 +22,7 @@ use crate::db::{AdminConn, Pool, UtcTime};
 use crate::error::AppResult;
 use crate::schema::{
     email_verifications, login_attempts, mail_outbox, password_resets, throttle_events,
-    user_sessions,
+    two_factor_devices, user_sessions,
 };
 
 /// Days a finished row is kept, for anyone looking into a sign-in problem.
@@ -38,6 +40,7 @@ pub struct Pruned {
     pub email_verifications: usize,
     pub throttle_events: usize,
     pub mail_outbox: usize,
+    pub remembered_browsers: usize,
 }
 
 impl Pruned {
@@ -48,6 +51,7 @@ impl Pruned {
             + self.email_verifications
             + self.throttle_events
             + self.mail_outbox
+            + self.remembered_browsers
     }
 }
 
@@ -88,6 +92,14 @@ pub fn prune(pool: &Pool, now: UtcTime) -> AppResult<Pruned> {
         let mail_outbox =
             diesel::delete(mail_outbox::table.filter(mail_outbox::created_at.lt(before)))
                 .execute(c)?;
+        let remembered_browsers = diesel::delete(
+            two_factor_devices::table.filter(
+                two_factor_devices::expires_at
+                    .lt(before)
+                    .or(two_factor_devices::revoked_at.lt(before)),
+            ),
+        )
+        .execute(c)?;
         Ok(Pruned {
             sessions,
             login_attempts,
@@ -95,6 +107,7 @@ pub fn prune(pool: &Pool, now: UtcTime) -> AppResult<Pruned> {
             email_verifications,
             throttle_events,
             mail_outbox,
+            remembered_browsers,
         })
     })
 }

@@ -110,6 +110,23 @@ fn moved(req: &HttpRequest, old_slug: &str, new_slug: &str) -> AppError {
     AppError::Moved(to)
 }
 
+/// Where someone goes who must turn on two-factor sign-in before `req`: the
+/// enrolment page, which brings them back afterwards.
+fn enrol_first(req: &HttpRequest) -> AppError {
+    AppError::SeeOther(format!(
+        "/account/two-factor?next={}",
+        crate::support::url_encode(&next_url(req))
+    ))
+}
+
+/// Whether `user` has two-factor sign-in on (one primary-key read; asked only
+/// where a workspace or the instance requires it).
+async fn has_two_factor(req: &HttpRequest, user: &CurrentUser) -> Result<bool, AppError> {
+    let pool = state(req)?.pool.clone();
+    let uid = user.user.id;
+    web::block(move || crate::accounts::two_factor::is_enabled(&mut *pool.get()?, uid)).await?
+}
+
 /// The signed-in user, or `None`.
 pub struct MaybeUser(pub Option<CurrentUser>);
 
@@ -185,11 +202,14 @@ impl FromRequest for Superadmin {
                 .ok_or_else(|| AppError::LoginRequired {
                     next: next_url(&req),
                 })?;
-            if user.user.is_superadmin {
-                Ok(Superadmin(user))
-            } else {
-                Err(AppError::NotFound)
+            if !user.user.is_superadmin {
+                return Err(AppError::NotFound);
             }
+            if state(&req)?.settings().superadmin_two_factor && !has_two_factor(&req, &user).await?
+            {
+                return Err(enrol_first(&req));
+            }
+            Ok(Superadmin(user))
         })
     }
 }
@@ -320,6 +340,11 @@ impl FromRequest for Member {
                 Access::Moved(current) => return Err(moved(&req, &asked, &current)),
                 Access::Denied => return Err(AppError::NotFound),
             };
+            // A workspace that requires two-factor sign-in sends members
+            // without it to set it up (and back here afterwards).
+            if workspace.requires_two_factor() && !has_two_factor(&req, &user).await? {
+                return Err(enrol_first(&req));
+            }
             let scope = TenantScope::verified(workspace.id);
             let member = Member {
                 user,

@@ -62,6 +62,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, modules: fn(&mut web::ServiceConfig)
                 )
                 .route("/settings", web::get().to(settings::show))
                 .route("/settings", web::post().to(settings::update))
+                .route("/settings/security", web::post().to(settings::security))
                 .route("/settings/deactivate", web::post().to(settings::deactivate))
                 .route("/settings/logo", web::post().to(profile::upload_logo))
                 .route(

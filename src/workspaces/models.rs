@@ -7,6 +7,9 @@ use crate::accounts::UserId;
 use crate::db::{Id, Json, TenantId, UtcTime};
 use crate::schema::{memberships, tenants, workspace_links};
 
+/// The key in `tenants.settings` that makes members use two-factor sign-in.
+pub const REQUIRE_TWO_FACTOR: &str = "require_two_factor";
+
 /// A workspace.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tenants)]
@@ -26,6 +29,16 @@ pub struct Workspace {
 impl Workspace {
     pub fn is_active(&self) -> bool {
         self.status == "active"
+    }
+
+    /// Members must have two-factor sign-in on to open the workspace
+    /// (`settings.require_two_factor`, set by its admins).
+    pub fn requires_two_factor(&self) -> bool {
+        self.settings
+            .0
+            .get(REQUIRE_TWO_FACTOR)
+            .and_then(|v| v.as_bool())
+            == Some(true)
     }
 
     /// The logo's URL for an `<img>`, when there is a logo. The `v` parameter

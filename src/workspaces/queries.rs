@@ -468,6 +468,56 @@ pub fn update_settings(
         .first(c)?))
 }
 
+/// Makes two-factor sign-in required (or not) for the workspace's members.
+/// An admin can turn it on only with two-factor on for themselves, so the
+/// change never sends its own author away to enrol. `Err(message)` then.
+pub fn set_two_factor_requirement(
+    c: &mut DbConn,
+    ws: &Workspace,
+    actor: UserId,
+    required: bool,
+    meta: &RequestMeta,
+) -> AppResult<Result<(), String>> {
+    if required && !crate::accounts::two_factor::is_enabled(c, actor)? {
+        return Ok(Err(
+            "Turn on two-factor sign-in for your own account first (Your account → Two-factor sign-in)."
+                .into(),
+        ));
+    }
+    // Read the settings inside this transaction, so a concurrent change to
+    // another key is kept.
+    let current: Json = tenants::table
+        .find(ws.id)
+        .select(tenants::settings)
+        .first(c)?;
+    let before = current
+        .0
+        .get(super::models::REQUIRE_TWO_FACTOR)
+        .and_then(|v| v.as_bool())
+        == Some(true);
+    let mut settings = match current.0 {
+        serde_json::Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    settings.insert(
+        super::models::REQUIRE_TWO_FACTOR.to_string(),
+        serde_json::Value::Bool(required),
+    );
+    diesel::update(tenants::table.find(ws.id))
+        .set(tenants::settings.eq(Json(serde_json::Value::Object(settings))))
+        .execute(c)?;
+    audit::record(
+        c,
+        NewEvent::tenant(ws.id, "workspace.require_2fa")
+            .actor(actor)
+            .resource("workspace", ws.id)
+            .meta(meta)
+            .changes(serde_json::json!({"require_two_factor": [before, required]}))
+            .warning(),
+    )?;
+    Ok(Ok(()))
+}
+
 /// Sets a workspace active or inactive (soft): inactive ones vanish for members.
 pub fn set_status(
     c: &mut DbConn,

@@ -7,6 +7,7 @@ mod common;
 mod accounts;
 mod accounts_abuse;
 mod accounts_signup;
+mod accounts_two_factor;
 mod admin;
 mod admin_lists;
 mod admin_settings;

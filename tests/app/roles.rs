@@ -170,6 +170,8 @@ async fn each_role_gets_what_its_extractor_allows_on_write_routes() {
             vec![("name", "Matrix"), ("slug", "matrix")],
         ),
         ("/settings/deactivate", Needs::Owner, vec![]),
+        // Turning the two-factor requirement off (on needs it for oneself).
+        ("/settings/security", Needs::Admin, vec![]),
     ];
     for (suffix, needs, form) in &s_routes {
         for who in [

@@ -28,6 +28,9 @@ const GLOBAL: &[&str] = &[
     "email_verifications",
     "mail_outbox",
     "throttle_events",
+    "two_factor_secrets",
+    "two_factor_recovery_codes",
+    "two_factor_devices",
 ];
 
 /// Global: the core's, or a registered module's catalogue.

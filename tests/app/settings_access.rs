@@ -19,6 +19,10 @@ fn settings_posts(link: &str) -> Vec<(String, Vec<(&'static str, &'static str)>)
         ),
         (format!("/w/acme/settings/links/{link}/remove"), vec![]),
         ("/w/acme/settings/deactivate".into(), vec![]),
+        (
+            "/w/acme/settings/security".into(),
+            vec![("require_two_factor", "on")],
+        ),
     ]
 }
 

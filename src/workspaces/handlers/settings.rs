@@ -29,6 +29,8 @@ struct SettingsPage {
     link_form: LinkForm,
     link_errors: FormErrors,
     platforms: [Platform; 5],
+    require_two_factor: bool,
+    security_error: Option<String>,
 }
 
 /// The general form: name and address.
@@ -59,12 +61,24 @@ pub struct Forms {
     pub logo_error: Option<String>,
     pub link: LinkForm,
     pub link_errors: FormErrors,
+    /// The two-factor requirement could not be turned on.
+    pub security_error: Option<String>,
 }
 
 impl Forms {
     fn has_errors(&self) -> bool {
-        !self.errors.is_empty() || self.logo_error.is_some() || !self.link_errors.is_empty()
+        !self.errors.is_empty()
+            || self.logo_error.is_some()
+            || !self.link_errors.is_empty()
+            || self.security_error.is_some()
     }
+}
+
+/// The security form: require two-factor sign-in (a checkbox, present when ticked).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SecurityForm {
+    #[serde(default)]
+    pub require_two_factor: Option<String>,
 }
 
 /// Renders the settings page: 200, or 422 when a form has messages.
@@ -92,6 +106,8 @@ pub async fn render(ctx: &Ctx, admin: &WorkspaceAdmin, forms: Forms) -> AppResul
         link_form: forms.link,
         link_errors: forms.link_errors,
         platforms: Platform::ALL,
+        require_two_factor: ws.requires_two_factor(),
+        security_error: forms.security_error,
     };
     if invalid {
         w::invalid(&page)
@@ -127,6 +143,42 @@ pub async fn update(
             let forms = Forms {
                 general: Some(form),
                 errors: errors.into(),
+                ..Forms::default()
+            };
+            render(&ctx, &admin, forms).await
+        }
+    }
+}
+
+pub async fn security(
+    ctx: Ctx,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    form: web::Form<SecurityForm>,
+) -> AppResult<HttpResponse> {
+    let required = form.require_two_factor.is_some();
+    let ws = admin.workspace.clone();
+    let done = admin
+        .write(move |c, _, uid| queries::set_two_factor_requirement(c, &ws, uid, required, &meta))
+        .await?;
+    match done {
+        Ok(()) => {
+            Flash::success(
+                &ctx.session,
+                if required {
+                    "Members now need two-factor sign-in to open this workspace."
+                } else {
+                    "Two-factor sign-in is no longer required here."
+                },
+            );
+            Ok(w::redirect(&format!(
+                "/w/{}/settings",
+                admin.workspace.slug
+            )))
+        }
+        Err(message) => {
+            let forms = Forms {
+                security_error: Some(message),
                 ..Forms::default()
             };
             render(&ctx, &admin, forms).await
