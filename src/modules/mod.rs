@@ -31,6 +31,8 @@ pub struct Module {
     pub routes: fn(&mut ServiceConfig),
     /// Superadmin pages under `/admin/<key>/…`, if it has any.
     pub admin_routes: Option<fn(&mut ServiceConfig)>,
+    /// The admin navigation's link to them: (label, path).
+    pub admin_link: Option<(&'static str, &'static str)>,
     /// Its tile on the workspace dashboard.
     pub tile: Tile,
     /// The background job kinds it runs.

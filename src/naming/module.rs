@@ -16,6 +16,7 @@ pub const MODULE: Module = Module {
     name: "Naming",
     routes: super::routes,
     admin_routes: Some(super::admin_routes),
+    admin_link: Some(("Naming catalogue", "/admin/naming/platforms")),
     tile: Tile {
         blurb: "Naming conventions, rules and generated names",
         figure: awaiting_review,

@@ -15,6 +15,7 @@ pub const MODULE: Module = Module {
     name: "Projects",
     routes: super::routes,
     admin_routes: None,
+    admin_link: None,
     tile: Tile {
         blurb: "Projects, tasks, boards, sprints and time tracking",
         figure: active_projects,

@@ -568,9 +568,19 @@ pub fn create(
         created_by: Some(by),
         deleted_at: None,
     };
-    diesel::insert_into(projects_projects::table)
+    // Two people creating the same name (or key) at once: the loser's insert
+    // meets the unique index after both passed the check.
+    if let Err(e) = diesel::insert_into(projects_projects::table)
         .values(&project)
-        .execute(c)?;
+        .execute(c)
+    {
+        if crate::error::is_unique_violation(&e) {
+            let mut errors = FormErrors::default();
+            errors.add("name", "Another project has this name or key.");
+            return Ok(Err(errors));
+        }
+        return Err(e.into());
+    }
     add_member_row(c, t, id, project.manager_id, ProjectRole::Lead)?;
     let copied = match &template {
         Some(tpl) => super::tasks::copy_tree(c, t, tpl.id, id, by)?,

@@ -47,7 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 #[derive(Template)]
-#[template(path = "admin/naming_platforms.html")]
+#[template(path = "naming/catalogue_platforms.html")]
 struct ListPage {
     page: PageCtx,
     p: ListParams,
@@ -57,7 +57,7 @@ struct ListPage {
 }
 
 #[derive(Template)]
-#[template(path = "admin/naming_platforms_table.html")]
+#[template(path = "naming/catalogue_platforms_table.html")]
 struct ListTable {
     p: ListParams,
     rows: Paginated<PlatformRow>,
@@ -177,7 +177,7 @@ pub struct FieldRow {
 }
 
 #[derive(Template)]
-#[template(path = "admin/naming_platform.html")]
+#[template(path = "naming/catalogue_platform.html")]
 struct DetailPage {
     page: PageCtx,
     platform: Platform,
