@@ -243,7 +243,7 @@ pub fn matching_ids(
 }
 
 /// Cards a board column shows; the rest are a link to the filtered list.
-pub const COLUMN_CARDS: i64 = 100;
+pub const COLUMN_CARDS: i64 = 50;
 
 /// One column of the board.
 #[derive(Debug, Clone)]
