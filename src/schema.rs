@@ -748,6 +748,89 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_workflows (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        description -> Text,
+        kind -> Text,
+        status -> Text,
+        trigger_kind -> Text,
+        approval_days -> Integer,
+        current_version -> Integer,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_workflow_versions (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        workflow_id -> Uuid,
+        version -> Integer,
+        definition -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_workflow_executions (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        workflow_id -> Uuid,
+        version_id -> Uuid,
+        version -> Integer,
+        status -> Text,
+        current_step -> Text,
+        started_by -> Nullable<Uuid>,
+        task_id -> Nullable<Uuid>,
+        started_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_workflow_steps (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        execution_id -> Uuid,
+        step_key -> Text,
+        outcome -> Text,
+        actor_id -> Nullable<Uuid>,
+        comment -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_workflow_approvals (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        execution_id -> Uuid,
+        step_key -> Text,
+        approver_id -> Uuid,
+        status -> Text,
+        expires_at -> Timestamptz,
+        decided_at -> Nullable<Timestamptz>,
+        comment -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     tenants,
@@ -794,6 +877,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     two_factor_secrets,
     two_factor_recovery_codes,
     two_factor_devices,
+    projects_workflow_approvals,
+    projects_workflow_executions,
+    projects_workflow_steps,
+    projects_workflow_versions,
+    projects_workflows,
 );
 
 // Tenant tables have composite keys, so their joins spell out `.on(…)`;

@@ -88,6 +88,19 @@ pub fn enqueue(
     payload: serde_json::Value,
     created_by: Option<UserId>,
 ) -> AppResult<JobId> {
+    enqueue_at(c, tenant, kind, payload, created_by, UtcTime::now())
+}
+
+/// Queues a job that no worker claims before `run_after` (a deadline such
+/// as an approval's expiry).
+pub fn enqueue_at(
+    c: &mut DbConn,
+    tenant: TenantId,
+    kind: &str,
+    payload: serde_json::Value,
+    created_by: Option<UserId>,
+    run_after: UtcTime,
+) -> AppResult<JobId> {
     let id = JobId::new();
     let now = UtcTime::now();
     diesel::insert_into(jobs::table)
@@ -97,7 +110,7 @@ pub fn enqueue(
             jobs::kind.eq(kind),
             jobs::payload.eq(Json(payload)),
             jobs::status.eq("queued"),
-            jobs::run_after.eq(now),
+            jobs::run_after.eq(run_after),
             jobs::created_by.eq(created_by),
             jobs::created_at.eq(now),
             jobs::updated_at.eq(now),

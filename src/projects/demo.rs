@@ -13,6 +13,7 @@ use super::project::{self, ProjectForm};
 use super::sprints::{self, SprintForm};
 use super::tasks::{self, TaskForm};
 use super::time::{self, EntryForm};
+use super::workflows;
 use crate::db::{DbConn, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::modules::DemoPeople;
@@ -414,6 +415,22 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
         meta,
     )?;
     sprints::start(c, t, owner, app, sprint_now, meta)?;
+    workflow(c, t, people, meta)
+}
+
+/// A launch approval asked of the demo admin, waiting for their answer.
+fn workflow(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta) -> AppResult<()> {
+    let form = workflows::WorkflowForm {
+        name: "Launch approval".into(),
+        description: "The admin signs off a launch; a rejection sends it back for rework.".into(),
+        ..workflows::WorkflowForm::starter(people.admin)
+    };
+    let id = ok(
+        workflows::create(c, t, people.admin, &form, meta)?,
+        "workflow",
+    )?;
+    workflows::run(c, t, people.member, id, meta)?
+        .map_err(|e| AppError::internal(format!("demo workflow run: {e}")))?;
     Ok(())
 }
 

@@ -3,7 +3,7 @@
 //! state machine, comments, an activity trail and time tracking; a list with
 //! filters and bulk changes, a kanban board with WIP limits and swimlanes,
 //! "my work"; sprints that never overlap, with a burndown; milestones with
-//! progress.
+//! progress; workflows with approvals (a versioned JSON state machine).
 //!
 //! Pages live under `/w/{slug}/projects/…`.
 
@@ -19,6 +19,8 @@ pub mod sprints;
 pub mod task_lists;
 pub mod tasks;
 pub mod time;
+pub mod workflow_def;
+pub mod workflows;
 
 pub use module::MODULE;
 
@@ -32,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/", web::get().to(projects::list))
         .route("/new", web::get().to(projects::new_form))
         .route("/my", web::get().to(board::my_work))
+        .configure(workflows::routes)
         .route("/{project_id}", web::get().to(projects::show))
         .route("/{project_id}", web::post().to(projects::update))
         .route("/{project_id}/edit", web::get().to(projects::edit_form))

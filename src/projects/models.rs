@@ -311,3 +311,165 @@ pub fn hours_minutes(minutes: i64) -> String {
         (h, m) => format!("{h} h {m:02} min"),
     }
 }
+
+crate::typed_id!(
+    /// The id of a workflow (`projects_workflows.id`).
+    WorkflowId
+);
+crate::typed_id!(
+    /// The id of a workflow's definition version (`projects_workflow_versions.id`).
+    WorkflowVersionId
+);
+crate::typed_id!(
+    /// The id of a workflow run (`projects_workflow_executions.id`).
+    ExecutionId
+);
+crate::typed_id!(
+    /// The id of a step taken by a run (`projects_workflow_steps.id`).
+    ExecutionStepId
+);
+crate::typed_id!(
+    /// The id of an approval asked of one approver (`projects_workflow_approvals.id`).
+    ApprovalId
+);
+
+crate::text_enum!(
+    /// What a workflow is for.
+    WorkflowKind {
+        Approval = "approval" / "Approval",
+        Automation = "automation" / "Automation",
+        Review = "review" / "Review",
+        Deployment = "deployment" / "Deployment",
+        Custom = "custom" / "Custom",
+    }
+);
+
+crate::text_enum!(
+    /// Whether a workflow can be run.
+    WorkflowStatus {
+        Draft = "draft" / "Draft",
+        Active = "active" / "Active",
+        Paused = "paused" / "Paused",
+        Archived = "archived" / "Archived",
+    }
+);
+
+crate::text_enum!(
+    /// What starts a workflow (only `manual` has a button today).
+    WorkflowTrigger {
+        Manual = "manual" / "Manual",
+        Scheduled = "scheduled" / "Scheduled",
+        Webhook = "webhook" / "Webhook",
+        Event = "event" / "Event",
+    }
+);
+
+crate::text_enum!(
+    /// Where a run stands.
+    ExecutionStatus {
+        Pending = "pending" / "Pending",
+        Running = "running" / "Running",
+        Paused = "paused" / "Paused",
+        Completed = "completed" / "Completed",
+        Failed = "failed" / "Failed",
+        Cancelled = "cancelled" / "Cancelled",
+    }
+);
+
+crate::text_enum!(
+    /// One approver's answer.
+    ApprovalStatus {
+        Pending = "pending" / "Pending",
+        Approved = "approved" / "Approved",
+        Rejected = "rejected" / "Rejected",
+        Expired = "expired" / "Expired",
+    }
+);
+
+impl ExecutionStatus {
+    /// Completed, failed and cancelled runs are over.
+    pub fn is_finished(self) -> bool {
+        matches!(
+            self,
+            ExecutionStatus::Completed | ExecutionStatus::Failed | ExecutionStatus::Cancelled
+        )
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_workflows)]
+pub struct Workflow {
+    pub tenant_id: TenantId,
+    pub id: WorkflowId,
+    pub name: String,
+    pub description: String,
+    pub kind: WorkflowKind,
+    pub status: WorkflowStatus,
+    pub trigger_kind: WorkflowTrigger,
+    pub approval_days: i32,
+    pub current_version: i32,
+    pub created_by: Option<UserId>,
+    pub created_at: UtcTime,
+    pub updated_at: UtcTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_workflow_versions)]
+pub struct WorkflowVersion {
+    pub tenant_id: TenantId,
+    pub id: WorkflowVersionId,
+    pub workflow_id: WorkflowId,
+    pub version: i32,
+    pub definition: Json,
+    pub created_by: Option<UserId>,
+    pub created_at: UtcTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_workflow_executions)]
+pub struct Execution {
+    pub tenant_id: TenantId,
+    pub id: ExecutionId,
+    pub workflow_id: WorkflowId,
+    pub version_id: WorkflowVersionId,
+    pub version: i32,
+    pub status: ExecutionStatus,
+    pub current_step: String,
+    pub started_by: Option<UserId>,
+    pub task_id: Option<TaskId>,
+    pub started_at: UtcTime,
+    pub finished_at: Option<UtcTime>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_workflow_steps)]
+pub struct ExecutionStep {
+    pub tenant_id: TenantId,
+    pub id: ExecutionStepId,
+    pub execution_id: ExecutionId,
+    pub step_key: String,
+    pub outcome: String,
+    pub actor_id: Option<UserId>,
+    pub comment: String,
+    pub created_at: UtcTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_workflow_approvals)]
+pub struct Approval {
+    pub tenant_id: TenantId,
+    pub id: ApprovalId,
+    pub execution_id: ExecutionId,
+    pub step_key: String,
+    pub approver_id: UserId,
+    pub status: ApprovalStatus,
+    pub expires_at: UtcTime,
+    pub decided_at: Option<UtcTime>,
+    pub comment: String,
+    pub created_at: UtcTime,
+}

@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use super::models::ProjectId;
 use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
-use crate::modules::{capped_count_text, whole_tables, DemoPeople, ExportTable, Module, Tile};
+use crate::modules::{
+    capped_count_text, whole_tables, DemoPeople, ExportTable, JobKind, Module, Tile,
+};
 use crate::schema::projects_projects;
 use crate::web::extract::RequestMeta;
 
@@ -17,10 +19,14 @@ pub const MODULE: Module = Module {
     admin_routes: None,
     admin_link: None,
     tile: Tile {
-        blurb: "Projects, tasks, boards, sprints and time tracking",
+        blurb: "Projects, tasks, boards, sprints, time tracking and approval workflows",
         figure: active_projects,
     },
-    jobs: &[],
+    jobs: &[JobKind {
+        kind: super::workflows::EXPIRY_KIND,
+        label: "Expiring overdue workflow approvals",
+        run: super::workflows::run_expiry_job,
+    }],
     exports: &EXPORTS,
     demo,
     tenant_tables: &TENANT_TABLES,
@@ -31,7 +37,7 @@ pub const MODULE: Module = Module {
 };
 
 /// Every tenant table of the module, parents before children.
-const TENANT_TABLES: [&str; 8] = [
+const TENANT_TABLES: [&str; 13] = [
     "projects_projects",
     "projects_members",
     "projects_sprints",
@@ -40,10 +46,15 @@ const TENANT_TABLES: [&str; 8] = [
     "projects_task_comments",
     "projects_task_activity",
     "projects_time_entries",
+    "projects_workflows",
+    "projects_workflow_versions",
+    "projects_workflow_executions",
+    "projects_workflow_steps",
+    "projects_workflow_approvals",
 ];
 
 /// All of them go into the export, whole: none holds a credential.
-const EXPORTS: [ExportTable; 8] = whole_tables(TENANT_TABLES);
+const EXPORTS: [ExportTable; 13] = whole_tables(TENANT_TABLES);
 
 const TILE_CAP: i64 = 100;
 

@@ -50,6 +50,7 @@ mod projects;
 mod projects_demo;
 mod projects_isolation;
 mod projects_planning;
+mod projects_workflows;
 mod roles;
 mod safe_redirects;
 mod schema;

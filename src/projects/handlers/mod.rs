@@ -6,6 +6,7 @@ pub mod projects;
 pub mod sprints;
 pub mod tasks;
 pub mod time;
+pub mod workflows;
 
 use crate::web::{Ctx, Member, PageCtx};
 use crate::workspaces::Role;

@@ -1,0 +1,887 @@
+//! Workflows: definitions (versioned: an edit that changes the definition
+//! writes a new version), runs ("executions") that keep the version they
+//! started on, the steps they took, and approvals that expire through the
+//! `projects.workflow_expiry` job.
+
+use std::collections::HashSet;
+
+use crate::admin::workspaces::lower;
+use chrono::Duration;
+use diesel::prelude::*;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::forms;
+use super::models::*;
+use super::workflow_def::{self as def, Definition, StepKind};
+use crate::accounts::UserId;
+use crate::audit::{self, NewEvent};
+use crate::db::{DbConn, Id, Json, TenantId, UtcTime};
+use crate::error::{AppError, AppResult};
+use crate::jobs::{self, worker::JobCtx};
+use crate::schema::{
+    memberships, projects_workflow_approvals as wa, projects_workflow_executions as we,
+    projects_workflow_steps as ws, projects_workflow_versions as wv, projects_workflows as wf,
+};
+use crate::web::extract::RequestMeta;
+use crate::web::pagination::{Cursor, Keyset, Seek};
+use crate::web::FormErrors;
+
+/// The job kind that expires overdue approvals.
+pub const EXPIRY_KIND: &str = "projects.workflow_expiry";
+
+/// At most this many runs, steps or versions on one page.
+pub const SHOWN: i64 = 200;
+
+/// What the workflow form sends.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WorkflowForm {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub trigger_kind: String,
+    #[serde(default)]
+    pub approval_days: String,
+    #[serde(default)]
+    pub definition: String,
+}
+
+impl WorkflowForm {
+    /// A new workflow's form: one approval by `me`, then done.
+    pub fn starter(me: UserId) -> Self {
+        let d = json!({
+            "start": "review",
+            "steps": [
+                {"key": "review", "kind": "approval", "approvers": [me.0 .0.to_string()],
+                 "next": {"approved": "done", "rejected": "rework"}},
+                {"key": "rework", "kind": "task", "next": {"done": "review"}},
+                {"key": "done", "kind": "end"}
+            ]
+        });
+        WorkflowForm {
+            kind: "approval".into(),
+            status: "active".into(),
+            trigger_kind: "manual".into(),
+            approval_days: "7".into(),
+            definition: serde_json::to_string_pretty(&d).unwrap_or_default(),
+            ..Default::default()
+        }
+    }
+
+    pub fn from_workflow(w: &Workflow, d: &Definition) -> Self {
+        WorkflowForm {
+            name: w.name.clone(),
+            description: w.description.clone(),
+            kind: w.kind.as_str().into(),
+            status: w.status.as_str().into(),
+            trigger_kind: w.trigger_kind.as_str().into(),
+            approval_days: w.approval_days.to_string(),
+            definition: d.to_pretty(),
+        }
+    }
+}
+
+/// The checked form.
+struct Checked {
+    name: String,
+    description: String,
+    kind: WorkflowKind,
+    status: WorkflowStatus,
+    trigger: WorkflowTrigger,
+    days: i32,
+    def: Definition,
+}
+
+/// Which of `ids` are members of the workspace.
+fn members_among(
+    c: &mut DbConn,
+    t: TenantId,
+    ids: Vec<uuid::Uuid>,
+) -> AppResult<HashSet<uuid::Uuid>> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let users: Vec<UserId> = ids.into_iter().map(|u| UserId(Id(u))).collect();
+    let found: Vec<UserId> = memberships::table
+        .filter(memberships::tenant_id.eq(t))
+        .filter(memberships::user_id.eq_any(users))
+        .select(memberships::user_id)
+        .load(c)?;
+    Ok(found.into_iter().map(|u| u.0 .0).collect())
+}
+
+fn check(
+    c: &mut DbConn,
+    t: TenantId,
+    except: Option<WorkflowId>,
+    f: &WorkflowForm,
+) -> AppResult<Result<Checked, FormErrors>> {
+    let mut e = FormErrors::default();
+    let name = forms::text(&mut e, "name", &f.name, 200, true);
+    let description = forms::text(&mut e, "description", &f.description, 5_000, false);
+    let kind = forms::choice(&mut e, "kind", &f.kind, WorkflowKind::parse, "type");
+    let status = forms::choice(&mut e, "status", &f.status, WorkflowStatus::parse, "status");
+    let trigger = forms::choice(
+        &mut e,
+        "trigger_kind",
+        &f.trigger_kind,
+        WorkflowTrigger::parse,
+        "trigger",
+    );
+    let days = forms::number(&mut e, "approval_days", &f.approval_days, 1, 365);
+    if !name.is_empty() && name_taken(c, t, &name, except)? {
+        e.add("name", "Another workflow of this workspace has this name.");
+    }
+    // Parse once without the member check to learn whom to look up.
+    let approvers = serde_json::from_str::<Definition>(&f.definition)
+        .map(|d| d.approvers())
+        .unwrap_or_default();
+    let members = members_among(c, t, approvers)?;
+    let checked = def::validate(&f.definition, &|u| members.contains(u));
+    let d = match checked {
+        Ok(d) => Some(d),
+        Err(messages) => {
+            for m in messages {
+                e.add("definition", m);
+            }
+            None
+        }
+    };
+    match (kind, status, trigger, days, d) {
+        (Some(kind), Some(status), Some(trigger), Some(days), Some(def)) if e.is_empty() => {
+            Ok(Ok(Checked {
+                name,
+                description,
+                kind,
+                status,
+                trigger,
+                days: days as i32,
+                def,
+            }))
+        }
+        _ => Ok(Err(e)),
+    }
+}
+
+fn name_taken(
+    c: &mut DbConn,
+    t: TenantId,
+    name: &str,
+    except: Option<WorkflowId>,
+) -> AppResult<bool> {
+    let mut q = wf::table
+        .filter(wf::tenant_id.eq(t))
+        .filter(lower(wf::name).eq(name.to_lowercase()))
+        .select(wf::id)
+        .into_boxed();
+    if let Some(id) = except {
+        q = q.filter(wf::id.ne(id));
+    }
+    Ok(q.first::<WorkflowId>(c).optional()?.is_some())
+}
+
+/// The `after`/`before` cursors of the list.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct WorkflowFilter {
+    #[serde(default)]
+    pub after: String,
+    #[serde(default)]
+    pub before: String,
+}
+
+/// One page of workflows by name (keyset on the lower-cased name and id).
+pub fn list(
+    c: &mut DbConn,
+    t: TenantId,
+    f: &WorkflowFilter,
+    per_page: i64,
+) -> AppResult<Keyset<Workflow>> {
+    let seek = Seek::from_query(&f.after, &f.before);
+    let q = wf::table.filter(wf::tenant_id.eq(t)).into_boxed();
+    let q = match &seek {
+        Seek::After(cur) => q
+            .filter(
+                lower(wf::name).gt(cur.key.clone()).or(lower(wf::name)
+                    .eq(cur.key.clone())
+                    .and(wf::id.gt(Id(cur.id)))),
+            )
+            .order((lower(wf::name).asc(), wf::id.asc())),
+        Seek::Before(cur) => q
+            .filter(
+                lower(wf::name).lt(cur.key.clone()).or(lower(wf::name)
+                    .eq(cur.key.clone())
+                    .and(wf::id.lt(Id(cur.id)))),
+            )
+            .order((lower(wf::name).desc(), wf::id.desc())),
+        Seek::First => q.order((lower(wf::name).asc(), wf::id.asc())),
+    };
+    let rows: Vec<Workflow> = q
+        .limit(Seek::limit(per_page))
+        .select(Workflow::as_select())
+        .load(c)?;
+    let cursor = |w: &Workflow| Cursor::new(w.name.to_lowercase(), w.id.0 .0);
+    match Keyset::from_rows(rows, &seek, per_page, cursor) {
+        Some(k) => Ok(k),
+        None => list(c, t, &WorkflowFilter::default(), per_page),
+    }
+}
+
+pub fn find(c: &mut DbConn, t: TenantId, id: WorkflowId) -> AppResult<Workflow> {
+    Ok(wf::table
+        .filter(wf::tenant_id.eq(t))
+        .filter(wf::id.eq(id))
+        .select(Workflow::as_select())
+        .first(c)?)
+}
+
+/// A workflow's versions, newest first.
+pub fn versions(c: &mut DbConn, t: TenantId, id: WorkflowId) -> AppResult<Vec<WorkflowVersion>> {
+    Ok(wv::table
+        .filter(wv::tenant_id.eq(t))
+        .filter(wv::workflow_id.eq(id))
+        .order(wv::version.desc())
+        .limit(SHOWN)
+        .select(WorkflowVersion::as_select())
+        .load(c)?)
+}
+
+fn version_row(
+    c: &mut DbConn,
+    t: TenantId,
+    id: WorkflowId,
+    version: i32,
+) -> AppResult<WorkflowVersion> {
+    Ok(wv::table
+        .filter(wv::tenant_id.eq(t))
+        .filter(wv::workflow_id.eq(id))
+        .filter(wv::version.eq(version))
+        .select(WorkflowVersion::as_select())
+        .first(c)?)
+}
+
+/// A stored definition (validated when written).
+pub fn parse_stored(v: &WorkflowVersion) -> AppResult<Definition> {
+    serde_json::from_value(v.definition.0.clone())
+        .map_err(|e| AppError::Internal(format!("stored workflow definition {}: {e}", v.id)))
+}
+
+/// The workflow and its current definition.
+pub fn current(c: &mut DbConn, t: TenantId, id: WorkflowId) -> AppResult<(Workflow, Definition)> {
+    let w = find(c, t, id)?;
+    let v = version_row(c, t, id, w.current_version)?;
+    Ok((w, parse_stored(&v)?))
+}
+
+fn insert_version(
+    c: &mut DbConn,
+    t: TenantId,
+    by: UserId,
+    id: WorkflowId,
+    version: i32,
+    d: &Definition,
+) -> AppResult<()> {
+    let value = serde_json::to_value(d).map_err(|e| AppError::Internal(e.to_string()))?;
+    diesel::insert_into(wv::table)
+        .values(WorkflowVersion {
+            tenant_id: t,
+            id: WorkflowVersionId::new(),
+            workflow_id: id,
+            version,
+            definition: Json(value),
+            created_by: Some(by),
+            created_at: UtcTime::now(),
+        })
+        .execute(c)?;
+    Ok(())
+}
+
+/// Creates a workflow and its version 1.
+pub fn create(
+    c: &mut DbConn,
+    t: TenantId,
+    by: UserId,
+    f: &WorkflowForm,
+    meta: &RequestMeta,
+) -> AppResult<Result<WorkflowId, FormErrors>> {
+    let k = match check(c, t, None, f)? {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e)),
+    };
+    let now = UtcTime::now();
+    let id = WorkflowId::new();
+    diesel::insert_into(wf::table)
+        .values(Workflow {
+            tenant_id: t,
+            id,
+            name: k.name.clone(),
+            description: k.description,
+            kind: k.kind,
+            status: k.status,
+            trigger_kind: k.trigger,
+            approval_days: k.days,
+            current_version: 1,
+            created_by: Some(by),
+            created_at: now,
+            updated_at: now,
+        })
+        .execute(c)?;
+    insert_version(c, t, by, id, 1, &k.def)?;
+    audit::record(
+        c,
+        NewEvent::tenant(t, "workflow.create")
+            .actor(by)
+            .resource("workflow", id)
+            .meta(meta)
+            .changes(json!({"name": k.name, "version": 1})),
+    )?;
+    Ok(Ok(id))
+}
+
+/// Edits a workflow; a changed definition becomes a new version (runs keep
+/// the version they started on).
+pub fn update(
+    c: &mut DbConn,
+    t: TenantId,
+    by: UserId,
+    id: WorkflowId,
+    f: &WorkflowForm,
+    meta: &RequestMeta,
+) -> AppResult<Result<i32, FormErrors>> {
+    let (old, old_def) = current(c, t, id)?;
+    let k = match check(c, t, Some(id), f)? {
+        Ok(k) => k,
+        Err(e) => return Ok(Err(e)),
+    };
+    let version = if k.def == old_def {
+        old.current_version
+    } else {
+        insert_version(c, t, by, id, old.current_version + 1, &k.def)?;
+        old.current_version + 1
+    };
+    diesel::update(wf::table.filter(wf::tenant_id.eq(t)).filter(wf::id.eq(id)))
+        .set((
+            wf::name.eq(&k.name),
+            wf::description.eq(&k.description),
+            wf::kind.eq(k.kind),
+            wf::status.eq(k.status),
+            wf::trigger_kind.eq(k.trigger),
+            wf::approval_days.eq(k.days),
+            wf::current_version.eq(version),
+            wf::updated_at.eq(UtcTime::now()),
+        ))
+        .execute(c)?;
+    audit::record(
+        c,
+        NewEvent::tenant(t, "workflow.update")
+            .actor(by)
+            .resource("workflow", id)
+            .meta(meta)
+            .changes(json!({
+                "name": [old.name, k.name],
+                "status": [old.status.as_str(), k.status.as_str()],
+                "version": [old.current_version, version],
+            })),
+    )?;
+    Ok(Ok(version))
+}
+
+/// A workflow's runs, newest first.
+pub fn executions(c: &mut DbConn, t: TenantId, id: WorkflowId) -> AppResult<Vec<Execution>> {
+    Ok(we::table
+        .filter(we::tenant_id.eq(t))
+        .filter(we::workflow_id.eq(id))
+        .order(we::id.desc())
+        .limit(SHOWN)
+        .select(Execution::as_select())
+        .load(c)?)
+}
+
+/// A run of the workflow (a run of another workflow, or workspace: 404).
+pub fn find_execution(
+    c: &mut DbConn,
+    t: TenantId,
+    w: WorkflowId,
+    id: ExecutionId,
+) -> AppResult<Execution> {
+    Ok(we::table
+        .filter(we::tenant_id.eq(t))
+        .filter(we::workflow_id.eq(w))
+        .filter(we::id.eq(id))
+        .select(Execution::as_select())
+        .first(c)?)
+}
+
+/// Everything the run's page shows.
+pub struct ExecutionView {
+    pub workflow: Workflow,
+    pub execution: Execution,
+    pub def: Definition,
+    pub steps: Vec<ExecutionStep>,
+    pub approvals: Vec<Approval>,
+    /// The current approver's pending approval, if the user is one.
+    pub mine: Option<Approval>,
+}
+
+pub fn execution_view(
+    c: &mut DbConn,
+    t: TenantId,
+    me: UserId,
+    w: WorkflowId,
+    id: ExecutionId,
+) -> AppResult<ExecutionView> {
+    let workflow = find(c, t, w)?;
+    let execution = find_execution(c, t, w, id)?;
+    let def = definition_of(c, t, &execution)?;
+    let steps = ws::table
+        .filter(ws::tenant_id.eq(t))
+        .filter(ws::execution_id.eq(id))
+        .order(ws::id.asc())
+        .limit(SHOWN)
+        .select(ExecutionStep::as_select())
+        .load(c)?;
+    let approvals: Vec<Approval> = wa::table
+        .filter(wa::tenant_id.eq(t))
+        .filter(wa::execution_id.eq(id))
+        .order(wa::id.asc())
+        .limit(SHOWN)
+        .select(Approval::as_select())
+        .load(c)?;
+    let mine = approvals
+        .iter()
+        .find(|a| {
+            a.approver_id == me
+                && a.status == ApprovalStatus::Pending
+                && a.step_key == execution.current_step
+                && !execution.status.is_finished()
+        })
+        .cloned();
+    Ok(ExecutionView {
+        workflow,
+        execution,
+        def,
+        steps,
+        approvals,
+        mine,
+    })
+}
+
+fn definition_of(c: &mut DbConn, t: TenantId, e: &Execution) -> AppResult<Definition> {
+    let v: WorkflowVersion = wv::table
+        .filter(wv::tenant_id.eq(t))
+        .filter(wv::id.eq(e.version_id))
+        .select(WorkflowVersion::as_select())
+        .first(c)?;
+    parse_stored(&v)
+}
+
+fn record_step(
+    c: &mut DbConn,
+    t: TenantId,
+    e: ExecutionId,
+    key: &str,
+    outcome: &str,
+    actor: Option<UserId>,
+    comment: &str,
+) -> AppResult<()> {
+    diesel::insert_into(ws::table)
+        .values(ExecutionStep {
+            tenant_id: t,
+            id: ExecutionStepId::new(),
+            execution_id: e,
+            step_key: key.to_string(),
+            outcome: outcome.to_string(),
+            actor_id: actor,
+            comment: comment.to_string(),
+            created_at: UtcTime::now(),
+        })
+        .execute(c)?;
+    Ok(())
+}
+
+fn set_status(
+    c: &mut DbConn,
+    t: TenantId,
+    e: ExecutionId,
+    status: ExecutionStatus,
+) -> AppResult<()> {
+    let finished = status.is_finished().then(UtcTime::now);
+    diesel::update(we::table.filter(we::tenant_id.eq(t)).filter(we::id.eq(e)))
+        .set((we::status.eq(status), we::finished_at.eq(finished)))
+        .execute(c)?;
+    Ok(())
+}
+
+/// Moves the run into `key` (a step of its version): an end step completes
+/// it; an approval step asks its approvers and queues the expiry job.
+fn enter(
+    c: &mut DbConn,
+    t: TenantId,
+    e: &Execution,
+    d: &Definition,
+    days: i32,
+    key: &str,
+    by: Option<UserId>,
+) -> AppResult<()> {
+    let step = d
+        .step(key)
+        .ok_or_else(|| AppError::Internal(format!("run {} names no step {key}", e.id)))?;
+    diesel::update(
+        we::table
+            .filter(we::tenant_id.eq(t))
+            .filter(we::id.eq(e.id)),
+    )
+    .set(we::current_step.eq(key))
+    .execute(c)?;
+    match step.kind {
+        StepKind::End => {
+            record_step(c, t, e.id, key, "completed", by, "")?;
+            set_status(c, t, e.id, ExecutionStatus::Completed)?;
+            audit::record(
+                c,
+                NewEvent::tenant(t, "workflow.complete")
+                    .resource("workflow_execution", e.id)
+                    .changes(json!({"step": key})),
+            )?;
+        }
+        StepKind::Approval => {
+            let now = UtcTime::now();
+            let expires = now + Duration::days(i64::from(days));
+            for a in &step.approvers {
+                diesel::insert_into(wa::table)
+                    .values(Approval {
+                        tenant_id: t,
+                        id: ApprovalId::new(),
+                        execution_id: e.id,
+                        step_key: key.to_string(),
+                        approver_id: UserId(Id(*a)),
+                        status: ApprovalStatus::Pending,
+                        expires_at: expires,
+                        decided_at: None,
+                        comment: String::new(),
+                        created_at: now,
+                    })
+                    .execute(c)?;
+            }
+            jobs::enqueue_at(c, t, EXPIRY_KIND, json!({"execution": e.id}), by, expires)?;
+        }
+        StepKind::Task => {}
+    }
+    Ok(())
+}
+
+/// Follows `outcome` out of the run's current step: to its `next` target, or,
+/// with none given, the run fails.
+fn follow(
+    c: &mut DbConn,
+    t: TenantId,
+    e: &Execution,
+    d: &Definition,
+    days: i32,
+    outcome: &str,
+    by: Option<UserId>,
+) -> AppResult<()> {
+    let next = d
+        .step(&e.current_step)
+        .and_then(|s| s.next.get(outcome))
+        .cloned();
+    match next {
+        Some(k) => enter(c, t, e, d, days, &k, by),
+        None => {
+            set_status(c, t, e.id, ExecutionStatus::Failed)?;
+            audit::record(
+                c,
+                NewEvent::tenant(t, "workflow.fail")
+                    .resource("workflow_execution", e.id)
+                    .changes(json!({"step": e.current_step, "outcome": outcome})),
+            )
+        }
+    }
+}
+
+/// Closes the pending approvals of the step being left.
+fn close_pending(c: &mut DbConn, t: TenantId, e: &Execution, comment: &str) -> AppResult<()> {
+    diesel::update(
+        wa::table
+            .filter(wa::tenant_id.eq(t))
+            .filter(wa::execution_id.eq(e.id))
+            .filter(wa::step_key.eq(&e.current_step))
+            .filter(wa::status.eq(ApprovalStatus::Pending)),
+    )
+    .set((
+        wa::status.eq(ApprovalStatus::Expired),
+        wa::decided_at.eq(Some(UtcTime::now())),
+        wa::comment.eq(comment),
+    ))
+    .execute(c)?;
+    Ok(())
+}
+
+/// Starts a run of an active, manually triggered workflow on its current
+/// version. A refusal is a message for the page.
+pub fn run(
+    c: &mut DbConn,
+    t: TenantId,
+    by: UserId,
+    id: WorkflowId,
+    meta: &RequestMeta,
+) -> AppResult<Result<ExecutionId, String>> {
+    let w = find(c, t, id)?;
+    if w.status != WorkflowStatus::Active {
+        return Ok(Err(format!(
+            "Only an active workflow can run; this one is {}.",
+            w.status.label().to_lowercase()
+        )));
+    }
+    if w.trigger_kind != WorkflowTrigger::Manual {
+        return Ok(Err(
+            "Only a manually triggered workflow has a Run button.".into()
+        ));
+    }
+    let v = version_row(c, t, id, w.current_version)?;
+    let d = parse_stored(&v)?;
+    let e = Execution {
+        tenant_id: t,
+        id: ExecutionId::new(),
+        workflow_id: id,
+        version_id: v.id,
+        version: v.version,
+        status: ExecutionStatus::Running,
+        current_step: d.start.clone(),
+        started_by: Some(by),
+        task_id: None,
+        started_at: UtcTime::now(),
+        finished_at: None,
+    };
+    diesel::insert_into(we::table).values(&e).execute(c)?;
+    record_step(c, t, e.id, &d.start, "started", Some(by), "")?;
+    audit::record(
+        c,
+        NewEvent::tenant(t, "workflow.run")
+            .actor(by)
+            .resource("workflow_execution", e.id)
+            .meta(meta)
+            .changes(json!({"workflow": id, "version": v.version})),
+    )?;
+    enter(c, t, &e, &d, w.approval_days, &d.start, Some(by))?;
+    Ok(Ok(e.id))
+}
+
+/// An approver's answer to the run's current approval step. Not an approver
+/// of that step: 403. Every approver must approve; one rejection decides.
+#[allow(clippy::too_many_arguments)]
+pub fn decide(
+    c: &mut DbConn,
+    t: TenantId,
+    by: UserId,
+    w: WorkflowId,
+    id: ExecutionId,
+    approve: bool,
+    comment: &str,
+    meta: &RequestMeta,
+) -> AppResult<Result<(), String>> {
+    let workflow = find(c, t, w)?;
+    let e = find_execution(c, t, w, id)?;
+    let comment = comment.trim();
+    if comment.chars().count() > 2000 {
+        return Ok(Err("A comment is at most 2000 characters.".into()));
+    }
+    let mine: Option<Approval> = wa::table
+        .filter(wa::tenant_id.eq(t))
+        .filter(wa::execution_id.eq(id))
+        .filter(wa::step_key.eq(&e.current_step))
+        .filter(wa::approver_id.eq(by))
+        .filter(wa::status.eq(ApprovalStatus::Pending))
+        .select(Approval::as_select())
+        .first(c)
+        .optional()?;
+    let Some(mine) = mine.filter(|_| e.status == ExecutionStatus::Running) else {
+        return Err(AppError::Forbidden(
+            "You have no pending approval on this run.".into(),
+        ));
+    };
+    let status = if approve {
+        ApprovalStatus::Approved
+    } else {
+        ApprovalStatus::Rejected
+    };
+    diesel::update(
+        wa::table
+            .filter(wa::tenant_id.eq(t))
+            .filter(wa::id.eq(mine.id)),
+    )
+    .set((
+        wa::status.eq(status),
+        wa::decided_at.eq(Some(UtcTime::now())),
+        wa::comment.eq(comment),
+    ))
+    .execute(c)?;
+    record_step(
+        c,
+        t,
+        id,
+        &e.current_step,
+        status.as_str(),
+        Some(by),
+        comment,
+    )?;
+    audit::record(
+        c,
+        NewEvent::tenant(
+            t,
+            if approve {
+                "workflow.approve"
+            } else {
+                "workflow.reject"
+            },
+        )
+        .actor(by)
+        .resource("workflow_execution", id)
+        .meta(meta)
+        .changes(json!({"step": e.current_step, "comment": comment})),
+    )?;
+    let d = definition_of(c, t, &e)?;
+    if approve {
+        let waiting: Option<ApprovalId> = wa::table
+            .filter(wa::tenant_id.eq(t))
+            .filter(wa::execution_id.eq(id))
+            .filter(wa::step_key.eq(&e.current_step))
+            .filter(wa::status.eq(ApprovalStatus::Pending))
+            .select(wa::id)
+            .first(c)
+            .optional()?;
+        if waiting.is_none() {
+            follow(c, t, &e, &d, workflow.approval_days, "approved", Some(by))?;
+        }
+    } else {
+        close_pending(c, t, &e, "Not needed: the step was rejected.")?;
+        follow(c, t, &e, &d, workflow.approval_days, "rejected", Some(by))?;
+    }
+    Ok(Ok(()))
+}
+
+/// Marks the run's current task step done and moves on.
+pub fn task_done(
+    c: &mut DbConn,
+    t: TenantId,
+    by: UserId,
+    w: WorkflowId,
+    id: ExecutionId,
+    meta: &RequestMeta,
+) -> AppResult<Result<(), String>> {
+    let workflow = find(c, t, w)?;
+    let e = find_execution(c, t, w, id)?;
+    let d = definition_of(c, t, &e)?;
+    let is_task = d.step(&e.current_step).map(|s| s.kind) == Some(StepKind::Task);
+    if e.status != ExecutionStatus::Running || !is_task {
+        return Ok(Err("The run is not waiting on a task step.".into()));
+    }
+    record_step(c, t, id, &e.current_step, "done", Some(by), "")?;
+    audit::record(
+        c,
+        NewEvent::tenant(t, "workflow.task_done")
+            .actor(by)
+            .resource("workflow_execution", id)
+            .meta(meta)
+            .changes(json!({"step": e.current_step})),
+    )?;
+    follow(c, t, &e, &d, workflow.approval_days, "done", Some(by))?;
+    Ok(Ok(()))
+}
+
+/// Cancels a run that has not finished (its starter or an admin).
+pub fn cancel(
+    c: &mut DbConn,
+    t: TenantId,
+    by: UserId,
+    is_admin: bool,
+    w: WorkflowId,
+    id: ExecutionId,
+    meta: &RequestMeta,
+) -> AppResult<Result<(), String>> {
+    let e = find_execution(c, t, w, id)?;
+    if !is_admin && e.started_by != Some(by) {
+        return Err(AppError::Forbidden(
+            "Only whoever started the run, or an admin, can cancel it.".into(),
+        ));
+    }
+    if e.status.is_finished() {
+        return Ok(Err("The run has already finished.".into()));
+    }
+    close_pending(c, t, &e, "Not needed: the run was cancelled.")?;
+    record_step(c, t, id, &e.current_step, "cancelled", Some(by), "")?;
+    set_status(c, t, id, ExecutionStatus::Cancelled)?;
+    audit::record(
+        c,
+        NewEvent::tenant(t, "workflow.cancel")
+            .actor(by)
+            .resource("workflow_execution", id)
+            .meta(meta)
+            .changes(json!({"step": e.current_step})),
+    )?;
+    Ok(Ok(()))
+}
+
+/// Expires every overdue pending approval of the tenant whose run still
+/// waits on that step: the run follows `expired`, or fails. Returns how many
+/// runs moved.
+pub fn expire_due(c: &mut DbConn, t: TenantId, now: UtcTime) -> AppResult<usize> {
+    let due: Vec<(ExecutionId, String)> = wa::table
+        .inner_join(
+            we::table.on(we::tenant_id
+                .eq(wa::tenant_id)
+                .and(we::id.eq(wa::execution_id))
+                .and(we::current_step.eq(wa::step_key))),
+        )
+        .filter(wa::tenant_id.eq(t))
+        .filter(wa::status.eq(ApprovalStatus::Pending))
+        .filter(wa::expires_at.le(now))
+        .filter(we::status.eq(ExecutionStatus::Running))
+        .select((wa::execution_id, wa::step_key))
+        .distinct()
+        .limit(1_000)
+        .load(c)?;
+    let mut moved = 0;
+    for (id, _) in due {
+        let e: Execution = we::table
+            .filter(we::tenant_id.eq(t))
+            .filter(we::id.eq(id))
+            .select(Execution::as_select())
+            .first(c)?;
+        let w = find(c, t, e.workflow_id)?;
+        let d = definition_of(c, t, &e)?;
+        close_pending(c, t, &e, "Expired: no answer in time.")?;
+        record_step(c, t, id, &e.current_step, "expired", None, "")?;
+        audit::record(
+            c,
+            NewEvent::tenant(t, "workflow.expire")
+                .resource("workflow_execution", id)
+                .changes(json!({"step": e.current_step})),
+        )?;
+        follow(c, t, &e, &d, w.approval_days, "expired", None)?;
+        moved += 1;
+    }
+    Ok(moved)
+}
+
+/// The `projects.workflow_expiry` job: expires everything past due in its
+/// tenant (so one late job catches up on others).
+pub fn run_expiry_job(ctx: &JobCtx) -> Result<(), String> {
+    let mut tc = ctx.conn().map_err(|e| e.to_string())?;
+    tc.write(|c, t| expire_due(c, t, UtcTime::now()))
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+/// Names of the users on a run's page.
+pub fn names(c: &mut DbConn, v: &ExecutionView) -> AppResult<Vec<(UserId, String)>> {
+    let mut ids: Vec<UserId> = v.approvals.iter().map(|a| a.approver_id).collect();
+    ids.extend(v.steps.iter().filter_map(|s| s.actor_id));
+    ids.extend(v.execution.started_by);
+    super::project::user_names(c, ids)
+}
