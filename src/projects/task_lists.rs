@@ -210,7 +210,12 @@ pub fn list(
         };
         return list(c, t, project, me, &first, per_page);
     };
+    // Ordered by number so that PostgreSQL's generic plan for this cached
+    // statement walks the (tenant, project, number) index and stops at the
+    // cap; unordered, it chose a sequential scan of the workspace's tasks
+    // (30 ms instead of 0.5 ms at 100,000 tasks).
     let seen: Vec<TaskId> = scoped(t, project, me, f)
+        .order(projects_tasks::number.desc())
         .select(projects_tasks::id)
         .limit(COUNT_CAP + 1)
         .load(c)?;
@@ -303,6 +308,7 @@ pub fn board(
         } else {
             let seen: Vec<TaskId> = scoped(t, project.id, me, f)
                 .filter(projects_tasks::status.eq(status))
+                .order(projects_tasks::number.asc())
                 .select(projects_tasks::id)
                 .limit(COUNT_CAP + 1)
                 .load(c)?;
