@@ -79,6 +79,11 @@ impl TestDb {
                      CREATE ROLE {PG_ROLE} LOGIN PASSWORD '{PG_ROLE}' NOSUPERUSER NOBYPASSRLS NOCREATEDB; END IF; END $$"
                 ))
                 .execute(&mut admin);
+                // Test databases are thrown away: their commits need not wait
+                // for the disk (migrations commit once per file).
+                let _ =
+                    diesel::sql_query(format!("ALTER ROLE {PG_ROLE} SET synchronous_commit = off"))
+                        .execute(&mut admin);
                 diesel::sql_query(format!("CREATE DATABASE {dbname} OWNER {PG_ROLE}"))
                     .execute(&mut admin)
                     .expect("create test database");
