@@ -18,7 +18,7 @@ use futures_util::{Stream, StreamExt};
 use crate::error::AppError;
 use crate::AppState;
 
-const KEY: &str = "csrf";
+pub(crate) const KEY: &str = "csrf";
 /// Largest urlencoded form body accepted anywhere (413 past it).
 pub const FORM_LIMIT: usize = 256 * 1024;
 

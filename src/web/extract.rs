@@ -127,6 +127,19 @@ async fn has_two_factor(req: &HttpRequest, user: &CurrentUser) -> Result<bool, A
     web::block(move || crate::accounts::two_factor::is_enabled(&mut *pool.get()?, uid)).await?
 }
 
+/// Drops a sign-in that is no longer valid (revoked, expired, disabled) from
+/// the cookie, under a new cookie id, but keeps the CSRF token: the page this
+/// same request renders (the sign-in form, most often) was given that token
+/// by an extractor that ran first, and must still post.
+fn forget_user(session: &actix_session::Session) {
+    let csrf = super::csrf::token(session);
+    session.clear();
+    if let Err(e) = session.insert(super::csrf::KEY, &csrf) {
+        tracing::warn!(error = %e, "could not keep the csrf token");
+    }
+    session.renew();
+}
+
 /// The signed-in user, or `None`.
 pub struct MaybeUser(pub Option<CurrentUser>);
 
@@ -151,7 +164,7 @@ async fn load_user(req: &HttpRequest) -> Result<Option<CurrentUser>, AppError> {
             req.extensions_mut().insert(u.clone());
         }
         // Revoked, expired or disabled: the cookie is worthless now.
-        None => session.purge(),
+        None => forget_user(&session),
     }
     Ok(found)
 }
@@ -328,7 +341,7 @@ impl FromRequest for Member {
                     })
                     .await??;
                     let Some(user) = user else {
-                        session.purge();
+                        forget_user(&session);
                         return Err(login());
                     };
                     req.extensions_mut().insert(user.clone());

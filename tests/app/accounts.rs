@@ -189,6 +189,33 @@ async fn logout_revokes_the_session_and_a_replayed_cookie_is_refused() {
 }
 
 #[actix_web::test]
+async fn after_a_revoked_session_the_sign_in_page_posts() {
+    let app = TestApp::new().await;
+    let mut b = app.user("ann@example.com", "Ann").await;
+    let before = b.cookies.clone();
+    app.raw_exec("UPDATE user_sessions SET revoked_at = created_at");
+    // The sign-in page is the first to see the revoked session: it drops the
+    // sign-in from the cookie, and the form it renders must still post.
+    b.csrf = None;
+    let page = b.get("/login").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_ne!(before, b.cookies, "the cookie id is renewed");
+    let res = b
+        .post(
+            "/login",
+            &[
+                ("email", "ann@example.com"),
+                ("password", PASSWORD),
+                ("next", "/account"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location(), "/account");
+    assert_eq!(b.get("/account").await.status, StatusCode::OK);
+}
+
+#[actix_web::test]
 async fn the_session_id_is_renewed_at_login() {
     let app = TestApp::new().await;
     app.create_account("ann@example.com", "Ann", false);
