@@ -43,6 +43,7 @@ diesel::table! {
         role -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 

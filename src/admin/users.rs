@@ -166,6 +166,7 @@ fn with_workspace_counts(c: &mut DbConn, all: Vec<User>) -> AppResult<Vec<UserRo
     let ids: Vec<UserId> = all.iter().map(|u| u.id).collect();
     let counts: Vec<(UserId, i64)> = memberships::table
         .filter(memberships::user_id.eq_any(ids))
+        .filter(memberships::revoked_at.is_null())
         .group_by(memberships::user_id)
         .select((memberships::user_id, diesel::dsl::count_star()))
         .load(c)?;
@@ -330,6 +331,7 @@ pub async fn detail(
             let rows: Vec<(TenantId, String, String, String)> = memberships::table
                 .inner_join(tenants::table)
                 .filter(memberships::user_id.eq(id))
+                .filter(memberships::revoked_at.is_null())
                 .order(tenants::name.asc())
                 .select((tenants::id, tenants::name, tenants::slug, memberships::role))
                 .load(c)?;

@@ -59,6 +59,7 @@ fn scoped(p: &ListParams) -> tenants::BoxedQuery<'static, MultiBackend> {
 fn member_counts(c: &mut DbConn, ids: &[TenantId]) -> AppResult<Vec<(TenantId, i64)>> {
     Ok(memberships::table
         .filter(memberships::tenant_id.eq_any(ids.to_vec()))
+        .filter(memberships::revoked_at.is_null())
         .group_by(memberships::tenant_id)
         .select((memberships::tenant_id, diesel::dsl::count_star()))
         .load(c)?)

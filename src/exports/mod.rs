@@ -194,7 +194,7 @@ const TABLES: [Table; 5] = [
     ),
     (
         "members.csv",
-        &["email", "name", "role", "joined"],
+        &["email", "name", "role", "joined", "removed"],
         member_lines,
     ),
     (
@@ -397,7 +397,8 @@ fn workspace_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
 }
 
 fn member_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
-    let rows: Vec<(String, String, String, UtcTime)> = memberships::table
+    // Removed members too: "all data" keeps who they were, and when they left.
+    let rows: Vec<(String, String, String, UtcTime, Option<UtcTime>)> = memberships::table
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(t))
         .order((memberships::created_at.asc(), memberships::id.asc()))
@@ -406,11 +407,14 @@ fn member_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
             users::name,
             memberships::role,
             memberships::created_at,
+            memberships::revoked_at,
         ))
         .load(c)?;
     Ok(rows
         .iter()
-        .map(|(email, name, role, joined)| csv_line(&[email, name, role, &time(joined)]))
+        .map(|(email, name, role, joined, removed)| {
+            csv_line(&[email, name, role, &time(joined), &maybe_time(removed)])
+        })
         .collect())
 }
 

@@ -214,6 +214,7 @@ pub fn people(c: &mut DbConn, t: TenantId) -> AppResult<Vec<Person>> {
     let rows: Vec<(UserId, String, String)> = memberships::table
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(t))
+        .filter(memberships::revoked_at.is_null())
         .order((users::name.asc(), users::id.asc()))
         .limit(MAX_CHOICES)
         .select((users::id, users::name, users::email))
@@ -229,6 +230,7 @@ pub fn is_member(c: &mut DbConn, t: TenantId, user: UserId) -> AppResult<bool> {
     Ok(memberships::table
         .filter(memberships::tenant_id.eq(t))
         .filter(memberships::user_id.eq(user))
+        .filter(memberships::revoked_at.is_null())
         .select(memberships::id)
         .first::<crate::workspaces::models::MembershipId>(c)
         .optional()?

@@ -111,6 +111,7 @@ fn members_among(
     let found: Vec<UserId> = memberships::table
         .filter(memberships::tenant_id.eq(t))
         .filter(memberships::user_id.eq_any(users))
+        .filter(memberships::revoked_at.is_null())
         .select(memberships::user_id)
         .load(c)?;
     Ok(found.into_iter().map(|u| u.0 .0).collect())

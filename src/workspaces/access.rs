@@ -148,6 +148,7 @@ fn role_in(
         Ok(memberships::table
             .filter(memberships::tenant_id.eq(tenant))
             .filter(memberships::user_id.eq(user_id))
+            .filter(memberships::revoked_at.is_null())
             .select(Membership::as_select())
             .first(c)
             .optional()?)

@@ -85,6 +85,7 @@ pub fn create(
         memberships::table
             .inner_join(users::table)
             .filter(memberships::tenant_id.eq(tenant))
+            .filter(memberships::revoked_at.is_null())
             .filter(users::email.eq(&email)),
     ))
     .get_result(c)?;

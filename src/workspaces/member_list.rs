@@ -23,6 +23,11 @@ type MemberFilter = Box<
 /// CSV export and bulk actions all start from it.
 fn member_filter(tenant: TenantId, p: &ListParams) -> MemberFilter {
     let mut f: MemberFilter = Box::new(memberships::tenant_id.eq(tenant));
+    // Removed members are history: hidden unless the list asks for them.
+    f = match p.filter("status") {
+        REMOVED => Box::new(f.and(memberships::revoked_at.is_not_null())),
+        _ => Box::new(f.and(memberships::revoked_at.is_null())),
+    };
     if !p.q.is_empty() {
         let pat = format!(
             "%{}%",
@@ -42,6 +47,9 @@ fn member_filter(tenant: TenantId, p: &ListParams) -> MemberFilter {
     }
     f
 }
+
+/// The `status` filter's value that lists removed members instead of active ones.
+pub const REMOVED: &str = "removed";
 
 /// Sortable columns of the members list; the first is the default.
 pub const MEMBER_SORTS: &[&str] = &["name", "email", "role", "joined"];
@@ -138,6 +146,7 @@ fn member_seek(
             users::email,
             memberships::role,
             memberships::created_at,
+            memberships::revoked_at,
         ))
         .into_boxed();
     let id_of = |c: &Cursor| MembershipId(Id(c.id));
@@ -188,18 +197,27 @@ fn member_seek(
             }
         }
     };
-    let rows: Vec<(MembershipId, UserId, String, String, String, UtcTime)> =
-        q.limit(limit).load(c)?;
+    type Row = (
+        MembershipId,
+        UserId,
+        String,
+        String,
+        String,
+        UtcTime,
+        Option<UtcTime>,
+    );
+    let rows: Vec<Row> = q.limit(limit).load(c)?;
     Ok(Some(
         rows.into_iter()
             .map(
-                |(membership_id, user_id, name, email, role, joined)| MemberRow {
+                |(membership_id, user_id, name, email, role, joined, removed)| MemberRow {
                     membership_id,
                     user_id,
                     name,
                     email,
                     role: Role::parse(&role).unwrap_or(Role::Viewer),
                     joined,
+                    removed,
                 },
             )
             .collect(),
@@ -213,8 +231,10 @@ pub fn member_targets(
     tenant: TenantId,
     bulk: &Bulk,
 ) -> AppResult<Vec<MembershipId>> {
+    // Bulk actions reach active members only, whatever the list shows.
     let base = memberships::table
         .inner_join(users::table)
+        .filter(memberships::revoked_at.is_null())
         .select(memberships::id);
     if bulk.all_matching {
         return Ok(base.filter(member_filter(tenant, &bulk.params)).load(c)?);

@@ -132,6 +132,8 @@ pub struct Membership {
     pub role: String,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
+    /// Set when the member was removed or left; the row stays for history.
+    pub revoked_at: Option<UtcTime>,
 }
 
 impl Membership {
@@ -149,11 +151,17 @@ pub struct MemberRow {
     pub email: String,
     pub role: Role,
     pub joined: UtcTime,
+    /// When the member was removed or left (the list shows them on request).
+    pub removed: Option<UtcTime>,
 }
 
 impl MemberRow {
     pub fn joined_day(&self) -> String {
         self.joined.0.format("%Y-%m-%d").to_string()
+    }
+
+    pub fn removed_day(&self) -> Option<String> {
+        self.removed.map(|t| t.0.format("%Y-%m-%d").to_string())
     }
 }
 

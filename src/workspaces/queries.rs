@@ -8,7 +8,7 @@ use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, Json, TenantConn, TenantId, TenantScope, UtcTime};
 use crate::error::{is_unique_violation, AppError, AppResult};
-use crate::schema::{memberships, tenants, users};
+use crate::schema::{memberships, team_members, tenants, users};
 use crate::web::extract::RequestMeta;
 
 /// Default plan and seats for a new workspace.
@@ -165,15 +165,43 @@ fn default_seats(c: &mut DbConn) -> AppResult<i32> {
         .unwrap_or(DEFAULT_SEATS))
 }
 
-/// Inserts a membership (inside a tenant transaction).
+/// Makes `user` a member (inside a tenant transaction). A person removed
+/// earlier gets their old membership back, reactivated with `role`, so the
+/// history that names it stays whole.
 pub fn add_member(
     c: &mut DbConn,
     tenant: TenantId,
     user: UserId,
     role: Role,
 ) -> AppResult<MembershipId> {
-    let id = MembershipId::new();
     let now = UtcTime::now();
+    let earlier: Option<(MembershipId, Option<UtcTime>)> = memberships::table
+        .filter(memberships::tenant_id.eq(tenant))
+        .filter(memberships::user_id.eq(user))
+        .select((memberships::id, memberships::revoked_at))
+        .first(c)
+        .optional()?;
+    let already =
+        || AppError::Conflict("That person is already a member of this workspace.".into());
+    match earlier {
+        Some((_, None)) => return Err(already()),
+        Some((id, Some(_))) => {
+            diesel::update(
+                memberships::table
+                    .filter(memberships::tenant_id.eq(tenant))
+                    .filter(memberships::id.eq(id)),
+            )
+            .set((
+                memberships::role.eq(role.as_str()),
+                memberships::revoked_at.eq(None::<UtcTime>),
+                memberships::updated_at.eq(now),
+            ))
+            .execute(c)?;
+            return Ok(id);
+        }
+        None => {}
+    }
+    let id = MembershipId::new();
     diesel::insert_into(memberships::table)
         .values((
             memberships::tenant_id.eq(tenant),
@@ -186,7 +214,7 @@ pub fn add_member(
         .execute(c)
         .map_err(|e| {
             if is_unique_violation(&e) {
-                AppError::Conflict("That person is already a member of this workspace.".into())
+                already()
             } else {
                 e.into()
             }
@@ -200,6 +228,7 @@ pub fn mine(conn: &mut DbConn, user: UserId) -> AppResult<Vec<MyWorkspace>> {
         let rows: Vec<(String, String, String)> = memberships::table
             .inner_join(tenants::table)
             .filter(memberships::user_id.eq(user))
+            .filter(memberships::revoked_at.is_null())
             .filter(tenants::status.eq("active"))
             .order(tenants::name.asc())
             .select((tenants::name, tenants::slug, memberships::role))
@@ -225,6 +254,7 @@ pub fn members(
     let rows: Vec<(MembershipId, UserId, String, String, String, UtcTime)> = memberships::table
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(tenant))
+        .filter(memberships::revoked_at.is_null())
         .select((
             memberships::id,
             users::id,
@@ -251,14 +281,17 @@ pub fn members(
                 email,
                 role: Role::parse(&role).unwrap_or(Role::Viewer),
                 joined,
+                removed: None,
             },
         )
         .collect())
 }
 
+/// Active members (the removed are history, not seats).
 pub fn member_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
     Ok(memberships::table
         .filter(memberships::tenant_id.eq(tenant))
+        .filter(memberships::revoked_at.is_null())
         .count()
         .get_result(c)?)
 }
@@ -266,15 +299,18 @@ pub fn member_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
 fn owner_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
     Ok(memberships::table
         .filter(memberships::tenant_id.eq(tenant))
+        .filter(memberships::revoked_at.is_null())
         .filter(memberships::role.eq("owner"))
         .count()
         .get_result(c)?)
 }
 
+/// An active membership (a removed one is not found: 404).
 fn find_membership(c: &mut DbConn, tenant: TenantId, id: MembershipId) -> AppResult<Membership> {
     Ok(memberships::table
         .filter(memberships::tenant_id.eq(tenant))
         .filter(memberships::id.eq(id))
+        .filter(memberships::revoked_at.is_null())
         .select(Membership::as_select())
         .first(c)?)
 }
@@ -356,10 +392,22 @@ pub fn remove(
             "A workspace needs at least one owner: transfer ownership before leaving.".into(),
         ));
     }
-    diesel::delete(
+    let now = UtcTime::now();
+    diesel::update(
         memberships::table
             .filter(memberships::tenant_id.eq(tenant))
             .filter(memberships::id.eq(target)),
+    )
+    .set((
+        memberships::revoked_at.eq(Some(now)),
+        memberships::updated_at.eq(now),
+    ))
+    .execute(c)?;
+    // Team places went with the row when it was deleted; they go explicitly now.
+    diesel::delete(
+        team_members::table
+            .filter(team_members::tenant_id.eq(tenant))
+            .filter(team_members::user_id.eq(m.user_id)),
     )
     .execute(c)?;
     for module in crate::modules::all() {
@@ -403,11 +451,12 @@ pub fn transfer_ownership(
     change_role(c, tenant, actor, actor_membership, Role::Admin, meta)
 }
 
-/// The membership id of `user` in `tenant`.
+/// The active membership id of `user` in `tenant`.
 pub fn membership_of(c: &mut DbConn, tenant: TenantId, user: UserId) -> AppResult<MembershipId> {
     Ok(memberships::table
         .filter(memberships::tenant_id.eq(tenant))
         .filter(memberships::user_id.eq(user))
+        .filter(memberships::revoked_at.is_null())
         .select(memberships::id)
         .first(c)?)
 }

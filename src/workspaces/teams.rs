@@ -187,6 +187,7 @@ pub fn add_member(
     let user: Option<UserId> = memberships::table
         .inner_join(users::table)
         .filter(memberships::tenant_id.eq(tenant))
+        .filter(memberships::revoked_at.is_null())
         .filter(users::email.eq(&email))
         .select(users::id)
         .first(c)

@@ -229,7 +229,7 @@ async fn an_admin_downloads_a_zip_of_csv_files_with_only_their_workspaces_rows()
     assert!(workspace.starts_with("name,slug,plan,seat_limit,status,created_at\r\n"));
     assert!(workspace.contains(&format!("Acme Export,{acme},")));
     let members = file(&files, "members.csv");
-    assert!(members.starts_with("email,name,role,joined\r\n"));
+    assert!(members.starts_with("email,name,role,joined,removed\r\n"));
     assert!(members.contains("ann@example.com,Ann,owner,"));
     assert!(members.contains("bob@example.com,bob,member,"));
     assert!(members.contains("val@example.com,val,viewer,"));

@@ -24,6 +24,7 @@ mod jobs;
 mod keyset_lists;
 mod keyset_pages;
 mod layers;
+mod members_removal;
 mod metrics;
 mod multipart_csrf;
 mod naming_batch_runs;
