@@ -202,6 +202,23 @@ diesel::table! {
 
 diesel::table! {
     use crate::db::sql::*;
+    workspace_about (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        description -> Text,
+        kind -> Text,
+        industry -> Text,
+        company_size -> Text,
+        location -> Text,
+        contact_email -> Text,
+        contact_phone -> Text,
+        website -> Text,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
     workspace_links (tenant_id, id) {
         tenant_id -> Uuid,
         id -> Uuid,
@@ -845,6 +862,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     instance_settings,
     slug_redirects,
+    workspace_about,
     workspace_links,
     plans,
     password_resets,

@@ -88,6 +88,21 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
                     crate::workspaces::teams::add_member(c, t, owner, team, email, &shell_meta())?;
             }
         }
+        let about = crate::workspaces::about::About {
+            description:
+                "The marketing team of Acme: campaigns, launches and the naming rules behind them."
+                    .into(),
+            kind: "company".into(),
+            industry: "Consumer goods".into(),
+            company_size: "51-200".into(),
+            location: "Berlin, Germany".into(),
+            contact_email: "marketing@demo.atrium.test".into(),
+            contact_phone: "+49 30 1234567".into(),
+            website: "https://acme.example".into(),
+        };
+        if let Err(errors) = crate::workspaces::about::save(c, t, owner, &about, &shell_meta())? {
+            return Err(AppError::internal(format!("demo profile: {errors:?}")));
+        }
         let people = DemoPeople {
             owner,
             admin: ids[1].0,

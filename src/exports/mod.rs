@@ -186,7 +186,7 @@ type Table = (
 
 /// Every file but `audit_events.csv`, which is read in chunks instead. These
 /// tables are bounded by seats and teams, so one query each is fine.
-const TABLES: [Table; 5] = [
+const TABLES: [Table; 7] = [
     (
         "workspace.csv",
         &["name", "slug", "plan", "seat_limit", "status", "created_at"],
@@ -216,6 +216,25 @@ const TABLES: [Table; 5] = [
         team_lines,
     ),
     ("team_members.csv", &["team", "email"], team_member_lines),
+    (
+        "workspace_profile.csv",
+        &[
+            "description",
+            "type",
+            "industry",
+            "company_size",
+            "location",
+            "contact_email",
+            "contact_phone",
+            "website",
+        ],
+        about_lines,
+    ),
+    (
+        "workspace_links.csv",
+        &["platform", "url", "created_at"],
+        link_lines,
+    ),
 ];
 
 fn write_archive(ctx: &JobCtx, part: &Path) -> AppResult<()> {
@@ -393,6 +412,31 @@ fn workspace_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
         .map(|(name, slug, plan, seats, status, created)| {
             csv_line(&[name, slug, plan, &seats.to_string(), status, &time(created)])
         })
+        .collect())
+}
+
+/// One line once an admin has saved the profile fields, none before.
+fn about_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
+    let a = crate::workspaces::about::load(c, t)?;
+    if a.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(vec![csv_line(&[
+        &a.description,
+        &a.kind,
+        &a.industry,
+        &a.company_size,
+        &a.location,
+        &a.contact_email,
+        &a.contact_phone,
+        &a.website,
+    ])])
+}
+
+fn link_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
+    Ok(crate::workspaces::profile::links(c, t)?
+        .iter()
+        .map(|l| csv_line(&[&l.platform, &l.url, &time(&l.created_at)]))
         .collect())
 }
 

@@ -1,6 +1,7 @@
 //! Workspaces: creation, the dashboard, members and roles, invitations, teams,
 //! and workspace settings (name, address, logo, social links).
 
+pub mod about;
 pub mod access;
 pub mod handlers;
 pub mod invitations;
@@ -63,6 +64,7 @@ pub fn routes(cfg: &mut web::ServiceConfig, modules: fn(&mut web::ServiceConfig)
                 .route("/settings", web::get().to(settings::show))
                 .route("/settings", web::post().to(settings::update))
                 .route("/settings/security", web::post().to(settings::security))
+                .route("/settings/about", web::post().to(settings::update_about))
                 .route("/settings/deactivate", web::post().to(settings::deactivate))
                 .route("/settings/logo", web::post().to(profile::upload_logo))
                 .route(

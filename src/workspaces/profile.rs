@@ -292,20 +292,33 @@ pub fn links(c: &mut DbConn, tenant: TenantId) -> AppResult<Vec<WorkspaceLink>> 
 /// willing to link to: no credentials, no port, nothing a browser would read
 /// differently from us (whitespace, backslashes, quotes, angle brackets).
 fn https_host(url: &str) -> Option<String> {
+    let scheme = url.get(..8)?;
+    if !scheme.eq_ignore_ascii_case("https://") {
+        return None;
+    }
+    host_after(url, 8)
+}
+
+/// As [`https_host`], for an `https://` or `http://` URL (a website field).
+pub fn web_host(url: &str) -> Option<String> {
+    match url.get(..7) {
+        Some(s) if s.eq_ignore_ascii_case("http://") => host_after(url, 7),
+        _ => https_host(url),
+    }
+}
+
+fn host_after(url: &str, scheme_len: usize) -> Option<String> {
     if url
         .chars()
         .any(|ch| ch.is_whitespace() || ch.is_control() || matches!(ch, '\\' | '"' | '<' | '>'))
     {
         return None;
     }
-    let scheme = url.get(..8)?;
-    if !scheme.eq_ignore_ascii_case("https://") {
-        return None;
-    }
-    let rest = &url[8..];
+    let rest = url.get(scheme_len..)?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let host = authority.to_ascii_lowercase();
     let valid = !host.is_empty()
+        && host.contains('.')
         && host
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');

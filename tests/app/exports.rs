@@ -181,6 +181,16 @@ async fn an_admin_downloads_a_zip_of_csv_files_with_only_their_workspaces_rows()
         audit.contains(&format!("action=\"/w/{acme}/export\"")),
         "the audit page offers the export"
     );
+    let res = ann
+        .post(
+            &format!("/w/{acme}/settings/about"),
+            &[
+                ("industry", "Aerospace"),
+                ("website", "https://acme.example"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     let id = start_export(&mut ann, &acme).await;
     assert!(app.run_jobs() >= 1);
     let tenant = tenant_of(&app, &acme);
@@ -214,17 +224,24 @@ async fn an_admin_downloads_a_zip_of_csv_files_with_only_their_workspaces_rows()
         .map(|e| format!("{}.csv", e.table))
         .collect();
     assert_eq!(
-        names[..6],
+        names[..8],
         [
             "workspace.csv",
             "members.csv",
             "invitations.csv",
             "teams.csv",
             "team_members.csv",
+            "workspace_profile.csv",
+            "workspace_links.csv",
             "audit_events.csv"
         ]
     );
-    assert_eq!(names[6..], modules);
+    assert_eq!(names[8..], modules);
+    assert_eq!(
+        file(&files, "workspace_profile.csv"),
+        "description,type,industry,company_size,location,contact_email,contact_phone,website\r\n\
+         ,,Aerospace,,,,,https://acme.example\r\n"
+    );
     let workspace = file(&files, "workspace.csv");
     assert!(workspace.starts_with("name,slug,plan,seat_limit,status,created_at\r\n"));
     assert!(workspace.contains(&format!("Acme Export,{acme},")));

@@ -56,6 +56,7 @@ mod roles;
 mod safe_redirects;
 mod schema;
 mod settings;
+mod settings_about;
 mod settings_access;
 mod settings_links;
 mod settings_logo;

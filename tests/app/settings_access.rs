@@ -23,6 +23,13 @@ fn settings_posts(link: &str) -> Vec<(String, Vec<(&'static str, &'static str)>)
             "/w/acme/settings/security".into(),
             vec![("require_two_factor", "on")],
         ),
+        (
+            "/w/acme/settings/about".into(),
+            vec![
+                ("description", "Pwned"),
+                ("website", "https://pwned.example"),
+            ],
+        ),
     ]
 }
 
@@ -65,6 +72,10 @@ async fn settings_viewers_and_members_get_403_on_every_settings_post() {
         1
     );
     assert!(w.ann.get("/w/acme/").await.contains("Acme"));
+    assert_eq!(
+        count(&w.app, "SELECT COUNT(*) AS n FROM workspace_about"),
+        0
+    );
 }
 
 #[actix_web::test]
@@ -95,5 +106,9 @@ async fn settings_another_workspaces_member_gets_404_on_every_new_route() {
     assert_eq!(
         count(&w.app, "SELECT COUNT(*) AS n FROM workspace_links"),
         1
+    );
+    assert_eq!(
+        count(&w.app, "SELECT COUNT(*) AS n FROM workspace_about"),
+        0
     );
 }

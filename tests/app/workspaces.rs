@@ -383,6 +383,8 @@ async fn seed_demo_builds_a_workspace_people_can_sign_in_to() {
         page.body
     );
     assert!(page.contains("<a href=\"/w/acme/naming/\">Naming</a>"));
+    // The workspace's profile card, phone stored in E.164.
+    assert!(page.contains("tel:+49301234567"), "{}", page.body);
     // Sample names: a campaign the admin approved, one awaiting review, a draft.
     let page = b.get("/w/acme/naming/submissions").await;
     assert_eq!(page.status, StatusCode::OK);

@@ -47,6 +47,7 @@ struct DashboardPage {
     tiles: Vec<Tile>,
     logo_src: Option<String>,
     links: Vec<WorkspaceLink>,
+    about: crate::workspaces::about::About,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -118,7 +119,7 @@ pub async fn redirect_to_dashboard(member: Member) -> AppResult<HttpResponse> {
 
 pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     let m = member.clone();
-    let (member_count, members, activity, links, figures) = web::block(move || {
+    let (member_count, members, activity, (links, about), figures) = web::block(move || {
         m.conn()?.read(|c, t| {
             // Each module's live figure; each is capped, so this stays cheap.
             let figures = crate::modules::all()
@@ -129,7 +130,7 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
                 queries::member_count(c, t)?,
                 queries::members(c, t, 8, 0)?,
                 crate::audit::queries::recent(c, t, 10)?,
-                profile::links(c, t)?,
+                (profile::links(c, t)?, crate::workspaces::about::load(c, t)?),
                 figures,
             ))
         })
@@ -164,7 +165,7 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
         tiles.push(Tile {
             title: "Settings",
             href: format!("/w/{slug}/settings"),
-            text: "Name, address, logo, links, status".into(),
+            text: "Name, address, profile, logo, links, status".into(),
         });
     }
     let page = ctx.workspace(
@@ -183,5 +184,6 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
         tiles,
         logo_src: member.workspace.logo_src(),
         links,
+        about,
     })
 }

@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::error::AppResult;
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Flash, FormErrors, Owner, PageCtx, WorkspaceAdmin};
+use crate::workspaces::about::{self, About};
 use crate::workspaces::models::{Platform, WorkspaceLink};
 use crate::workspaces::{profile, queries};
 
@@ -31,6 +32,11 @@ struct SettingsPage {
     platforms: [Platform; 5],
     require_two_factor: bool,
     security_error: Option<String>,
+    about: About,
+    about_errors: FormErrors,
+    kinds: &'static [(&'static str, &'static str)],
+    sizes: &'static [(&'static str, &'static str)],
+    max_description: usize,
 }
 
 /// The general form: name and address.
@@ -63,6 +69,9 @@ pub struct Forms {
     pub link_errors: FormErrors,
     /// The two-factor requirement could not be turned on.
     pub security_error: Option<String>,
+    /// `None`: the profile fields as stored.
+    pub about: Option<About>,
+    pub about_errors: FormErrors,
 }
 
 impl Forms {
@@ -71,6 +80,7 @@ impl Forms {
             || self.logo_error.is_some()
             || !self.link_errors.is_empty()
             || self.security_error.is_some()
+            || !self.about_errors.is_empty()
     }
 }
 
@@ -84,7 +94,11 @@ pub struct SecurityForm {
 /// Renders the settings page: 200, or 422 when a form has messages.
 pub async fn render(ctx: &Ctx, admin: &WorkspaceAdmin, forms: Forms) -> AppResult<HttpResponse> {
     let m = admin.0.clone();
-    let links = web::block(move || m.conn()?.read(profile::links)).await??;
+    let (links, stored) = web::block(move || {
+        m.conn()?
+            .read(|c, t| Ok((profile::links(c, t)?, about::load(c, t)?)))
+    })
+    .await??;
     let ws = &admin.workspace;
     let invalid = forms.has_errors();
     let page = SettingsPage {
@@ -108,6 +122,11 @@ pub async fn render(ctx: &Ctx, admin: &WorkspaceAdmin, forms: Forms) -> AppResul
         platforms: Platform::ALL,
         require_two_factor: ws.requires_two_factor(),
         security_error: forms.security_error,
+        about: forms.about.unwrap_or(stored),
+        about_errors: forms.about_errors,
+        kinds: about::KINDS,
+        sizes: about::SIZES,
+        max_description: about::MAX_DESCRIPTION,
     };
     if invalid {
         w::invalid(&page)
@@ -179,6 +198,37 @@ pub async fn security(
         Err(message) => {
             let forms = Forms {
                 security_error: Some(message),
+                ..Forms::default()
+            };
+            render(&ctx, &admin, forms).await
+        }
+    }
+}
+
+/// Saves the workspace's profile fields (description, type, contact…).
+pub async fn update_about(
+    ctx: Ctx,
+    admin: WorkspaceAdmin,
+    meta: RequestMeta,
+    form: web::Form<About>,
+) -> AppResult<HttpResponse> {
+    let form = form.into_inner();
+    let f = form.clone();
+    let saved = admin
+        .write(move |c, t, uid| about::save(c, t, uid, &f, &meta))
+        .await?;
+    match saved {
+        Ok(()) => {
+            Flash::success(&ctx.session, "Profile saved.");
+            Ok(w::redirect(&format!(
+                "/w/{}/settings#about",
+                admin.workspace.slug
+            )))
+        }
+        Err(errors) => {
+            let forms = Forms {
+                about: Some(form),
+                about_errors: errors.into(),
                 ..Forms::default()
             };
             render(&ctx, &admin, forms).await
