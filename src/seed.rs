@@ -47,6 +47,8 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
         ("admin@demo.atrium.test", "Adam Admin", Role::Admin),
         ("member@demo.atrium.test", "Mia Member", Role::Member),
         ("viewer@demo.atrium.test", "Victor Viewer", Role::Viewer),
+        // Removed again below: the members list's "Removed members" has someone.
+        ("former@demo.atrium.test", "Felix Former", Role::Member),
     ];
     let mut conn = pool.get()?;
     let mut ids = Vec::new();
@@ -112,6 +114,12 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
         for module in crate::modules::all() {
             (module.demo)(c, t, &people, &shell_meta())?;
         }
+        let former = queries::membership_of(c, t, ids[4].0)?;
+        let actor = queries::Actor {
+            user: owner,
+            role: Role::Owner,
+        };
+        queries::remove(c, t, actor, former, &shell_meta())?;
         Ok(())
     })?;
     Ok(format!(

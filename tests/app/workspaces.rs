@@ -383,6 +383,15 @@ async fn seed_demo_builds_a_workspace_people_can_sign_in_to() {
         page.body
     );
     assert!(page.contains("<a href=\"/w/acme/naming/\">Naming</a>"));
+    // A former member is history, listed only under "Removed members".
+    let members = b.get("/w/acme/members").await;
+    assert!(!members.contains("former@demo.atrium.test"));
+    let removed = b.get("/w/acme/members?status=removed").await;
+    assert!(
+        removed.contains("former@demo.atrium.test"),
+        "{}",
+        removed.body
+    );
     // The workspace's profile card, phone stored in E.164.
     assert!(page.contains("tel:+49301234567"), "{}", page.body);
     // Sample names: a campaign the admin approved, one awaiting review, a draft.
