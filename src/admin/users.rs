@@ -313,6 +313,7 @@ struct DetailPage {
     history: Vec<AuditRow>,
     reset_link: Option<String>,
     is_self: bool,
+    two_factor: bool,
 }
 
 const RESET_LINK_KEY: &str = "reset_link";
@@ -325,7 +326,7 @@ pub async fn detail(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let (pool, user) = (state.pool.clone(), admin.clone());
-    let (u, memberships, sessions, history) = web::block(move || {
+    let (u, memberships, sessions, history, two_factor) = web::block(move || {
         crate::admin::open_audited(&pool, &user, "user.detail")?.read(|c| {
             let u = find(c, id)?;
             let rows: Vec<(TenantId, String, String, String)> = memberships::table
@@ -349,6 +350,7 @@ pub async fn detail(
                 memberships,
                 sessions::list_active(c, id)?,
                 crate::audit::queries::for_user(c, id, 25)?,
+                crate::accounts::two_factor::store::is_enabled(c, id)?,
             ))
         })
     })
@@ -369,6 +371,7 @@ pub async fn detail(
         history,
         reset_link,
         is_self,
+        two_factor,
     })
 }
 
@@ -380,6 +383,7 @@ pub enum UserAction {
     SignOut,
     GrantSuperadmin,
     RevokeSuperadmin,
+    ResetTwoFactor,
 }
 
 impl UserAction {
@@ -390,6 +394,7 @@ impl UserAction {
             "signout" => Some(UserAction::SignOut),
             "grant_superadmin" => Some(UserAction::GrantSuperadmin),
             "revoke_superadmin" => Some(UserAction::RevokeSuperadmin),
+            "reset_two_factor" => Some(UserAction::ResetTwoFactor),
             _ => None,
         }
     }
@@ -401,6 +406,9 @@ impl UserAction {
             UserAction::SignOut => "signed out everywhere",
             UserAction::GrantSuperadmin => "made superadmin",
             UserAction::RevokeSuperadmin => "no longer superadmin",
+            UserAction::ResetTwoFactor => {
+                "signs in with the password alone now (two-factor reset, signed out everywhere)"
+            }
         }
     }
 }
@@ -434,6 +442,15 @@ pub fn apply(
         ));
     }
     match action {
+        UserAction::ResetTwoFactor => {
+            if crate::accounts::two_factor::store::reset_by_admin(c, actor, target, meta)? {
+                Ok(())
+            } else {
+                Err(AppError::Conflict(
+                    "Two-factor sign-in is not on for this user.".into(),
+                ))
+            }
+        }
         UserAction::Deactivate => models::set_active(c, actor, target, false, meta),
         UserAction::Reactivate => models::set_active(c, actor, target, true, meta),
         UserAction::SignOut => {

@@ -46,7 +46,7 @@ fn next_code_window(app: &TestApp) {
     app.raw_exec("UPDATE two_factor_secrets SET last_used_step = NULL");
 }
 
-fn audit_count(app: &TestApp, action: &str) -> i64 {
+pub(crate) fn audit_count(app: &TestApp, action: &str) -> i64 {
     app.raw_count(&format!(
         "SELECT COUNT(*) AS n FROM audit_events WHERE action = '{action}'"
     ))
@@ -54,7 +54,7 @@ fn audit_count(app: &TestApp, action: &str) -> i64 {
 
 /// Turns two-factor on for the browser's user; returns the key (base32) and
 /// the recovery codes the page showed once.
-async fn enrol(b: &mut Browser) -> (String, Vec<String>) {
+pub(crate) async fn enrol(b: &mut Browser) -> (String, Vec<String>) {
     let res = b.post("/account/two-factor/start", &[("next", "")]).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert_eq!(res.location(), "/account/two-factor/setup");
@@ -85,10 +85,9 @@ async fn enrol(b: &mut Browser) -> (String, Vec<String>) {
 
 /// Signs in with the password: two-factor on, so the answer is the second step.
 async fn password_step(b: &mut Browser, email: &str) {
-    // A revoked session's cookie is dropped on the next page that looks at
-    // it; then a fresh CSRF token comes with the sign-in page.
+    // A revoked session's sign-in is dropped on the next page that looks at
+    // it (the CSRF token stays valid: see `accounts::after_a_revoked_session…`).
     b.get("/account").await;
-    b.csrf = None;
     let res = b
         .post(
             "/login",
@@ -116,7 +115,7 @@ async fn second_step(b: &mut Browser, code: &str, remember: bool) -> Resp {
     res
 }
 
-async fn is_signed_in(b: &mut Browser) -> bool {
+pub(crate) async fn is_signed_in(b: &mut Browser) -> bool {
     b.get("/account").await.status == StatusCode::OK
 }
 

@@ -11,6 +11,7 @@ mod accounts_two_factor;
 mod admin;
 mod admin_lists;
 mod admin_settings;
+mod admin_two_factor;
 mod audit;
 mod client_ip;
 mod exports;

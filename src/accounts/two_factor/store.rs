@@ -357,6 +357,39 @@ pub fn check_code(
 /// Turns two-factor off (the caller has checked the password and a code):
 /// the key, the recovery codes and the remembered browsers go, and the other
 /// sessions are signed out.
+/// A superadmin turns two-factor sign-in off for someone who lost their
+/// authenticator and recovery codes: the secret, the recovery codes and the
+/// remembered browsers go, every session of theirs is signed out, and the
+/// event is audited as critical. `false` when it was not on.
+pub fn reset_by_admin(
+    c: &mut DbConn,
+    admin: UserId,
+    user: UserId,
+    meta: &RequestMeta,
+) -> AppResult<bool> {
+    if !is_enabled(c, user)? {
+        return Ok(false);
+    }
+    let now = UtcTime::now();
+    diesel::delete(rc::table.filter(rc::user_id.eq(user))).execute(c)?;
+    diesel::delete(tfs::table.find(user)).execute(c)?;
+    let browsers = devices::revoke_all(c, user, now)?;
+    let revoked = sessions::revoke_all(c, user, None)?;
+    audit::record(
+        c,
+        NewEvent::global("admin.user_2fa_reset")
+            .actor(admin)
+            .resource("user", user)
+            .meta(meta)
+            .changes(serde_json::json!({
+                "sessions_revoked": revoked,
+                "browsers_forgotten": browsers,
+            }))
+            .critical(),
+    )?;
+    Ok(true)
+}
+
 pub fn disable(c: &mut DbConn, user: UserId, keep: SessionId, meta: &RequestMeta) -> AppResult<()> {
     let now = UtcTime::now();
     diesel::delete(rc::table.filter(rc::user_id.eq(user))).execute(c)?;
