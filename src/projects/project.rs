@@ -894,5 +894,5 @@ pub fn member_left(c: &mut DbConn, t: TenantId, user: UserId) -> AppResult<()> {
             .filter(projects_members::user_id.eq(user)),
     )
     .execute(c)?;
-    Ok(())
+    super::workflows::approver_left(c, t, user)
 }

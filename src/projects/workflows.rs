@@ -870,6 +870,71 @@ pub fn expire_due(c: &mut DbConn, t: TenantId, now: UtcTime) -> AppResult<usize>
     Ok(moved)
 }
 
+/// A member left the workspace: their pending approvals can never be given,
+/// so each one closes now ("approver left") instead of holding the run until
+/// it expires. When that was the step's last pending approval, the run moves
+/// on: "approved" if the other approvers approved, else "expired" (as if
+/// nobody had answered in time).
+pub fn approver_left(c: &mut DbConn, t: TenantId, user: UserId) -> AppResult<()> {
+    const LEFT: &str = "Closed: the approver left the workspace.";
+    let pending: Vec<(ApprovalId, ExecutionId)> = wa::table
+        .inner_join(
+            we::table.on(we::tenant_id
+                .eq(wa::tenant_id)
+                .and(we::id.eq(wa::execution_id))
+                .and(we::current_step.eq(wa::step_key))),
+        )
+        .filter(wa::tenant_id.eq(t))
+        .filter(wa::approver_id.eq(user))
+        .filter(wa::status.eq(ApprovalStatus::Pending))
+        .filter(we::status.eq(ExecutionStatus::Running))
+        .select((wa::id, wa::execution_id))
+        .load(c)?;
+    for (approval, id) in pending {
+        diesel::update(
+            wa::table
+                .filter(wa::tenant_id.eq(t))
+                .filter(wa::id.eq(approval)),
+        )
+        .set((
+            wa::status.eq(ApprovalStatus::Expired),
+            wa::decided_at.eq(Some(UtcTime::now())),
+            wa::comment.eq(LEFT),
+        ))
+        .execute(c)?;
+        let e: Execution = we::table
+            .filter(we::tenant_id.eq(t))
+            .filter(we::id.eq(id))
+            .select(Execution::as_select())
+            .first(c)?;
+        record_step(c, t, id, &e.current_step, "expired", Some(user), LEFT)?;
+        audit::record(
+            c,
+            NewEvent::tenant(t, "workflow.approver_left")
+                .resource("workflow_execution", id)
+                .changes(json!({"step": e.current_step, "approver": user})),
+        )?;
+        let answers: Vec<ApprovalStatus> = wa::table
+            .filter(wa::tenant_id.eq(t))
+            .filter(wa::execution_id.eq(id))
+            .filter(wa::step_key.eq(&e.current_step))
+            .select(wa::status)
+            .load(c)?;
+        if answers.contains(&ApprovalStatus::Pending) {
+            continue;
+        }
+        let outcome = if answers.contains(&ApprovalStatus::Approved) {
+            "approved"
+        } else {
+            "expired"
+        };
+        let w = find(c, t, e.workflow_id)?;
+        let d = definition_of(c, t, &e)?;
+        follow(c, t, &e, &d, w.approval_days, outcome, None)?;
+    }
+    Ok(())
+}
+
 /// The `projects.workflow_expiry` job: expires everything past due in its
 /// tenant (so one late job catches up on others).
 pub fn run_expiry_job(ctx: &JobCtx) -> Result<(), String> {

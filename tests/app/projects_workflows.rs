@@ -381,3 +381,62 @@ async fn another_workspaces_member_gets_404_on_every_workflow_route_and_changes_
         1
     );
 }
+
+#[actix_web::test]
+async fn an_approver_who_leaves_closes_their_approval_and_the_run_moves_on() {
+    let mut w = workspace().await;
+    let ann = w.app.user_id("ann@example.com").to_string();
+    let bob = w.app.user_id("bob@example.com").to_string();
+    // Bob alone approves the first workflow; Ann and Bob the second.
+    let alone = new_workflow(&mut w, "Bob alone", &definition(&bob)).await;
+    let both_def =
+        definition(&bob).replace(&format!("[\"{bob}\"]"), &format!("[\"{ann}\", \"{bob}\"]"));
+    let both = new_workflow(&mut w, "Ann and Bob", &both_def).await;
+    let e_alone = start_run(&mut w, &alone).await;
+    let e_both = start_run(&mut w, &both).await;
+    let r = w
+        .ann
+        .post(
+            &format!("{}/workflows/{both}/runs/{e_both}/decide", w.base()),
+            &[("decision", "approve")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(
+        execution(&w, &e_both).current_step,
+        "review",
+        "Bob's answer is missing"
+    );
+
+    let slug = w.slug.clone();
+    let r = w.bob.post(&format!("/w/{slug}/leave"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    // Nobody is left to approve the first: it ends as if it had expired.
+    assert_eq!(execution(&w, &e_alone).status, ExecutionStatus::Failed);
+    // Ann approved the second: it goes on to the end.
+    let ex = execution(&w, &e_both);
+    assert_eq!(ex.status, ExecutionStatus::Completed, "{ex:?}");
+    assert_eq!(ex.current_step, "publish");
+    assert_eq!(
+        w.app.raw_count(
+            "SELECT COUNT(*) AS n FROM projects_workflow_approvals \
+             WHERE status = 'pending'"
+        ),
+        0
+    );
+    assert_eq!(
+        w.app.raw_count(
+            "SELECT COUNT(*) AS n FROM audit_events WHERE action = 'workflow.approver_left'"
+        ),
+        2
+    );
+    let page = w
+        .ann
+        .get(&format!("{}/workflows/{alone}/runs/{e_alone}", w.base()))
+        .await;
+    assert!(
+        page.contains("the approver left the workspace"),
+        "{}",
+        page.body
+    );
+}
