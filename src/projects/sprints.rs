@@ -298,7 +298,35 @@ pub fn start(
             "“{name}” is still running: complete it before starting another sprint."
         )));
     }
-    set_status(c, t, id, SprintStatus::Active, None)?;
+    // Only from planned: a second click racing the first updates no row. The
+    // one-active-sprint key turns a race between two sprints into a message.
+    let started = crate::db::unless_taken(c, |c| {
+        diesel::update(
+            projects_sprints::table
+                .filter(projects_sprints::tenant_id.eq(t))
+                .filter(projects_sprints::id.eq(id))
+                .filter(projects_sprints::status.eq(SprintStatus::Planned)),
+        )
+        .set((
+            projects_sprints::status.eq(SprintStatus::Active),
+            projects_sprints::updated_at.eq(UtcTime::now()),
+        ))
+        .execute(c)
+    })?;
+    match started {
+        Some(1) => {}
+        Some(_) => {
+            return Err(AppError::Conflict(format!(
+                "“{}” was started a moment ago by someone else.",
+                s.name
+            )))
+        }
+        None => {
+            return Err(AppError::Conflict(
+                "Another sprint of this project was started at the same moment: complete it before starting this one.".into(),
+            ))
+        }
+    }
     audit::record(
         c,
         NewEvent::tenant(t, "sprint.start")

@@ -139,19 +139,29 @@ pub fn start(
     tasks::find(c, t, project, task)?;
     stop(c, t, me)?;
     let now = UtcTime::now();
-    diesel::insert_into(projects_time_entries::table)
-        .values(TimeEntry {
-            tenant_id: t,
-            id: TimeEntryId::new(),
-            task_id: task,
-            user_id: me,
-            started_at: now,
-            ended_at: None,
-            minutes: None,
-            note: String::new(),
-            created_at: now,
-        })
-        .execute(c)?;
+    // One running timer per person is a key: a start from another tab at the
+    // same moment wins, and this one says so instead of failing.
+    let inserted = crate::db::unless_taken(c, |c| {
+        diesel::insert_into(projects_time_entries::table)
+            .values(TimeEntry {
+                tenant_id: t,
+                id: TimeEntryId::new(),
+                task_id: task,
+                user_id: me,
+                started_at: now,
+                ended_at: None,
+                minutes: None,
+                note: String::new(),
+                created_at: now,
+            })
+            .execute(c)
+    })?;
+    if inserted.is_none() {
+        return Err(AppError::Conflict(
+            "A timer of yours was started at the same moment (in another tab?): stop it first."
+                .into(),
+        ));
+    }
     Ok(())
 }
 

@@ -52,6 +52,7 @@ mod projects;
 mod projects_demo;
 mod projects_isolation;
 mod projects_planning;
+mod projects_races;
 mod projects_workflows;
 mod roles;
 mod safe_redirects;
