@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod metrics;
 pub mod modules;
 pub mod naming;
+pub mod notifications;
 pub mod projects;
 pub mod router;
 pub mod schema;
@@ -42,7 +43,7 @@ use crate::error::AppError;
 
 /// Every workspace module, in navigation order: the one place that names
 /// them. The core reads this list through `modules::all()`.
-pub static MODULES: &[modules::Module] = &[naming::MODULE, projects::MODULE];
+pub static MODULES: &[modules::Module] = &[naming::MODULE, projects::MODULE, notifications::MODULE];
 
 /// What every handler can reach through `web::Data<AppState>`.
 pub struct AppState {

@@ -44,6 +44,8 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         revoked_at -> Nullable<Timestamptz>,
+        unread_notifications -> Integer,
+        digest_due_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -197,6 +199,34 @@ diesel::table! {
         old_slug -> Text,
         tenant_id -> Uuid,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    notifications (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        user_id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        body -> Text,
+        link -> Text,
+        actor_id -> Nullable<Uuid>,
+        email -> Text,
+        created_at -> Timestamptz,
+        read_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    notification_preferences (user_id, kind) {
+        user_id -> Uuid,
+        kind -> Text,
+        in_app -> Bool,
+        email -> Text,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -863,6 +893,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     instance_settings,
     slug_redirects,
     workspace_about,
+    notifications,
+    notification_preferences,
     workspace_links,
     plans,
     password_resets,

@@ -44,7 +44,7 @@ pub async fn list(
         return w::ok(&AuditTable { events });
     }
     let errors = filter.errors();
-    let page = ctx.workspace("Audit log", &admin.user.user, &admin.workspace, admin.role);
+    let page = ctx.workspace("Audit log", &admin);
     w::ok(&AuditPage {
         page,
         slug,

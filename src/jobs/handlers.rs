@@ -35,6 +35,6 @@ pub async fn show(
     if hx.0 {
         return w::ok(&JobFragment { job, slug });
     }
-    let page = ctx.workspace("Job", &member.user.user, &member.workspace, member.role);
+    let page = ctx.workspace("Job", &member);
     w::ok(&JobPage { page, job, slug })
 }

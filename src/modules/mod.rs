@@ -25,6 +25,9 @@ pub struct Module {
     pub key: &'static str,
     /// The name in the navigation and on the dashboard tile.
     pub name: &'static str,
+    /// Whether the top navigation links to it (the notification centre has
+    /// its own badge instead).
+    pub in_nav: bool,
     /// Its workspace pages, mounted inside the `/w/{slug}/<key>` scope (so
     /// its own paths start at `""` and `"/"`), behind the same workspace
     /// scope as the core's pages.
@@ -50,10 +53,46 @@ pub struct Module {
     /// (or in which they leave), to let go of what pointed at them: their
     /// assignments, their places on teams.
     pub member_left: Option<MemberLeftHook>,
+    /// The kinds of notice it sends through the notification centre: each
+    /// gets a line on a person's notification preferences.
+    pub notices: &'static [NoticeKind],
     /// Retention rules the housekeeping worker will apply (none yet).
     pub retention: &'static [RetentionHook],
     /// Workspace search over its content (none yet).
     pub search: Option<SearchHook>,
+}
+
+/// A kind of notice a module sends (`projects.assigned`), with what a person
+/// gets until they choose otherwise.
+#[derive(Debug)]
+pub struct NoticeKind {
+    /// Namespaced by the module, like job kinds.
+    pub key: &'static str,
+    /// What the preferences page calls it ("A task is assigned to you").
+    pub label: &'static str,
+    /// Shown in the notification centre unless the person turns it off.
+    pub in_app: bool,
+    /// Email, unless the person chooses otherwise.
+    pub email: Delivery,
+}
+
+crate::text_enum!(
+    /// How a notice reaches a person by email.
+    Delivery {
+        Off = "off" / "No email",
+        Immediate = "immediate" / "Email at once",
+        Digest = "digest" / "Hourly digest",
+    }
+);
+
+/// Every kind of notice of every module, in registry order.
+pub fn notice_kinds() -> impl Iterator<Item = &'static NoticeKind> {
+    all().iter().flat_map(|m| m.notices.iter())
+}
+
+/// A kind of notice by key.
+pub fn notice_kind(key: &str) -> Option<&'static NoticeKind> {
+    notice_kinds().find(|k| k.key == key)
 }
 
 /// A dashboard tile: a blurb, and a live figure that replaces it when there is one.

@@ -14,6 +14,7 @@ use crate::web::extract::RequestMeta;
 pub const MODULE: Module = Module {
     key: "naming",
     name: "Naming",
+    in_nav: true,
     routes: super::routes,
     admin_routes: Some(super::admin_routes),
     admin_link: Some(("Naming catalogue", "/admin/naming/platforms")),
@@ -38,6 +39,7 @@ pub const MODULE: Module = Module {
     tenant_tables: &TENANT_TABLES,
     global_tables: &["naming_platforms", "naming_fields"],
     member_left: None,
+    notices: &[],
     retention: &[],
     search: None,
 };

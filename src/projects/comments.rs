@@ -76,7 +76,7 @@ pub fn add(
     task: TaskId,
     f: &CommentForm,
 ) -> AppResult<Result<CommentId, FormErrors>> {
-    tasks::find(c, t, project, task)?;
+    let found = tasks::find(c, t, project, task)?;
     let mut e = FormErrors::default();
     let body = f.body.trim();
     if body.is_empty() {
@@ -105,6 +105,7 @@ pub fn add(
         })
         .execute(c)?;
     tasks::record_activity(c, t, task, Some(by), "comment", "", "added a comment")?;
+    super::notify::commented(c, t, by, &found, body)?;
     Ok(Ok(id))
 }
 

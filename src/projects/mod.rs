@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod milestones;
 pub mod models;
 pub mod module;
+pub mod notify;
 pub mod project;
 pub mod sprints;
 pub mod task_lists;

@@ -15,6 +15,7 @@ use crate::web::extract::RequestMeta;
 pub const MODULE: Module = Module {
     key: "projects",
     name: "Projects",
+    in_nav: true,
     routes: super::routes,
     admin_routes: None,
     admin_link: None,
@@ -32,6 +33,7 @@ pub const MODULE: Module = Module {
     tenant_tables: &TENANT_TABLES,
     global_tables: &[],
     member_left: Some(super::project::member_left),
+    notices: &super::notify::KINDS,
     retention: &[],
     search: None,
 };

@@ -391,6 +391,9 @@ pub fn create(
         .execute(c)?;
     move_counts(c, t, project, None, Some(task.status))?;
     record_activity(c, t, id, Some(by), "created", "", &task.title)?;
+    if let Some(to) = task.assignee_id {
+        super::notify::assigned(c, t, by, &task, to)?;
+    }
     audit::record(
         c,
         NewEvent::tenant(t, "task.create")
@@ -518,6 +521,10 @@ pub fn update(
             record_activity(c, t, id, Some(by), field, before, after)?;
             changed.push(*field);
         }
+    }
+    if let Some(to) = v.assignee.filter(|to| old.assignee_id != Some(*to)) {
+        let task = find(c, t, project, id)?;
+        super::notify::assigned(c, t, by, &task, to)?;
     }
     if !changed.is_empty() {
         audit::record(
@@ -754,5 +761,10 @@ pub fn assign(
     ))
     .execute(c)?;
     let (before, after) = (person(c, old.assignee_id)?, person(c, to)?);
-    record_activity(c, t, id, Some(by), "assignee", &before, &after)
+    record_activity(c, t, id, Some(by), "assignee", &before, &after)?;
+    if let Some(to) = to.filter(|to| old.assignee_id != Some(*to)) {
+        let task = find(c, t, project, id)?;
+        super::notify::assigned(c, t, by, &task, to)?;
+    }
+    Ok(())
 }

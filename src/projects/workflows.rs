@@ -543,6 +543,7 @@ fn enter(
         StepKind::End => {
             record_step(c, t, e.id, key, "completed", by, "")?;
             set_status(c, t, e.id, ExecutionStatus::Completed)?;
+            super::notify::run_ended(c, t, e, ExecutionStatus::Completed, by)?;
             audit::record(
                 c,
                 NewEvent::tenant(t, "workflow.complete")
@@ -570,6 +571,8 @@ fn enter(
                     .execute(c)?;
             }
             jobs::enqueue_at(c, t, EXPIRY_KIND, json!({"execution": e.id}), by, expires)?;
+            let approvers: Vec<UserId> = step.approvers.iter().map(|a| UserId(Id(*a))).collect();
+            super::notify::approval_requested(c, t, e, key, &approvers, by)?;
         }
         StepKind::Task => {}
     }
@@ -595,6 +598,7 @@ fn follow(
         Some(k) => enter(c, t, e, d, days, &k, by),
         None => {
             set_status(c, t, e.id, ExecutionStatus::Failed)?;
+            super::notify::run_ended(c, t, e, ExecutionStatus::Failed, by)?;
             audit::record(
                 c,
                 NewEvent::tenant(t, "workflow.fail")
@@ -817,6 +821,7 @@ pub fn cancel(
     close_pending(c, t, &e, "Not needed: the run was cancelled.")?;
     record_step(c, t, id, &e.current_step, "cancelled", Some(by), "")?;
     set_status(c, t, id, ExecutionStatus::Cancelled)?;
+    super::notify::run_ended(c, t, &e, ExecutionStatus::Cancelled, Some(by))?;
     audit::record(
         c,
         NewEvent::tenant(t, "workflow.cancel")

@@ -235,6 +235,8 @@ pub struct Member {
     pub user: CurrentUser,
     pub workspace: Workspace,
     pub role: Role,
+    /// Their unread notifications here (the top bar's badge).
+    pub unread: i32,
     scope: TenantScope,
     pool: Pool,
     /// The membership check's connection, its tenant transaction still open
@@ -348,8 +350,8 @@ impl FromRequest for Member {
                     (user, found, kept)
                 }
             };
-            let (workspace, role) = match found {
-                Access::Member(workspace, role) => (workspace, role),
+            let (workspace, role, unread) = match found {
+                Access::Member(workspace, role, unread) => (workspace, role, unread),
                 Access::Moved(current) => return Err(moved(&req, &asked, &current)),
                 Access::Denied => return Err(AppError::NotFound),
             };
@@ -363,6 +365,7 @@ impl FromRequest for Member {
                 user,
                 workspace,
                 role,
+                unread,
                 scope,
                 pool,
                 kept: Arc::new(Mutex::new(kept)),

@@ -10,7 +10,6 @@ use super::flash::Flash;
 use crate::accounts::User;
 use crate::error::AppError;
 use crate::workspaces::Role;
-use crate::workspaces::Workspace;
 
 /// The user as the navigation shows them.
 #[derive(Debug, Clone)]
@@ -26,6 +25,19 @@ pub struct WsNav {
     pub name: String,
     pub slug: String,
     pub role: Role,
+    /// Unread notifications: the badge.
+    pub unread: i32,
+}
+
+impl WsNav {
+    /// The badge's text ("3", "99+").
+    pub fn badge(&self) -> String {
+        if self.unread > 99 {
+            "99+".into()
+        } else {
+            self.unread.to_string()
+        }
+    }
 }
 
 /// Data for `base.html`.
@@ -74,13 +86,15 @@ impl Ctx {
         self.build(title, Some(user), None)
     }
 
-    pub fn workspace(&self, title: &str, user: &User, ws: &Workspace, role: Role) -> PageCtx {
+    /// A page of the member's workspace.
+    pub fn workspace(&self, title: &str, m: &super::Member) -> PageCtx {
         let nav = WsNav {
-            name: ws.name.clone(),
-            slug: ws.slug.clone(),
-            role,
+            name: m.workspace.name.clone(),
+            slug: m.workspace.slug.clone(),
+            role: m.role,
+            unread: m.unread,
         };
-        self.build(title, Some(user), Some(nav))
+        self.build(title, Some(&m.user.user), Some(nav))
     }
 
     fn build(&self, title: &str, user: Option<&User>, workspace: Option<WsNav>) -> PageCtx {

@@ -17,8 +17,9 @@ use crate::web::sha256_hex;
 /// What a slug in the path means to a signed-in user.
 #[derive(Debug, Clone)]
 pub enum Access {
-    /// The user is a member of the active workspace with this slug.
-    Member(Workspace, Role),
+    /// The user is a member of the active workspace with this slug, with
+    /// their unread notifications (the top bar's badge).
+    Member(Workspace, Role, i32),
     /// The slug is an old address of an active workspace the user belongs to;
     /// this is its current slug.
     Moved(String),
@@ -114,7 +115,7 @@ fn member_of(
 ) -> AppResult<(Access, Kept)> {
     let (role, conn) = role_in(pooled, &ws, user_id, keep)?;
     Ok(match role {
-        Some(role) => (Access::Member(ws, role), conn),
+        Some((role, unread)) => (Access::Member(ws, role, unread), conn),
         None => (Access::Denied, None),
     })
 }
@@ -134,7 +135,7 @@ fn moved_for(mut pooled: PooledConn, slug: &str, user_id: UserId) -> AppResult<A
     })
 }
 
-/// The user's role in `ws`, read inside the tenant's own transaction so that
+/// The user's role in `ws` and unread count, read inside the tenant's own transaction so that
 /// the row wall applies to it as to everything else. With `keep`, a member's
 /// connection comes back with that transaction still open.
 fn role_in(
@@ -142,7 +143,7 @@ fn role_in(
     ws: &Workspace,
     user_id: UserId,
     keep: bool,
-) -> AppResult<(Option<Role>, Kept)> {
+) -> AppResult<(Option<(Role, i32)>, Kept)> {
     let mut conn = TenantConn::from_pooled(pooled, &TenantScope::verified(ws.id));
     let query = |c: &mut crate::db::DbConn, tenant| -> AppResult<Option<Membership>> {
         Ok(memberships::table
@@ -154,9 +155,15 @@ fn role_in(
             .optional()?)
     };
     if !keep {
-        return Ok((conn.read(query)?.map(|m| m.role()), None));
+        return Ok((
+            conn.read(query)?
+                .map(|m| (m.role(), m.unread_notifications)),
+            None,
+        ));
     }
-    let role = conn.read_and_keep(query)?.map(|m| m.role());
+    let role = conn
+        .read_and_keep(query)?
+        .map(|m| (m.role(), m.unread_notifications));
     // A non-member's connection goes back (its transaction rolled back on drop).
     Ok(match role {
         Some(_) => (role, Some(conn)),

@@ -134,6 +134,10 @@ pub struct Membership {
     pub updated_at: UtcTime,
     /// Set when the member was removed or left; the row stays for history.
     pub revoked_at: Option<UtcTime>,
+    /// Their unread notices here, kept by `notifications` (the badge).
+    pub unread_notifications: i32,
+    /// When their next digest email goes, if one is waiting.
+    pub digest_due_at: Option<UtcTime>,
 }
 
 impl Membership {

@@ -63,15 +63,25 @@ pub(crate) fn decoded(transcript: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// A one-message SMTP server on loopback; sends what it received.
+/// An SMTP server on loopback that takes one connection after another;
+/// sends each connection's transcript.
 pub(crate) fn smtp_server(reply_to_rcpt: &'static str) -> (u16, mpsc::Receiver<String>) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("addr").port();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let Ok((stream, _)) = listener.accept() else {
-            return;
-        };
+        while let Ok((stream, _)) = listener.accept() {
+            if tx.send(converse(stream, reply_to_rcpt)).is_err() {
+                return;
+            }
+        }
+    });
+    (port, rx)
+}
+
+/// One SMTP conversation; its transcript.
+fn converse(stream: std::net::TcpStream, reply_to_rcpt: &'static str) -> String {
+    {
         let mut w = stream.try_clone().expect("clone");
         let mut r = BufReader::new(stream);
         let mut transcript = String::new();
@@ -106,9 +116,8 @@ pub(crate) fn smtp_server(reply_to_rcpt: &'static str) -> (u16, mpsc::Receiver<S
             };
             let _ = w.write_all(reply);
         }
-        let _ = tx.send(transcript);
-    });
-    (port, rx)
+        transcript
+    }
 }
 
 #[actix_web::test]

@@ -18,6 +18,7 @@ const FLOORS: &[&[&str]] = &[
     &["exports"],
     &["admin", "metrics"],
     &["modules"],
+    &["notifications"],
     &["naming", "projects"],
     &["router", "seed"],
 ];

@@ -48,6 +48,7 @@ mod naming_submission_page;
 mod naming_submissions;
 mod naming_validate;
 mod naming_versions;
+mod notifications;
 mod projects;
 mod projects_demo;
 mod projects_isolation;

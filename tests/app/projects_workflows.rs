@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use crate::common::projects::{workspace, Ws};
 use atrium::projects::models::*;
 
-fn definition(approver: &str) -> String {
+pub(crate) fn definition(approver: &str) -> String {
     format!(
         r#"{{"start": "review", "steps": [
             {{"key": "review", "kind": "approval", "approvers": ["{approver}"],
@@ -19,7 +19,7 @@ fn definition(approver: &str) -> String {
 }
 
 /// Creates an active manual workflow as Ann; returns its id.
-async fn new_workflow(w: &mut Ws, name: &str, def: &str) -> String {
+pub(crate) async fn new_workflow(w: &mut Ws, name: &str, def: &str) -> String {
     let r = w
         .ann
         .post(
@@ -55,7 +55,7 @@ fn execution(w: &Ws, id: &str) -> Execution {
     })
 }
 
-async fn start_run(w: &mut Ws, wf: &str) -> String {
+pub(crate) async fn start_run(w: &mut Ws, wf: &str) -> String {
     let r = w
         .bob
         .post(&format!("{}/workflows/{wf}/run", w.base()), &[])

@@ -21,7 +21,11 @@ pub struct Ws {
 }
 
 pub async fn workspace() -> Ws {
-    let app = TestApp::new().await;
+    workspace_in(TestApp::new().await).await
+}
+
+/// The same people in an app made with its own configuration.
+pub async fn workspace_in(app: TestApp) -> Ws {
     let mut ann = app.user("ann@example.com", "Ann").await;
     let slug = app.workspace(&mut ann, "Acme").await;
     let bob = app

@@ -66,12 +66,7 @@ pub async fn list(ctx: Ctx, member: Member, q: web::Query<ListQuery>) -> AppResu
     })
     .await??;
     w::ok(&ListPage {
-        page: ctx.workspace(
-            "Batch updates",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Batch updates", &member),
         slug: member.workspace.slug.clone(),
         batches,
         status: q.status,
@@ -140,12 +135,7 @@ async fn render_form(
         };
     }
     let page = NewPage {
-        page: ctx.workspace(
-            "New batch update",
-            &admin.user.user,
-            &admin.workspace,
-            admin.role,
-        ),
+        page: ctx.workspace("New batch update", &admin),
         slug,
         csrf: ctx.csrf.clone(),
         form,
@@ -296,12 +286,7 @@ pub async fn show(
     })
     .await??;
     w::ok(&ShowPage {
-        page: ctx.workspace(
-            "Batch update",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Batch update", &member),
         slug,
         view,
         strings,
@@ -333,12 +318,7 @@ async fn render_rollback(
     })
     .await??;
     let page = RollbackPage {
-        page: ctx.workspace(
-            "Roll back a batch update",
-            &admin.user.user,
-            &admin.workspace,
-            admin.role,
-        ),
+        page: ctx.workspace("Roll back a batch update", &admin),
         slug: admin.workspace.slug.clone(),
         view,
         restorable,

@@ -84,12 +84,7 @@ pub async fn list(
         return w::ok(&ListTable { slug, f, rows });
     }
     w::ok(&ListPage {
-        page: ctx.workspace(
-            "Dimensions",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Dimensions", &member),
         slug,
         f,
         rows,
@@ -141,7 +136,7 @@ async fn render_form(
         None => "New dimension".to_string(),
     };
     let page = FormPage {
-        page: ctx.workspace(&title, &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace(&title, &member),
         slug: member.workspace.slug.clone(),
         editing,
         form,
@@ -256,12 +251,7 @@ async fn render_delete(
         StatusCode::OK
     };
     let page = DeletePage {
-        page: ctx.workspace(
-            &format!("Delete {}", d.name),
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace(&format!("Delete {}", d.name), &member),
         slug: member.workspace.slug.clone(),
         d,
         uses: refused.unwrap_or(uses),

@@ -78,7 +78,7 @@ pub async fn home(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     })
     .await??;
     w::ok(&HomePage {
-        page: ctx.workspace("Naming", &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace("Naming", &member),
         slug: member.workspace.slug.clone(),
         counts,
         platforms,

@@ -70,12 +70,7 @@ pub async fn list(ctx: Ctx, member: Member, q: web::Query<ListQuery>) -> AppResu
     })
     .await??;
     w::ok(&JobsPage {
-        page: ctx.workspace(
-            "Propagation",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Propagation", &member),
         slug: member.workspace.slug.clone(),
         jobs,
         status: q.status,
@@ -182,12 +177,7 @@ pub async fn show(
         });
     }
     w::ok(&JobPage {
-        page: ctx.workspace(
-            "Propagation job",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Propagation job", &member),
         slug,
         j,
     })
@@ -257,12 +247,7 @@ pub async fn settings(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     let uid = member.user_id();
     let s = web::block(move || m.conn()?.read(|c, t| propagation::settings(c, t, uid))).await??;
     w::ok(&SettingsPage {
-        page: ctx.workspace(
-            "Propagation settings",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Propagation settings", &member),
         slug: member.workspace.slug.clone(),
         max_depth: s.max_depth.to_string(),
         s,
@@ -299,12 +284,7 @@ pub async fn save_settings(
             )))
         }
         Err(errors) => w::invalid(&SettingsPage {
-            page: ctx.workspace(
-                "Propagation settings",
-                &member.user.user,
-                &member.workspace,
-                member.role,
-            ),
+            page: ctx.workspace("Propagation settings", &member),
             slug: member.workspace.slug.clone(),
             s: Settings {
                 mode: f.mode,
@@ -356,12 +336,7 @@ pub async fn preview(
     })
     .await??;
     w::ok(&PreviewPage {
-        page: ctx.workspace(
-            "Propagation preview",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Propagation preview", &member),
         slug: member.workspace.slug.clone(),
         string,
         p,

@@ -127,7 +127,7 @@ pub async fn list(
     let can_edit = member.role.at_least(Role::Member);
     match choices {
         Some(choices) => w::ok(&StringsPage {
-            page: ctx.workspace("Strings", &member.user.user, &member.workspace, member.role),
+            page: ctx.workspace("Strings", &member),
             slug,
             query: filter.query(),
             errors: filter.errors(),

@@ -99,12 +99,7 @@ pub async fn list(
         return w::ok(&ListFragment { slug, rows });
     }
     w::ok(&ListPage {
-        page: ctx.workspace(
-            "Submissions",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Submissions", &member),
         slug,
         filter,
         rules,
@@ -137,12 +132,7 @@ async fn render_show(
     let m = member.clone();
     let v = web::block(move || m.conn()?.read(|c, t| submissions::view(c, t, id, page))).await??;
     let page = ShowPage {
-        page: ctx.workspace(
-            &v.submission.name,
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace(&v.submission.name, &member),
         slug: member.workspace.slug.clone(),
         v,
         can_edit: member.role.at_least(Role::Member),

@@ -106,12 +106,7 @@ fn render(
     report: Option<ReportView>,
 ) -> AppResult<HttpResponse> {
     let page = ValidatePage {
-        page: ctx.workspace(
-            "Validate names",
-            &member.user.user,
-            &member.workspace,
-            member.role,
-        ),
+        page: ctx.workspace("Validate names", &member),
         slug: member.workspace.slug.clone(),
         targets,
         form,

@@ -13,7 +13,7 @@ use crate::workspaces::Role;
 
 /// The page context of a projects page.
 pub fn page(ctx: &Ctx, m: &Member, title: &str) -> PageCtx {
-    ctx.workspace(title, &m.user.user, &m.workspace, m.role)
+    ctx.workspace(title, m)
 }
 
 /// Whether the member may change projects and tasks (not a viewer).

@@ -168,12 +168,7 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
             text: "Name, address, profile, logo, links, status".into(),
         });
     }
-    let page = ctx.workspace(
-        &member.workspace.name,
-        &member.user.user,
-        &member.workspace,
-        member.role,
-    );
+    let page = ctx.workspace(&member.workspace.name, &member);
     w::ok(&DashboardPage {
         page,
         slug,

@@ -136,7 +136,7 @@ async fn render_members(
         .in_section("inv_page", "invitations")
         .with_query(&pager_keep);
     let page = MembersPage {
-        page: ctx.workspace("Members", &member.user.user, &member.workspace, member.role),
+        page: ctx.workspace("Members", &member),
         slug: member.workspace.slug.clone(),
         members,
         p: params,
@@ -181,7 +181,7 @@ pub async fn list(
         })
         .await??;
         return w::ok(&MembersTable {
-            page: ctx.workspace("Members", &member.user.user, &member.workspace, member.role),
+            page: ctx.workspace("Members", &member),
             slug: member.workspace.slug.clone(),
             members,
             me: member.user_id(),
@@ -306,7 +306,7 @@ pub async fn bulk(
             };
             w::ok(&ConfirmPage {
                 admin_nav: false,
-                page: ctx.workspace("Confirm", &admin.user.user, &admin.workspace, admin.role),
+                page: ctx.workspace("Confirm", &admin),
                 action_url: format!("/w/{slug}/members/bulk"),
                 back_url: back,
                 question: format!("{what}: {which}?"),

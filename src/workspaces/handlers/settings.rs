@@ -102,7 +102,7 @@ pub async fn render(ctx: &Ctx, admin: &WorkspaceAdmin, forms: Forms) -> AppResul
     let ws = &admin.workspace;
     let invalid = forms.has_errors();
     let page = SettingsPage {
-        page: ctx.workspace("Settings", &admin.user.user, ws, admin.role),
+        page: ctx.workspace("Settings", admin),
         slug: ws.slug.clone(),
         ws_name: ws.name.clone(),
         form: forms.general.unwrap_or_else(|| SettingsForm {

@@ -175,12 +175,7 @@ pub async fn preview(
                 .collect();
             let rows = Paginated::new(shown, params, PREVIEW_PER_PAGE, total);
             w::ok(&PreviewPage {
-                page: ctx.workspace(
-                    &format!("Import into {}", d.name),
-                    &editor.user.user,
-                    &editor.workspace,
-                    editor.role,
-                ),
+                page: ctx.workspace(&format!("Import into {}", d.name), &editor),
                 slug: editor.workspace.slug.clone(),
                 d,
                 plan,

@@ -76,12 +76,7 @@ async fn render(
         return w::ok(&LevelsFragment { slug, view });
     }
     let page = NewPage {
-        page: ctx.workspace(
-            "New submission",
-            &editor.user.user,
-            &editor.workspace,
-            editor.role,
-        ),
+        page: ctx.workspace("New submission", &editor),
         slug,
         form,
         preview: PreviewView::empty(),
