@@ -128,9 +128,7 @@ pub async fn read_all(
     member: Member,
     form: web::Form<BackForm>,
 ) -> AppResult<HttpResponse> {
-    let n = member
-        .write(|c, t, me| centre::mark_all_read(c, t, me))
-        .await?;
+    let n = member.write(centre::mark_all_read).await?;
     Flash::success(
         &ctx.session,
         match n {

@@ -129,17 +129,17 @@ pub fn notify(c: &mut DbConn, t: TenantId, n: &Notice) -> AppResult<bool> {
     Ok(true)
 }
 
-/// The row of `user`'s active membership in `t`, as an update target.
-fn active_membership(
-    t: TenantId,
-    user: UserId,
-) -> diesel::dsl::Filter<
+/// An active membership row, as an update target.
+type ActiveMembership = diesel::dsl::Filter<
     diesel::dsl::Filter<
         diesel::dsl::Filter<memberships::table, diesel::dsl::Eq<memberships::tenant_id, TenantId>>,
         diesel::dsl::Eq<memberships::user_id, UserId>,
     >,
     diesel::dsl::IsNull<memberships::revoked_at>,
-> {
+>;
+
+/// The row of `user`'s active membership in `t`, as an update target.
+fn active_membership(t: TenantId, user: UserId) -> ActiveMembership {
     memberships::table
         .filter(memberships::tenant_id.eq(t))
         .filter(memberships::user_id.eq(user))

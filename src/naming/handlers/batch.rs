@@ -135,7 +135,7 @@ async fn render_form(
         };
     }
     let page = NewPage {
-        page: ctx.workspace("New batch update", &admin),
+        page: ctx.workspace("New batch update", admin),
         slug,
         csrf: ctx.csrf.clone(),
         form,
@@ -318,7 +318,7 @@ async fn render_rollback(
     })
     .await??;
     let page = RollbackPage {
-        page: ctx.workspace("Roll back a batch update", &admin),
+        page: ctx.workspace("Roll back a batch update", admin),
         slug: admin.workspace.slug.clone(),
         view,
         restorable,

@@ -136,7 +136,7 @@ async fn render_form(
         None => "New dimension".to_string(),
     };
     let page = FormPage {
-        page: ctx.workspace(&title, &member),
+        page: ctx.workspace(&title, member),
         slug: member.workspace.slug.clone(),
         editing,
         form,
@@ -251,7 +251,7 @@ async fn render_delete(
         StatusCode::OK
     };
     let page = DeletePage {
-        page: ctx.workspace(&format!("Delete {}", d.name), &member),
+        page: ctx.workspace(&format!("Delete {}", d.name), member),
         slug: member.workspace.slug.clone(),
         d,
         uses: refused.unwrap_or(uses),

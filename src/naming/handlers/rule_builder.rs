@@ -101,7 +101,7 @@ fn page_from(
     tweak: impl FnOnce(&mut BuilderPage),
 ) -> AppResult<HttpResponse> {
     let warnings = b.warnings();
-    let page_ctx = ctx.workspace(&b.rule.name, &member);
+    let page_ctx = ctx.workspace(&b.rule.name, member);
     let mut page = BuilderPage {
         csrf: page_ctx.csrf.clone(),
         page: page_ctx,

@@ -70,7 +70,7 @@ async fn render_list(
     })
     .await??;
     let page = RulesPage {
-        page: ctx.workspace("Rules", &member),
+        page: ctx.workspace("Rules", member),
         slug: member.workspace.slug.clone(),
         rules,
         platforms,
@@ -145,7 +145,7 @@ async fn render_edit(
     })
     .await??;
     let page = EditPage {
-        page: ctx.workspace(&format!("Edit {}", rule.name), &member),
+        page: ctx.workspace(&format!("Edit {}", rule.name), member),
         slug: member.workspace.slug.clone(),
         form: form.unwrap_or_else(|| RuleInput::from_rule(&rule)),
         form_action: format!("/w/{}/naming/rules/{}/edit", member.workspace.slug, rule.id),

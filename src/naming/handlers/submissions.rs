@@ -132,7 +132,7 @@ async fn render_show(
     let m = member.clone();
     let v = web::block(move || m.conn()?.read(|c, t| submissions::view(c, t, id, page))).await??;
     let page = ShowPage {
-        page: ctx.workspace(&v.submission.name, &member),
+        page: ctx.workspace(&v.submission.name, member),
         slug: member.workspace.slug.clone(),
         v,
         can_edit: member.role.at_least(Role::Member),

@@ -106,7 +106,7 @@ fn render(
     report: Option<ReportView>,
 ) -> AppResult<HttpResponse> {
     let page = ValidatePage {
-        page: ctx.workspace("Validate names", &member),
+        page: ctx.workspace("Validate names", member),
         slug: member.workspace.slug.clone(),
         targets,
         form,

@@ -140,7 +140,7 @@ async fn render(
         typed: Vec::new(),
     });
     let page = StringPage {
-        page: ctx.workspace(&v.s.value, &member),
+        page: ctx.workspace(&v.s.value, member),
         slug: member.workspace.slug.clone(),
         v,
         can_edit: member.role.at_least(Role::Member),

@@ -136,7 +136,7 @@ async fn render_members(
         .in_section("inv_page", "invitations")
         .with_query(&pager_keep);
     let page = MembersPage {
-        page: ctx.workspace("Members", &member),
+        page: ctx.workspace("Members", member),
         slug: member.workspace.slug.clone(),
         members,
         p: params,

@@ -64,7 +64,7 @@ async fn render_list(
     let teams =
         web::block(move || m.conn()?.read(|c, t| teams::list(c, t, params, PER_PAGE))).await??;
     let page = TeamsPage {
-        page: ctx.workspace("Teams", &member),
+        page: ctx.workspace("Teams", member),
         slug: member.workspace.slug.clone(),
         teams,
         can_edit: member.role.at_least(Role::Member),
@@ -122,7 +122,7 @@ async fn render_team(
     })
     .await??;
     let page = TeamPage {
-        page: ctx.workspace(&team.name, &member),
+        page: ctx.workspace(&team.name, member),
         slug: member.workspace.slug.clone(),
         team,
         members,

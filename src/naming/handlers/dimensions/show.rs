@@ -92,7 +92,7 @@ pub(in crate::naming::handlers) async fn render_show(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     let page = ShowPage {
-        page: ctx.workspace(&d.name, &member),
+        page: ctx.workspace(&d.name, member),
         slug,
         d,
         parent,

@@ -108,7 +108,7 @@ async fn render_edit(
     })
     .await??;
     let page = EditPage {
-        page: ctx.workspace(&format!("{} · {}", v.value, d.name), &member),
+        page: ctx.workspace(&format!("{} · {}", v.value, d.name), member),
         slug: member.workspace.slug.clone(),
         form: form.unwrap_or_else(|| ValueForm::from_value(&v)),
         d,
@@ -189,7 +189,7 @@ async fn render_delete(
         StatusCode::OK
     };
     let page = DeletePage {
-        page: ctx.workspace(&format!("Delete {}", v.value), &member),
+        page: ctx.workspace(&format!("Delete {}", v.value), member),
         slug: member.workspace.slug.clone(),
         d,
         v,

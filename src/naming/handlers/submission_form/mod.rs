@@ -76,7 +76,7 @@ async fn render(
         return w::ok(&LevelsFragment { slug, view });
     }
     let page = NewPage {
-        page: ctx.workspace("New submission", &editor),
+        page: ctx.workspace("New submission", editor),
         slug,
         form,
         preview: PreviewView::empty(),
