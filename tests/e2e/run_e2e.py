@@ -38,6 +38,7 @@ from selenium import webdriver
 import naming_scenario  # noqa: E402  (next to this file)
 import projects_scenario  # noqa: E402
 import two_factor_scenario  # noqa: E402
+import notifications_scenario  # noqa: E402
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -556,6 +557,8 @@ SCENARIOS = [
      lambda ctx: projects_scenario.run(ctx, log, check, StepFailed)),
     ("two-factor: set up, wrong code, recovery code, remembered browser",
      lambda ctx: two_factor_scenario.run(ctx, log, check, StepFailed)),
+    ("notifications: badge, open, preferences",
+     lambda ctx: notifications_scenario.run(ctx, log, check, StepFailed)),
 ]
 
 
