@@ -11,7 +11,7 @@ use serde_json::json;
 use super::{active_membership, EmailState, Notification, NotificationId};
 use crate::accounts::UserId;
 use crate::db::{DbConn, TenantId, UtcTime};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::jobs::email::{self, Email};
 use crate::jobs::worker::JobCtx;
 use crate::schema::{memberships, notifications, tenants, users};
@@ -59,23 +59,29 @@ struct Addressee {
     workspace: String,
 }
 
-fn addressee(c: &mut DbConn, t: TenantId, user: UserId) -> AppResult<Addressee> {
-    let (email, active): (String, bool) = users::table
+/// Whom the email goes to, if they are still an active member with an
+/// active account: a notice never follows someone out of the workspace.
+fn addressee(c: &mut DbConn, t: TenantId, user: UserId) -> AppResult<Option<Addressee>> {
+    let member: Option<(String, bool)> = users::table
+        .inner_join(memberships::table)
+        .filter(memberships::tenant_id.eq(t))
+        .filter(memberships::revoked_at.is_null())
         .filter(users::id.eq(user))
         .select((users::email, users::is_active))
-        .first(c)?;
-    if !active {
-        return Err(AppError::NotFound);
-    }
+        .first(c)
+        .optional()?;
+    let Some((email, true)) = member else {
+        return Ok(None);
+    };
     let (slug, workspace): (String, String) = tenants::table
         .filter(tenants::id.eq(t))
         .select((tenants::slug, tenants::name))
         .first(c)?;
-    Ok(Addressee {
+    Ok(Some(Addressee {
         email,
         slug,
         workspace,
-    })
+    }))
 }
 
 fn set_email_state(
@@ -122,7 +128,7 @@ pub fn run_email(ctx: &JobCtx) -> Result<(), String> {
                 let Some(n) = n.filter(|n| n.email == EmailState::Immediate) else {
                     return Ok(None);
                 };
-                Ok(Some((addressee(c, t, n.user_id)?, n)))
+                Ok(addressee(c, t, n.user_id)?.map(|to| (to, n)))
             })
         })
         .map_err(|e| e.to_string())?;
@@ -190,7 +196,7 @@ pub fn run_digest(ctx: &JobCtx) -> Result<(), String> {
                 if unread.is_empty() {
                     return Ok(None);
                 }
-                Ok(Some((addressee(c, t, user)?, unread)))
+                Ok(addressee(c, t, user)?.map(|to| (to, unread)))
             })
         })
         .map_err(|e| e.to_string())?;

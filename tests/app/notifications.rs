@@ -423,6 +423,29 @@ async fn email_goes_at_once_or_in_one_digest_of_what_is_still_unread() {
         ),
         1
     );
+    // Bob is removed before it goes: nothing follows him out.
+    let members = format!("/w/{}/members", w.slug);
+    let bob_mid =
+        crate::workspaces::membership_id(&w.ann.get(&members).await.body, "bob@example.com");
+    let r = w
+        .ann
+        .post(&format!("{members}/{bob_mid}/remove"), &[])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    w.app
+        .raw_exec("UPDATE jobs SET run_after = created_at WHERE kind = 'notifications.digest'");
+    w.app.run_jobs();
+    assert!(
+        received
+            .recv_timeout(std::time::Duration::from_millis(500))
+            .is_err(),
+        "no email to a removed member"
+    );
+    assert_eq!(
+        w.app
+            .raw_count("SELECT COUNT(*) AS n FROM notifications WHERE email = 'sent'"),
+        2
+    );
 }
 
 #[actix_web::test]
