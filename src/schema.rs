@@ -213,6 +213,7 @@ diesel::table! {
         body -> Text,
         link -> Text,
         actor_id -> Nullable<Uuid>,
+        shown -> Bool,
         email -> Text,
         created_at -> Timestamptz,
         read_at -> Nullable<Timestamptz>,

@@ -70,6 +70,7 @@ pub fn page(c: &mut DbConn, t: TenantId, user: UserId, q: &ListQuery) -> AppResu
     let mut query = notifications::table
         .filter(notifications::tenant_id.eq(t))
         .filter(notifications::user_id.eq(user))
+        .filter(notifications::shown.eq(true))
         .into_boxed();
     if q.unread_only() {
         query = query.filter(notifications::read_at.is_null());
@@ -223,6 +224,7 @@ mod tests {
             body: String::new(),
             link: link.into(),
             actor_id: None,
+            shown: true,
             email: super::super::EmailState::None,
             created_at: UtcTime::now(),
             read_at: None,

@@ -70,6 +70,8 @@ pub struct Notification {
     pub body: String,
     pub link: String,
     pub actor_id: Option<UserId>,
+    /// Listed in the centre (false: wanted by email only).
+    pub shown: bool,
     pub email: EmailState,
     pub created_at: UtcTime,
     pub read_at: Option<UtcTime>,
@@ -113,6 +115,7 @@ pub fn notify(c: &mut DbConn, t: TenantId, n: &Notice) -> AppResult<bool> {
         body: clip(&n.body, MAX_BODY),
         link: n.link.trim_start_matches('/').to_string(),
         actor_id: n.actor,
+        shown: pref.in_app,
         email,
         created_at: now,
         // Email only: never shown as unread in the centre.

@@ -338,6 +338,8 @@ async fn preferences_are_respected_and_a_refused_choice_keeps_the_form() {
     task_for_bob(&mut w, &p, "Loud").await;
     assert_eq!(notices_of(&w, "bob@example.com"), 1);
     assert_eq!(kept_count(&w, "bob@example.com"), 0);
+    let list = w.bob.get(&format!("/w/{}/notifications", w.slug)).await;
+    assert!(!list.contains("Loud"), "email only: not in the centre");
     assert_eq!(
         w.app
             .raw_count("SELECT COUNT(*) AS n FROM jobs WHERE kind = 'notifications.email'"),

@@ -14,6 +14,9 @@ CREATE TABLE notifications (
     body text NOT NULL DEFAULT '',
     link text NOT NULL DEFAULT '',
     actor_id uuid REFERENCES users (id),
+    -- False for a notice the person wants by email only: kept for the
+    -- email job, never listed in the centre.
+    shown boolean NOT NULL DEFAULT TRUE,
     email text NOT NULL DEFAULT 'none' CHECK (email IN ('none', 'immediate', 'digest', 'sent', 'skipped')),
     created_at timestamptz NOT NULL,
     read_at timestamptz,
