@@ -199,7 +199,7 @@ pub async fn audit_csv(
     web::block(move || crate::admin::open_audited(&pool, &user, "audit.export").map(|_| ()))
         .await??;
     let pool = state.pool.clone();
-    let head = w::csv_line(audit_q::CSV_HEADER);
+    let head = crate::support::csv::line(audit_q::CSV_HEADER);
     let body = w::stream::paged_body(head, String::new(), move |before| {
         AdminConn::system(&pool)?.read(|c| audit_q::csv_page(c, None, &filter, before))
     });

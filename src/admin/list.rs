@@ -251,7 +251,7 @@ pub fn keyset_csv_response<R: KeysetResource + 'static>(
     p: ListParams,
     filename: &str,
 ) -> HttpResponse {
-    let head = crate::web::csv_line(R::csv_header());
+    let head = crate::support::csv::line(R::csv_header());
     let p = p.first_page();
     let body = crate::web::stream::paged_body(head, String::new(), move |after: Option<Cursor>| {
         let seek = after.map_or(Seek::First, Seek::After);
@@ -285,7 +285,7 @@ pub fn csv_response<R: OffsetResource + 'static>(
     p: ListParams,
     filename: &str,
 ) -> HttpResponse {
-    let head = crate::web::csv_line(R::csv_header());
+    let head = crate::support::csv::line(R::csv_header());
     let body = crate::web::stream::paged_body(head, String::new(), move |offset| {
         let offset = offset.unwrap_or(0);
         let rows = AdminConn::system(&pool)?.read(|c| R::rows(c, &p, CSV_CHUNK, offset))?;

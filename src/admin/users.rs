@@ -15,10 +15,10 @@ use crate::db::{DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, tenants, users};
 use crate::seek_by;
+use crate::support::csv;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, csv_line, Ctx, Cursor, Flash, HxRequest, Keyset, PageCtx, Seek, Superadmin,
-    COUNT_CAP,
+    self as w, Ctx, Cursor, Flash, HxRequest, Keyset, PageCtx, Seek, Superadmin, COUNT_CAP,
 };
 use crate::AppState;
 
@@ -220,7 +220,7 @@ impl Resource for Users {
 
     fn csv_row(r: &UserRow) -> String {
         let u = &r.user;
-        csv_line(&[
+        csv::line(&[
             &u.id.to_string(),
             &u.email,
             &u.name,

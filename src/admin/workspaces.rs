@@ -11,10 +11,11 @@ use crate::db::{DbConn, Id, MultiBackend, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{memberships, plans, tenants};
 use crate::seek_by;
+use crate::support::csv;
 use crate::web::extract::RequestMeta;
 use crate::web::{
-    self as w, csv_line, Ctx, Cursor, Flash, FormErrors, HxRequest, Keyset, PageCtx, Seek,
-    Superadmin, COUNT_CAP,
+    self as w, Ctx, Cursor, Flash, FormErrors, HxRequest, Keyset, PageCtx, Seek, Superadmin,
+    COUNT_CAP,
 };
 use crate::workspaces::{MemberRow, Workspace};
 use crate::AppState;
@@ -166,7 +167,7 @@ impl Resource for Workspaces {
     }
 
     fn csv_row(r: &WorkspaceRow) -> String {
-        csv_line(&[
+        csv::line(&[
             &r.ws.id.to_string(),
             &r.ws.name,
             &r.ws.slug,

@@ -63,7 +63,7 @@ pub async fn export_csv(
 ) -> AppResult<HttpResponse> {
     let filter = q.into_inner();
     let member = admin.0.clone();
-    let head = w::csv_line(queries::CSV_HEADER);
+    let head = crate::support::csv::line(queries::CSV_HEADER);
     let body = w::stream::paged_body(head, String::new(), move |before| {
         member
             .conn()?

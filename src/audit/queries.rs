@@ -319,7 +319,7 @@ pub const CSV_HEADER: &[&str] = &[
 
 pub fn csv_row(r: &AuditRow) -> String {
     let e = &r.event;
-    crate::web::csv_line(&[
+    crate::support::csv::line(&[
         &e.created_at.to_db_text(),
         r.actor_label(),
         &e.action,

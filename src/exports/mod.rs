@@ -21,7 +21,7 @@ use crate::jobs::{self, JobId};
 use crate::schema::{
     audit_events, invitations, jobs as job_rows, memberships, team_members, teams, tenants, users,
 };
-use crate::web::csv_line;
+use crate::support::csv;
 use crate::web::extract::RequestMeta;
 use zip::ZipWriter;
 
@@ -257,7 +257,7 @@ fn write_archive(ctx: &JobCtx, part: &Path) -> AppResult<()> {
         progress.add(rows.len())?;
     }
     zip.start_file("audit_events.csv")
-        .and_then(|()| zip.write(csv_line(audit_queries::CSV_HEADER).as_bytes()))
+        .and_then(|()| zip.write(csv::line(audit_queries::CSV_HEADER).as_bytes()))
         .map_err(io_error("writing", part))?;
     let filter = AuditFilter::default();
     let mut cursor = None;
@@ -323,7 +323,7 @@ fn write_module_tables<W: std::io::Write>(
             .collect();
         zip.start_file(&format!("{}.csv", export.table))?;
         let header: Vec<&str> = columns.iter().map(String::as_str).collect();
-        zip.write(csv_line(&header).as_bytes())?;
+        zip.write(csv::line(&header).as_bytes())?;
         let mut after = None;
         loop {
             let rows = ctx
@@ -331,7 +331,7 @@ fn write_module_tables<W: std::io::Write>(
                 .read(|c, t| dump::rows(c, export.table, &columns, t, after, MODULE_CHUNK))?;
             for (_, cells) in &rows {
                 let cells: Vec<&str> = cells.iter().map(|c| c.as_deref().unwrap_or("")).collect();
-                zip.write(csv_line(&cells).as_bytes())?;
+                zip.write(csv::line(&cells).as_bytes())?;
             }
             progress.add(rows.len())?;
             match rows.last() {
@@ -350,7 +350,7 @@ fn write_lines<W: std::io::Write>(
     lines: &[String],
 ) -> std::io::Result<()> {
     zip.start_file(name)?;
-    zip.write(csv_line(header).as_bytes())?;
+    zip.write(csv::line(header).as_bytes())?;
     for line in lines {
         zip.write(line.as_bytes())?;
     }
@@ -410,7 +410,7 @@ fn workspace_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
     Ok(rows
         .iter()
         .map(|(name, slug, plan, seats, status, created)| {
-            csv_line(&[name, slug, plan, &seats.to_string(), status, &time(created)])
+            csv::line(&[name, slug, plan, &seats.to_string(), status, &time(created)])
         })
         .collect())
 }
@@ -421,7 +421,7 @@ fn about_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
     if a.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(vec![csv_line(&[
+    Ok(vec![csv::line(&[
         &a.description,
         &a.kind,
         &a.industry,
@@ -436,7 +436,7 @@ fn about_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
 fn link_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
     Ok(crate::workspaces::profile::links(c, t)?
         .iter()
-        .map(|l| csv_line(&[&l.platform, &l.url, &time(&l.created_at)]))
+        .map(|l| csv::line(&[&l.platform, &l.url, &time(&l.created_at)]))
         .collect())
 }
 
@@ -457,7 +457,7 @@ fn member_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
     Ok(rows
         .iter()
         .map(|(email, name, role, joined, removed)| {
-            csv_line(&[email, name, role, &time(joined), &maybe_time(removed)])
+            csv::line(&[email, name, role, &time(joined), &maybe_time(removed)])
         })
         .collect())
 }
@@ -491,7 +491,7 @@ fn invitation_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
     Ok(rows
         .iter()
         .map(|(email, role, by, expires, accepted, revoked, created)| {
-            csv_line(&[
+            csv::line(&[
                 email,
                 role,
                 by,
@@ -512,7 +512,7 @@ fn team_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
         .load(c)?;
     Ok(rows
         .iter()
-        .map(|(name, description, created)| csv_line(&[name, description, &time(created)]))
+        .map(|(name, description, created)| csv::line(&[name, description, &time(created)]))
         .collect())
 }
 
@@ -530,6 +530,6 @@ fn team_member_lines(c: &mut DbConn, t: TenantId) -> AppResult<Vec<String>> {
         .load(c)?;
     Ok(rows
         .iter()
-        .map(|(team, email)| csv_line(&[team, email]))
+        .map(|(team, email)| csv::line(&[team, email]))
         .collect())
 }

@@ -1,8 +1,9 @@
 //! Ground-floor value helpers that `config`, `error` and the models need
-//! without reaching up into the web layer: random tokens and URL encoding.
+//! without reaching up into the web layer: random tokens, URL encoding, CSV.
 //! `web` re-exports them for its callers.
 
 pub mod cidr;
+pub mod csv;
 pub mod markdown;
 
 use rand::RngCore;

@@ -97,37 +97,6 @@ pub fn redirect(to: &str) -> HttpResponse {
         .finish()
 }
 
-/// First characters that make a spreadsheet read a cell as a formula: the
-/// four operators, and tab or carriage return (which spreadsheets skip
-/// before an operator), as OWASP's CSV-injection guidance lists them.
-pub const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
-
-/// Quotes a CSV field when needed (RFC 4180), and defuses spreadsheet formulas
-/// (a leading `'` before any of [`FORMULA_LEADS`]).
-pub fn csv_field(s: &str) -> String {
-    let s = if s.starts_with(FORMULA_LEADS) {
-        format!("'{s}")
-    } else {
-        s.to_string()
-    };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
-}
-
-/// One CSV line from fields.
-pub fn csv_line(fields: &[&str]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
 /// Messages for a form, by field name ("" for the form as a whole).
 #[derive(Debug, Clone, Default)]
 pub struct FormErrors(pub Vec<(String, String)>);
@@ -206,24 +175,5 @@ pub fn form_page<T: askama::Template>(
         invalid(t)
     } else {
         ok(t)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_starting_like_a_formula_are_defused() {
-        for v in ["=1+1", "+1", "-1", "@SUM(A1)"] {
-            assert_eq!(csv_field(v), format!("'{v}"));
-        }
-        assert_eq!(csv_field("\t=1+1"), "'\t=1+1");
-        assert_eq!(csv_field("\r@SUM(A1)"), "\"'\r@SUM(A1)\"");
-        assert_eq!(csv_field("\t-2"), "'\t-2");
-        assert_eq!(csv_field("\r+3"), "\"'\r+3\"");
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a=b"), "a=b");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
     }
 }

@@ -262,7 +262,9 @@ async fn an_admin_downloads_a_zip_of_csv_files_with_only_their_workspaces_rows()
         "team,email\r\nSkunkworks,bob@example.com\r\n"
     );
     let events = file(&files, "audit_events.csv");
-    assert!(events.starts_with(&atrium::web::csv_line(atrium::audit::queries::CSV_HEADER)));
+    assert!(events.starts_with(&atrium::support::csv::line(
+        atrium::audit::queries::CSV_HEADER
+    )));
     for action in [
         "workspace.create",
         "member.invite",

@@ -212,6 +212,26 @@ async fn a_csv_file_is_checked_by_its_first_column() {
 }
 
 #[actix_web::test]
+async fn a_csv_file_with_an_unclosed_quote_is_refused_with_its_line() {
+    let (mut w, key) = setup().await;
+    let s = w.slug.clone();
+    let file = b"fb_de,x\n\"google_fr,y\nnope,z\n";
+    let res = post_multipart(
+        &mut w.ann,
+        &s,
+        multipart(&[("target", &key)], Some(("names.csv", file))),
+    )
+    .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(
+        res.contains("That CSV file: Line 2: a quoted field is never closed."),
+        "{}",
+        res.body
+    );
+    assert!(!res.contains("<code>fb_de</code>"), "{}", res.body);
+}
+
+#[actix_web::test]
 async fn ten_thousand_names_are_checked_and_paged_and_one_more_is_refused_with_input_kept() {
     let (mut w, key) = setup().await;
     let s = w.slug.clone();

@@ -16,7 +16,7 @@ use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
 use crate::naming::models::{Dimension, DimensionValue, DimensionValueId};
 use crate::schema::naming_dimension_values;
-use crate::web::csv_line;
+use crate::support::csv;
 use crate::web::extract::RequestMeta;
 
 /// The columns, in export order.
@@ -35,84 +35,10 @@ pub const MAX_BYTES: usize = 2 * 1024 * 1024;
 /// Most data rows accepted.
 pub const MAX_ROWS: usize = 10_000;
 
-/// Parses CSV (RFC 4180: commas, double-quoted fields with `""` for a quote
-/// and line breaks inside quotes, CRLF or LF). Returns each record with the
-/// line it starts on; blank lines are skipped.
-pub fn parse(text: &str) -> Result<Vec<(usize, Vec<String>)>, String> {
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut out = Vec::new();
-    let mut record: Vec<String> = Vec::new();
-    let mut field = String::new();
-    let (mut line, mut start) = (1usize, 1usize);
-    let mut in_quotes = false;
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    let finish = |record: &mut Vec<String>,
-                  field: &mut String,
-                  out: &mut Vec<(usize, Vec<String>)>,
-                  start: usize| {
-        record.push(std::mem::take(field));
-        let r = std::mem::take(record);
-        if !(r.len() == 1 && r[0].is_empty()) {
-            out.push((start, r));
-        }
-    };
-    while let Some(ch) = chars.next() {
-        if in_quotes {
-            match ch {
-                '"' if chars.peek() == Some(&'"') => {
-                    chars.next();
-                    field.push('"');
-                }
-                '"' => in_quotes = false,
-                '\n' => {
-                    line += 1;
-                    field.push('\n');
-                }
-                _ => field.push(ch),
-            }
-            continue;
-        }
-        match ch {
-            '"' if field.is_empty() && !quoted => {
-                in_quotes = true;
-                quoted = true;
-            }
-            '"' => {
-                return Err(format!(
-                    "Line {line}: a quote in the middle of an unquoted field."
-                ))
-            }
-            ',' => {
-                record.push(std::mem::take(&mut field));
-                quoted = false;
-            }
-            '\r' if chars.peek() == Some(&'\n') => {}
-            '\n' | '\r' => {
-                finish(&mut record, &mut field, &mut out, start);
-                quoted = false;
-                line += 1;
-                start = line;
-            }
-            _ if quoted => {
-                return Err(format!("Line {line}: text after a closing quote."));
-            }
-            _ => field.push(ch),
-        }
-    }
-    if in_quotes {
-        return Err(format!("Line {start}: a quoted field is never closed."));
-    }
-    if !field.is_empty() || !record.is_empty() || quoted {
-        finish(&mut record, &mut field, &mut out, start);
-    }
-    Ok(out)
-}
-
 /// Undoes the export's spreadsheet-formula guard (`'=…` back to `=…`).
 fn unguard(s: &str) -> &str {
     match s.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(crate::web::FORMULA_LEADS) => rest,
+        Some(rest) if rest.starts_with(csv::FORMULA_LEADS) => rest,
         _ => s,
     }
 }
@@ -123,7 +49,7 @@ pub fn export(c: &mut DbConn, t: TenantId, dim: &Dimension) -> AppResult<String>
     let parents = parent_values(c, t, dim)?;
     let by_id: HashMap<DimensionValueId, &str> =
         parents.iter().map(|(v, id)| (*id, v.as_str())).collect();
-    let mut out = csv_line(&COLUMNS);
+    let mut out = csv::line(&COLUMNS);
     let day = |d: Option<chrono::NaiveDate>| {
         d.map(|d| d.format("%Y-%m-%d").to_string())
             .unwrap_or_default()
@@ -133,7 +59,7 @@ pub fn export(c: &mut DbConn, t: TenantId, dim: &Dimension) -> AppResult<String>
             .parent_id
             .and_then(|p| by_id.get(&p).copied())
             .unwrap_or("");
-        out.push_str(&csv_line(&[
+        out.push_str(&csv::line(&[
             &v.value,
             &v.label,
             &v.utm,
@@ -280,7 +206,7 @@ pub fn plan(
             "The CSV is larger than 2 MiB: split it into smaller files.".into(),
         ));
     }
-    let records = match parse(text) {
+    let records = match csv::parse(text) {
         Ok(r) => r,
         Err(e) => return Ok(Err(e)),
     };
@@ -495,32 +421,4 @@ pub fn apply(
             })),
     )?;
     Ok(Ok(planned))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse;
-
-    #[test]
-    fn parses_quotes_commas_and_line_breaks() {
-        let rows =
-            parse("value,label\r\n\"a,b\",\"say \"\"hi\"\"\"\n\nc,\"two\nlines\"\n").expect("csv");
-        assert_eq!(
-            rows,
-            vec![
-                (1, vec!["value".to_string(), "label".to_string()]),
-                (2, vec!["a,b".to_string(), "say \"hi\"".to_string()]),
-                (4, vec!["c".to_string(), "two\nlines".to_string()]),
-            ]
-        );
-    }
-
-    #[test]
-    fn refuses_an_unclosed_quote_and_keeps_empty_trailing_fields() {
-        assert!(parse("value\n\"open").is_err());
-        assert_eq!(
-            parse("a,,").expect("csv"),
-            vec![(1, vec!["a".into(), "".into(), "".into()])]
-        );
-    }
 }

@@ -170,7 +170,7 @@ pub async fn csv(member: Member, q: web::Query<StringFilter>) -> AppResult<HttpR
     let mut header: Vec<&str> = CSV_FIXED.to_vec();
     header.extend(dims.iter().map(String::as_str));
     header.push("utm_url");
-    let head = w::csv_line(&header);
+    let head = crate::support::csv::line(&header);
     let body = w::stream::paged_body(head, String::new(), move |after| {
         let (nodes, next) = member
             .conn()?
@@ -188,7 +188,7 @@ pub async fn csv(member: Member, q: web::Query<StringFilter>) -> AppResult<HttpR
                 );
             }
             row.push(n.utm_url.as_deref().unwrap_or(""));
-            out.push_str(&w::csv_line(&row));
+            out.push_str(&crate::support::csv::line(&row));
         }
         Ok((out, next))
     });

@@ -242,10 +242,13 @@ pub async fn run(
                 let list = if lower.ends_with(".csv") {
                     names::names_from_csv(&text)
                 } else {
-                    names::names_from_text(&text)
+                    Ok(names::names_from_text(&text))
                 };
-                // The names go back in the textarea: paging re-posts them.
-                form.names = list.join("\n");
+                match list {
+                    // The names go back in the textarea: paging re-posts them.
+                    Ok(list) => form.names = list.join("\n"),
+                    Err(message) => errors.add("file", format!("That CSV file: {message}")),
+                }
             }
             Err(_) => errors.add(
                 "file",

@@ -135,35 +135,18 @@ pub fn names_from_text(text: &str) -> Vec<String> {
         .collect()
 }
 
-/// The names in a CSV file: its first column (quoted or not), blanks ignored.
-pub fn names_from_csv(text: &str) -> Vec<String> {
-    text.lines()
-        .filter_map(|line| {
-            let line = line.trim_end_matches('\r');
-            let first = if let Some(rest) = line.strip_prefix('"') {
-                // A quoted field ends at the first quote not doubled.
-                let mut out = String::new();
-                let mut chars = rest.chars().peekable();
-                while let Some(ch) = chars.next() {
-                    if ch == '"' {
-                        if chars.peek() == Some(&'"') {
-                            chars.next();
-                            out.push('"');
-                        } else {
-                            break;
-                        }
-                    } else {
-                        out.push(ch);
-                    }
-                }
-                out
-            } else {
-                line.split(',').next().unwrap_or("").to_string()
-            };
+/// The names in a CSV file: its first column (quoted or not), blanks
+/// ignored. Text the reader cannot take (an unclosed quote) is refused with
+/// its line.
+pub fn names_from_csv(text: &str) -> Result<Vec<String>, String> {
+    Ok(crate::support::csv::parse(text)?
+        .into_iter()
+        .filter_map(|(_, fields)| {
+            let first = fields.into_iter().next()?;
             let first = first.trim();
             (!first.is_empty()).then(|| first.to_string())
         })
-        .collect()
+        .collect())
 }
 
 /// One name's result.
@@ -284,7 +267,7 @@ pub fn kinds(results: &[NameResult]) -> Vec<(&'static str, usize)> {
 
 /// The full report as CSV (spreadsheet formulas defused).
 pub fn csv(results: &[NameResult]) -> String {
-    let mut out = crate::web::csv_line(&[
+    let mut out = crate::support::csv::line(&[
         "line",
         "name",
         "conforms",
@@ -294,7 +277,7 @@ pub fn csv(results: &[NameResult]) -> String {
         "recognised values",
     ]);
     for r in results {
-        out.push_str(&crate::web::csv_line(&[
+        out.push_str(&crate::support::csv::line(&[
             &r.n.to_string(),
             &r.name,
             if r.conforms { "yes" } else { "no" },

@@ -120,7 +120,7 @@ pub async fn csv(member: Member, path: web::Path<(String, ProjectId)>) -> AppRes
     })
     .await??;
     let key = p.key.clone();
-    let head = w::csv_line(&[
+    let head = crate::support::csv::line(&[
         "date", "task", "title", "person", "minutes", "hours", "note",
     ]);
     let body = w::stream::paged_body(head, String::new(), move |after: Option<TimeEntryId>| {
@@ -135,7 +135,7 @@ pub async fn csv(member: Member, path: web::Path<(String, ProjectId)>) -> AppRes
         let mut out = String::new();
         for (e, number, title, who) in rows {
             let minutes = e.minutes.unwrap_or(0);
-            out.push_str(&w::csv_line(&[
+            out.push_str(&crate::support::csv::line(&[
                 &model::day_of(&e).to_string(),
                 &format!("{key}-{number}"),
                 &title,

@@ -211,9 +211,9 @@ pub async fn export_csv(admin: WorkspaceAdmin, req: HttpRequest) -> AppResult<Ht
     let m = admin.0.clone();
     let rows =
         web::block(move || m.conn()?.read(|c, t| member_list::member_all(c, t, &p))).await??;
-    let mut body = w::csv_line(&["name", "email", "role", "joined"]);
+    let mut body = crate::support::csv::line(&["name", "email", "role", "joined"]);
     for r in &rows {
-        body.push_str(&w::csv_line(&[
+        body.push_str(&crate::support::csv::line(&[
             &r.name,
             &r.email,
             r.role.as_str(),

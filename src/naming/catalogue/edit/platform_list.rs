@@ -10,7 +10,7 @@ use crate::db::{DbConn, Id, MultiBackend};
 use crate::error::AppResult;
 use crate::naming::models::{Platform, PlatformId};
 use crate::schema::{naming_fields, naming_platforms, naming_rules};
-use crate::web::csv_line;
+use crate::support::csv;
 
 /// A platform on the admin list, with its field and rule counts.
 #[derive(Debug, Clone)]
@@ -134,7 +134,7 @@ impl Resource for Platforms {
     }
 
     fn csv_row(r: &PlatformRow) -> String {
-        csv_line(&[
+        csv::line(&[
             &r.platform.id.to_string(),
             &r.platform.platform_type,
             &r.platform.name,
