@@ -55,3 +55,50 @@ pub fn get(c: &mut DbConn, t: TenantId, name: &str) -> AppResult<i64> {
         .optional()?;
     Ok(n.map_or(0, |v| v.value).max(0))
 }
+
+/// Counts several sets of the tenant's rows in one round trip (the
+/// dashboard's tiles). Each part is `SELECT 1 FROM … WHERE tenant_id = ? …`,
+/// with `?` standing for the tenant wherever it appears, and is counted up to
+/// `cap` + 1 rows (`None`: exactly, only for sets the workspace's own limits
+/// keep small, such as members under the seat limit). The counts come back
+/// in the parts' order.
+pub fn count_many(
+    c: &mut DbConn,
+    t: TenantId,
+    parts: &[(&str, Option<i64>)],
+) -> AppResult<Vec<i64>> {
+    #[derive(QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        i: i32,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    if parts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let template = parts
+        .iter()
+        .enumerate()
+        .map(|(i, (rows, cap))| {
+            let limit = cap
+                .map(|cap| format!(" LIMIT {}", cap + 1))
+                .unwrap_or_default();
+            format!("SELECT {i} AS i, COUNT(*) AS n FROM ({rows}{limit}) AS s")
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let binds = template.matches('?').count();
+    let mut query = diesel::sql_query(super::dialect::backend_sql(c, &template)).into_boxed();
+    for _ in 0..binds {
+        query = query.bind::<super::sql::Uuid, _>(t);
+    }
+    let rows: Vec<Row> = query.load(c)?;
+    let mut out = vec![0; parts.len()];
+    for Row { i, n } in rows {
+        if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
+            *slot = n;
+        }
+    }
+    Ok(out)
+}

@@ -97,13 +97,56 @@ pub fn notice_kind(key: &str) -> Option<&'static NoticeKind> {
 
 /// A dashboard tile: a blurb, and a live figure that replaces it when there is one.
 pub struct Tile {
-    /// Shown when the figure is `None` ("Naming conventions, rules …").
+    /// Shown when there is no figure ("Naming conventions, rules …").
     pub blurb: &'static str,
-    /// A live figure such as "12 open tickets", read in the dashboard's read
-    /// transaction. It must stay cheap however big the workspace grows: a
-    /// count capped with `LIMIT` (see [`capped_count_text`]) or a kept count,
-    /// never a count of a whole large table.
-    pub figure: fn(&mut DbConn, TenantId) -> AppResult<Option<String>>,
+    /// A live figure such as "12 open tickets". Every module's figure is
+    /// counted in the same statement (see [`dashboard_counts`]), so the
+    /// dashboard's round trips do not grow with the number of modules.
+    pub figure: Option<Figure>,
+}
+
+/// What a tile counts: `rows` is `SELECT 1 FROM <table> WHERE tenant_id = ?
+/// AND …` over the module's own table (`?` is the workspace; plain SQL both
+/// backends read: `= 'active'`, `IS NULL`, `= false`). It is counted up to
+/// [`FIGURE_CAP`] + 1 rows, so it stays cheap however big the table grows.
+pub struct Figure {
+    pub rows: &'static str,
+    /// "submission awaiting review"
+    pub one: &'static str,
+    /// "submissions awaiting review"
+    pub many: &'static str,
+}
+
+/// Past this many a tile shows "100+".
+pub const FIGURE_CAP: i64 = 100;
+
+/// The dashboard's counts in one round trip: each of `core`'s parts counted
+/// exactly (sets the workspace's own limits keep small, such as members),
+/// then every module's figure text (`None` for a module without one), in
+/// [`all`]'s order.
+pub fn dashboard_counts(
+    c: &mut DbConn,
+    t: TenantId,
+    core: &[&str],
+) -> AppResult<(Vec<i64>, Vec<Option<String>>)> {
+    let mut parts: Vec<(&str, Option<i64>)> = core.iter().map(|rows| (*rows, None)).collect();
+    parts.extend(
+        all()
+            .iter()
+            .filter_map(|m| m.tile.figure.as_ref())
+            .map(|f| (f.rows, Some(FIGURE_CAP))),
+    );
+    let mut counts = crate::db::counters::count_many(c, t, &parts)?.into_iter();
+    let core_counts = counts.by_ref().take(core.len()).collect();
+    let figures = all()
+        .iter()
+        .map(|m| {
+            let f = m.tile.figure.as_ref()?;
+            let n = counts.next()?;
+            Some(capped_count_text(n, FIGURE_CAP, f.one, f.many))
+        })
+        .collect();
+    Ok((core_counts, figures))
 }
 
 /// One background job kind.

@@ -1,13 +1,8 @@
 //! The naming module as the core sees it: its entry in `crate::modules`.
 
-use diesel::prelude::*;
-
 use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
-use crate::modules::{
-    capped_count_text, whole_tables, DemoPeople, ExportTable, JobKind, Module, Tile,
-};
-use crate::schema::naming_submissions;
+use crate::modules::{whole_tables, DemoPeople, ExportTable, Figure, JobKind, Module, Tile};
 use crate::web::extract::RequestMeta;
 
 /// Registered in `crate::MODULES` (`lib.rs`).
@@ -20,7 +15,11 @@ pub const MODULE: Module = Module {
     admin_link: Some(("Naming catalogue", "/admin/naming/platforms")),
     tile: Tile {
         blurb: "Naming conventions, rules and generated names",
-        figure: awaiting_review,
+        figure: Some(Figure {
+            rows: "SELECT 1 FROM naming_submissions WHERE tenant_id = ? AND status = 'SUBMITTED'",
+            one: "submission awaiting review",
+            many: "submissions awaiting review",
+        }),
     },
     jobs: &[
         JobKind {
@@ -66,23 +65,6 @@ const TENANT_TABLES: [&str; 14] = [
 const EXPORTS: [ExportTable; 14] = whole_tables(TENANT_TABLES);
 
 /// Past this many, the tile says "100+": the queue is for people to read.
-const TILE_CAP: i64 = 100;
-
-/// "3 names awaiting review", counted over at most `TILE_CAP` + 1 rows.
-fn awaiting_review(c: &mut DbConn, t: TenantId) -> AppResult<Option<String>> {
-    let waiting: Vec<super::models::SubmissionId> = naming_submissions::table
-        .filter(naming_submissions::tenant_id.eq(t))
-        .filter(naming_submissions::status.eq("SUBMITTED"))
-        .select(naming_submissions::id)
-        .limit(TILE_CAP + 1)
-        .load(c)?;
-    Ok(Some(capped_count_text(
-        waiting.len() as i64,
-        TILE_CAP,
-        "submission awaiting review",
-        "submissions awaiting review",
-    )))
-}
 
 /// The demo conventions (dimensions, values, Meta Ads and UTM rules) and
 /// names to click through: approved by the admin, one awaiting review, a draft.

@@ -288,6 +288,10 @@ pub fn members(
 }
 
 /// Active members (the removed are history, not seats).
+/// The workspace's active members, as rows to count (`db::counters::count_many`).
+pub const ACTIVE_MEMBERS: &str =
+    "SELECT 1 FROM memberships WHERE tenant_id = ? AND revoked_at IS NULL";
+
 pub fn member_count(c: &mut DbConn, tenant: TenantId) -> AppResult<i64> {
     Ok(memberships::table
         .filter(memberships::tenant_id.eq(tenant))

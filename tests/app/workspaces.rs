@@ -531,3 +531,63 @@ async fn the_members_list_searches_sorts_exports_and_acts_in_bulk() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[actix_web::test]
+async fn dashboard_counts_come_in_one_statement_capped_and_per_workspace() {
+    let app = TestApp::new().await;
+    let mut ann = app.user("ann@example.com", "Ann").await;
+    let acme = app.workspace(&mut ann, "Acme").await;
+    let globex = app.workspace(&mut ann, "Globex").await;
+    let id = |slug: &str| {
+        atrium::workspaces::access::active_by_slug(&mut app.pool().get().expect("c"), slug)
+            .expect("q")
+            .expect("ws")
+            .id
+    };
+    let (acme_id, globex_id) = (id(&acme), id(&globex));
+    let events = "SELECT 1 FROM audit_events WHERE tenant_id = ? AND action = 'test.count'";
+    let mut tc =
+        atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(acme_id))
+            .expect("tc");
+    let counts = tc
+        .write(|c, t| {
+            for i in 0..12 {
+                atrium::audit::record(
+                    c,
+                    atrium::audit::NewEvent::tenant(t, "test.count").resource("n", i),
+                )?;
+            }
+            atrium::db::counters::count_many(
+                c,
+                t,
+                &[
+                    (atrium::workspaces::queries::ACTIVE_MEMBERS, None),
+                    (events, None),
+                    (events, Some(5)),
+                ],
+            )
+        })
+        .expect("counts");
+    // Exact where uncapped; the cap reads one row past it ("5+").
+    assert_eq!(counts, vec![1, 12, 6]);
+    let mut tc =
+        atrium::db::TenantConn::open(app.pool(), &atrium::db::tenant_scope_for_tests(globex_id))
+            .expect("tc");
+    let other = tc
+        .read(|c, t| atrium::db::counters::count_many(c, t, &[(events, None)]))
+        .expect("counts");
+    assert_eq!(other, vec![0], "another workspace's rows are not counted");
+    let page = ann.get(&format!("/w/{acme}/")).await;
+    assert!(page.contains("1 of "), "{}", page.body);
+    assert!(
+        page.contains(
+            "<strong>Naming</strong><span class=\"muted\">0 submissions awaiting review</span>"
+        ),
+        "{}",
+        page.body
+    );
+    assert_eq!(
+        atrium::modules::capped_count_text(101, atrium::modules::FIGURE_CAP, "x", "xs"),
+        "100+ xs"
+    );
+}

@@ -121,13 +121,11 @@ pub async fn dashboard(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
     let m = member.clone();
     let (member_count, members, activity, (links, about), figures) = web::block(move || {
         m.conn()?.read(|c, t| {
-            // Each module's live figure; each is capped, so this stays cheap.
-            let figures = crate::modules::all()
-                .iter()
-                .map(|module| (module.tile.figure)(c, t))
-                .collect::<AppResult<Vec<_>>>()?;
+            // The member count and every module's live figure: one statement.
+            let (core, figures) =
+                crate::modules::dashboard_counts(c, t, &[queries::ACTIVE_MEMBERS])?;
             Ok((
-                queries::member_count(c, t)?,
+                core.first().copied().unwrap_or_default(),
                 queries::members(c, t, 8, 0)?,
                 crate::audit::queries::recent(c, t, 10)?,
                 (profile::links(c, t)?, crate::workspaces::about::load(c, t)?),
