@@ -232,8 +232,8 @@ fn main() -> anyhow::Result<()> {
             let pool = db::connect_pool(&database_url(&global), 1)?;
             let p = atrium::jobs::housekeeping::prune(&pool, atrium::db::UtcTime::now())?;
             println!(
-                "deleted {} session(s), {} login attempt(s), {} password-reset link(s)",
-                p.sessions, p.login_attempts, p.password_resets
+                "deleted {} session(s), {} login attempt(s), {} password-reset link(s), {} row(s) past the modules' retention",
+                p.sessions, p.login_attempts, p.password_resets, p.module_rows
             );
             Ok(())
         }

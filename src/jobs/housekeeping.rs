@@ -12,16 +12,20 @@
 //! - remembered browsers (two-factor) that expired or were revoked more than
 //!   `KEEP_DAYS` ago.
 //!
+//! - and, workspace by workspace, what each module's retention hooks say it
+//!   no longer keeps (read notices after 90 days, …), each in the
+//!   workspace's own transaction.
+//!
 //! Finished jobs stay: they are the workspace's record of its exports,
 //! propagations and batches. Export files are pruned by `exports` itself.
 
 use chrono::Duration;
 use diesel::prelude::*;
 
-use crate::db::{AdminConn, Pool, UtcTime};
+use crate::db::{AdminConn, Pool, TenantConn, TenantId, TenantScope, UtcTime};
 use crate::error::AppResult;
 use crate::schema::{
-    email_verifications, login_attempts, mail_outbox, password_resets, throttle_events,
+    email_verifications, login_attempts, mail_outbox, password_resets, tenants, throttle_events,
     two_factor_devices, user_sessions,
 };
 
@@ -41,6 +45,8 @@ pub struct Pruned {
     pub throttle_events: usize,
     pub mail_outbox: usize,
     pub remembered_browsers: usize,
+    /// Rows the modules' retention hooks deleted, in every workspace.
+    pub module_rows: usize,
 }
 
 impl Pruned {
@@ -52,11 +58,42 @@ impl Pruned {
             + self.throttle_events
             + self.mail_outbox
             + self.remembered_browsers
+            + self.module_rows
     }
 }
 
 /// Deletes what ended more than `KEEP_DAYS` before `now`, in one transaction.
 pub fn prune(pool: &Pool, now: UtcTime) -> AppResult<Pruned> {
+    let mut pruned = prune_sign_in(pool, now)?;
+    pruned.module_rows = apply_retention(pool, now)?;
+    Ok(pruned)
+}
+
+/// Runs every module's retention hooks for every workspace, each workspace
+/// in its own tenant transaction (a connection is held for one workspace's
+/// batch at a time). Returns the rows deleted.
+pub fn apply_retention(pool: &Pool, now: UtcTime) -> AppResult<usize> {
+    let hooks: Vec<_> = crate::modules::all()
+        .iter()
+        .flat_map(|m| m.retention.iter())
+        .collect();
+    if hooks.is_empty() {
+        return Ok(0);
+    }
+    let workspaces: Vec<TenantId> =
+        AdminConn::system(pool)?.read(|c| Ok(tenants::table.select(tenants::id).load(c)?))?;
+    let mut deleted = 0u64;
+    for tenant in workspaces {
+        // The workspace's id comes from its own row: the scope is verified.
+        let mut conn = TenantConn::open(pool, &TenantScope::verified(tenant))?;
+        for hook in &hooks {
+            deleted += conn.write(|c, t| hook(c, t, now))?;
+        }
+    }
+    Ok(usize::try_from(deleted).unwrap_or(usize::MAX))
+}
+
+fn prune_sign_in(pool: &Pool, now: UtcTime) -> AppResult<Pruned> {
     let before = now - Duration::days(KEEP_DAYS);
     AdminConn::system(pool)?.write(|c| {
         let sessions = diesel::delete(
@@ -108,6 +145,7 @@ pub fn prune(pool: &Pool, now: UtcTime) -> AppResult<Pruned> {
             throttle_events,
             mail_outbox,
             remembered_browsers,
+            module_rows: 0,
         })
     })
 }

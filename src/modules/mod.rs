@@ -56,7 +56,8 @@ pub struct Module {
     /// The kinds of notice it sends through the notification centre: each
     /// gets a line on a person's notification preferences.
     pub notices: &'static [NoticeKind],
-    /// Retention rules the housekeeping worker will apply (none yet).
+    /// What the workspace stops keeping: housekeeping runs each hook hourly
+    /// for every workspace (`jobs::housekeeping`).
     pub retention: &'static [RetentionHook],
     /// Workspace search over its content (none yet).
     pub search: Option<SearchHook>,
@@ -197,8 +198,9 @@ pub struct DemoPeople {
 /// Lets go of what points at a member who left the workspace.
 pub type MemberLeftHook = fn(&mut DbConn, TenantId, UserId) -> AppResult<()>;
 
-/// Deletes what a workspace no longer keeps, older than the time given;
-/// returns how many rows went.
+/// Deletes, as of the time given (now), what a workspace no longer keeps: a
+/// bounded batch per call (the rest goes next hour), in the workspace's own
+/// write transaction; returns how many rows went.
 pub type RetentionHook = fn(&mut DbConn, TenantId, UtcTime) -> AppResult<u64>;
 
 /// Finds up to `limit` hits for a query in one workspace.

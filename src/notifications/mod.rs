@@ -13,6 +13,7 @@ pub mod handlers;
 pub mod mail;
 pub mod module;
 pub mod prefs;
+pub mod retention;
 
 use diesel::prelude::*;
 

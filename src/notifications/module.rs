@@ -41,7 +41,7 @@ pub const MODULE: Module = Module {
     global_tables: &["notification_preferences"],
     member_left: None,
     notices: &[],
-    retention: &[],
+    retention: &[super::retention::prune],
     search: None,
 };
 

@@ -496,3 +496,66 @@ async fn another_members_notice_and_another_workspace_are_not_found() {
     assert_eq!(unread_rows(&w, "bob@example.com"), 1, "nothing changed");
     assert_eq!(kept_count(&w, "bob@example.com"), 1);
 }
+
+#[actix_web::test]
+async fn housekeeping_deletes_old_read_notices_and_keeps_unread_and_pending_email() {
+    let w = workspace().await;
+    let bob = w.app.user_id("bob@example.com");
+    let ann = w.app.user_id("ann@example.com");
+    let scope = atrium::db::tenant_scope_for_tests(w.tenant());
+    TenantConn::open(w.app.pool(), &scope)
+        .expect("conn")
+        .write(|c, t| {
+            for title in ["old-read", "old-unread", "old-read-digest", "new-read"] {
+                notify(
+                    c,
+                    t,
+                    &Notice {
+                        kind: &atrium::projects::notify::ASSIGNED,
+                        to: bob,
+                        actor: Some(ann),
+                        title: title.into(),
+                        body: String::new(),
+                        link: String::new(),
+                    },
+                )?;
+            }
+            Ok(())
+        })
+        .expect("notify");
+    let old = (chrono::Utc::now()
+        - chrono::Duration::days(atrium::notifications::retention::KEEP_DAYS + 1))
+    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    w.app.raw_exec(&format!(
+        "UPDATE notifications SET created_at = '{old}' WHERE title LIKE 'old-%'"
+    ));
+    w.app.raw_exec(&format!(
+        "UPDATE notifications SET read_at = '{now}' WHERE title IN ('old-read', 'old-read-digest', 'new-read')"
+    ));
+    // Their emails went; one read notice's digest has not gone yet, so it is
+    // kept until it has.
+    w.app.raw_exec("UPDATE notifications SET email = 'sent'");
+    w.app
+        .raw_exec("UPDATE notifications SET email = 'digest' WHERE title = 'old-read-digest'");
+    let unread_before = kept_count(&w, "bob@example.com");
+    let pruned =
+        atrium::jobs::housekeeping::prune(w.app.pool(), atrium::db::UtcTime::now()).expect("prune");
+    assert_eq!(pruned.module_rows, 1);
+    let left = |title: &str| {
+        w.app.raw_count(&format!(
+            "SELECT COUNT(*) AS n FROM notifications WHERE title = '{title}'"
+        ))
+    };
+    assert_eq!(left("old-read"), 0);
+    assert_eq!(left("old-unread"), 1, "unread notices stay however old");
+    assert_eq!(left("old-read-digest"), 1);
+    assert_eq!(left("new-read"), 1);
+    // Only read or hidden notices go: the badge's kept count is untouched.
+    assert_eq!(kept_count(&w, "bob@example.com"), unread_before);
+    assert_eq!(unread_rows(&w, "bob@example.com"), 1);
+    // Nothing more is due: a second run deletes nothing.
+    let again =
+        atrium::jobs::housekeeping::prune(w.app.pool(), atrium::db::UtcTime::now()).expect("prune");
+    assert_eq!(again.module_rows, 0);
+}
