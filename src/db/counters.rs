@@ -61,23 +61,17 @@ pub fn get(c: &mut DbConn, t: TenantId, name: &str) -> AppResult<i64> {
 /// with `?` standing for the tenant wherever it appears, and is counted up to
 /// `cap` + 1 rows (`None`: exactly, only for sets the workspace's own limits
 /// keep small, such as members under the seat limit). The counts come back
-/// in the parts' order.
+/// in the parts' order. The statement is prepared once per connection and
+/// reused (its text is the same on every view), like diesel's own queries.
 pub fn count_many(
     c: &mut DbConn,
     t: TenantId,
     parts: &[(&str, Option<i64>)],
 ) -> AppResult<Vec<i64>> {
-    #[derive(QueryableByName)]
-    struct Row {
-        #[diesel(sql_type = diesel::sql_types::Integer)]
-        i: i32,
-        #[diesel(sql_type = diesel::sql_types::BigInt)]
-        n: i64,
-    }
     if parts.is_empty() {
         return Ok(Vec::new());
     }
-    let template = parts
+    let sql = parts
         .iter()
         .enumerate()
         .map(|(i, (rows, cap))| {
@@ -88,17 +82,46 @@ pub fn count_many(
         })
         .collect::<Vec<_>>()
         .join(" UNION ALL ");
-    let binds = template.matches('?').count();
-    let mut query = diesel::sql_query(super::dialect::backend_sql(c, &template)).into_boxed();
-    for _ in 0..binds {
-        query = query.bind::<super::sql::Uuid, _>(t);
-    }
-    let rows: Vec<Row> = query.load(c)?;
+    let rows: Vec<(i32, i64)> = CountMany { sql, tenant: t }.load(c)?;
     let mut out = vec![0; parts.len()];
-    for Row { i, n } in rows {
+    for (i, n) in rows {
         if let Some(slot) = usize::try_from(i).ok().and_then(|i| out.get_mut(i)) {
             *slot = n;
         }
     }
     Ok(out)
 }
+
+/// A statement of our own text with the tenant bound at every `?`. Unlike
+/// `sql_query` (which diesel never caches, since its text could change with
+/// every call) it is cached by its text: each backend numbers the binds.
+struct CountMany {
+    sql: String,
+    tenant: TenantId,
+}
+
+impl diesel::query_builder::QueryId for CountMany {
+    type QueryId = ();
+    const HAS_STATIC_QUERY_ID: bool = false;
+}
+
+impl diesel::query_builder::Query for CountMany {
+    type SqlType = (diesel::sql_types::Integer, diesel::sql_types::BigInt);
+}
+
+impl diesel::query_builder::QueryFragment<super::MultiBackend> for CountMany {
+    fn walk_ast<'b>(
+        &'b self,
+        mut out: diesel::query_builder::AstPass<'_, 'b, super::MultiBackend>,
+    ) -> QueryResult<()> {
+        for (i, piece) in self.sql.split('?').enumerate() {
+            if i > 0 {
+                out.push_bind_param::<super::sql::Uuid, _>(&self.tenant)?;
+            }
+            out.push_sql(piece);
+        }
+        Ok(())
+    }
+}
+
+impl RunQueryDsl<DbConn> for CountMany {}
