@@ -88,6 +88,17 @@ crate::typed_id!(
     PropagationSettingsId
 );
 
+crate::text_enum!(
+    /// Where a submission (a set of generated names) stands: drafted,
+    /// submitted for review, then approved or rejected (and reopened).
+    SubmissionStatus {
+        Draft = "DRAFT" / "Draft",
+        Submitted = "SUBMITTED" / "Submitted",
+        Approved = "APPROVED" / "Approved",
+        Rejected = "REJECTED" / "Rejected",
+    }
+);
+
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(treat_none_as_default_value = false)]
 #[diesel(table_name = naming_platforms)]
@@ -201,7 +212,7 @@ pub struct Submission {
     pub name: String,
     pub slug: String,
     pub description: String,
-    pub status: String,
+    pub status: SubmissionStatus,
     pub review_comment: String,
     pub reviewed_by: Option<UserId>,
     pub reviewed_at: Option<UtcTime>,

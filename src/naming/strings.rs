@@ -43,7 +43,7 @@ const CHUNK: usize = 500;
 pub const EXPORT_PAGE: i64 = 500;
 
 /// The submission statuses, in their order of the flow.
-pub const STATUSES: [&str; 4] = ["DRAFT", "SUBMITTED", "APPROVED", "REJECTED"];
+pub const STATUSES: &[SubmissionStatus] = SubmissionStatus::ALL;
 
 /// The strings page's filters (query parameters), kept as typed text so that
 /// a bad value re-renders the form instead of failing the request.
@@ -216,7 +216,7 @@ pub fn scoped(t: TenantId, f: &StringFilter) -> Boxed {
     }
     let status = f.status.trim().to_uppercase();
     if !status.is_empty() {
-        q = if STATUSES.contains(&status.as_str()) {
+        q = if let Some(status) = SubmissionStatus::parse(&status) {
             q.filter(
                 naming_strings::submission_id.eq_any(
                     naming_submissions::table

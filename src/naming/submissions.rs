@@ -14,7 +14,7 @@ use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::naming::models::*;
-use crate::naming::strings::{self, Node, STATUSES};
+use crate::naming::strings::{self, Node};
 use crate::schema::{naming_rules, naming_strings, naming_submissions, users};
 use crate::web::extract::RequestMeta;
 use crate::web::{PageParams, Paginated};
@@ -61,7 +61,7 @@ pub struct SubmissionRow {
 
 impl SubmissionRow {
     pub fn status_class(&self) -> String {
-        self.submission.status.to_lowercase()
+        self.submission.status.as_str().to_lowercase()
     }
     pub fn created(&self) -> String {
         self.submission
@@ -89,8 +89,7 @@ fn scoped(t: TenantId, f: &SubmissionFilter) -> Boxed {
                 .escape('\\'),
         );
     }
-    let status = f.status.trim().to_uppercase();
-    if STATUSES.contains(&status.as_str()) {
+    if let Some(status) = SubmissionStatus::parse(&f.status.trim().to_uppercase()) {
         q = q.filter(naming_submissions::status.eq(status));
     }
     if let Ok(rule) = f.rule.trim().parse::<RuleId>() {
@@ -218,7 +217,7 @@ pub struct SubmissionView {
 
 impl SubmissionView {
     pub fn status_class(&self) -> String {
-        self.submission.status.to_lowercase()
+        self.submission.status.as_str().to_lowercase()
     }
     pub fn reviewed(&self) -> String {
         self.submission
@@ -302,12 +301,13 @@ pub enum Action {
 
 impl Action {
     /// The status the action leads to, from `from`, when legal.
-    pub fn next(self, from: &str) -> Option<&'static str> {
+    pub fn next(self, from: SubmissionStatus) -> Option<SubmissionStatus> {
+        use SubmissionStatus::*;
         match (from, self) {
-            ("DRAFT", Action::Submit) => Some("SUBMITTED"),
-            ("SUBMITTED", Action::Approve) => Some("APPROVED"),
-            ("SUBMITTED", Action::Reject) => Some("REJECTED"),
-            ("REJECTED", Action::Reopen) => Some("DRAFT"),
+            (Draft, Action::Submit) => Some(Submitted),
+            (Submitted, Action::Approve) => Some(Approved),
+            (Submitted, Action::Reject) => Some(Rejected),
+            (Rejected, Action::Reopen) => Some(Draft),
             _ => None,
         }
     }
@@ -335,12 +335,12 @@ pub fn transition(
     action: Action,
     comment: &str,
     meta: &RequestMeta,
-) -> AppResult<Result<&'static str, String>> {
+) -> AppResult<Result<SubmissionStatus, String>> {
     let s = find(c, t, id)?;
-    let Some(next) = action.next(&s.status) else {
+    let Some(next) = action.next(s.status) else {
         return Err(AppError::Conflict(format!(
             "A {} submission can't be {}: only DRAFT → SUBMITTED → APPROVED or REJECTED, and REJECTED → DRAFT.",
-            s.status.to_lowercase(),
+            s.status.as_str().to_lowercase(),
             match action {
                 Action::Submit => "submitted",
                 Action::Approve => "approved",
@@ -412,10 +412,13 @@ pub fn delete(
     meta: &RequestMeta,
 ) -> AppResult<usize> {
     let s = find(c, t, id)?;
-    if !matches!(s.status.as_str(), "DRAFT" | "REJECTED") {
+    if !matches!(
+        s.status,
+        SubmissionStatus::Draft | SubmissionStatus::Rejected
+    ) {
         return Err(AppError::Conflict(format!(
             "Only a draft or rejected submission can be deleted; this one is {}.",
-            s.status.to_lowercase()
+            s.status.as_str().to_lowercase()
         )));
     }
     let own: Vec<(StringId, Option<StringId>)> = naming_strings::table

@@ -163,7 +163,7 @@ async fn deleting_a_rule_in_use_is_refused_with_counts_and_an_unused_one_goes_wi
         name: "Spring".into(),
         slug: "spring".into(),
         description: String::new(),
-        status: "DRAFT".into(),
+        status: atrium::naming::models::SubmissionStatus::Draft,
         review_comment: String::new(),
         reviewed_by: None,
         reviewed_at: None,

@@ -222,7 +222,7 @@ pub fn tree(
                 name: "Bulk".into(),
                 slug: "bulk".into(),
                 description: String::new(),
-                status: "APPROVED".into(),
+                status: SubmissionStatus::Approved,
                 review_comment: String::new(),
                 reviewed_by: None,
                 reviewed_at: None,

@@ -112,7 +112,11 @@ fn persist(
             name,
             slug,
             description: req.description.trim().to_string(),
-            status: if req.submit { "SUBMITTED" } else { "DRAFT" }.into(),
+            status: if req.submit {
+                SubmissionStatus::Submitted
+            } else {
+                SubmissionStatus::Draft
+            },
             review_comment: String::new(),
             reviewed_by: None,
             reviewed_at: None,

@@ -53,7 +53,10 @@ pub async fn home(ctx: Ctx, member: Member) -> AppResult<HttpResponse> {
                     .get_result(c)?,
                 pending: naming_submissions::table
                     .filter(naming_submissions::tenant_id.eq(t))
-                    .filter(naming_submissions::status.eq("SUBMITTED"))
+                    .filter(
+                        naming_submissions::status
+                            .eq(crate::naming::models::SubmissionStatus::Submitted),
+                    )
                     .count()
                     .get_result(c)?,
                 rules: naming_rules::table

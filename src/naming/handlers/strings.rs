@@ -7,7 +7,7 @@ use askama::Template;
 use diesel::prelude::*;
 
 use crate::error::AppResult;
-use crate::naming::models::{DimensionValue, Field, Platform, Rule};
+use crate::naming::models::{DimensionValue, Field, Platform, Rule, SubmissionStatus};
 use crate::naming::strings::{self, Node, StringFilter, Tree, ROOTS_PER_PAGE, STATUSES};
 use crate::schema::{naming_dimension_values, naming_dimensions};
 use crate::web::{self as w, Ctx, HxRequest, Member, PageCtx};
@@ -42,7 +42,7 @@ struct StringsPage {
     query: String,
     errors: Vec<String>,
     choices: Choices,
-    statuses: [&'static str; 4],
+    statuses: &'static [SubmissionStatus],
     tree: Tree,
     can_edit: bool,
 }

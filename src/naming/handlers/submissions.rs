@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use crate::error::AppResult;
 use crate::naming::handlers::submission_form;
-use crate::naming::models::{Rule, SubmissionId};
+use crate::naming::models::{Rule, SubmissionId, SubmissionStatus};
 use crate::naming::strings::STATUSES;
 use crate::naming::submissions::{
     self, Action, SubmissionFilter, SubmissionRow, SubmissionView, PER_PAGE,
@@ -63,7 +63,7 @@ struct ListPage {
     slug: String,
     filter: SubmissionFilter,
     rules: Vec<Rule>,
-    statuses: [&'static str; 4],
+    statuses: &'static [SubmissionStatus],
     rows: Paginated<SubmissionRow>,
     can_edit: bool,
 }
@@ -187,7 +187,7 @@ async fn step(
         Ok(status) => {
             Flash::success(
                 &ctx.session,
-                format!("Submission is now {}.", status.to_lowercase()),
+                format!("Submission is now {}.", status.as_str().to_lowercase()),
             );
             Ok(w::redirect(&format!(
                 "/w/{}/naming/submissions/{id}",
