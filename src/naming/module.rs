@@ -64,8 +64,6 @@ const TENANT_TABLES: [&str; 14] = [
 /// All of them go into the export, whole: none holds a credential.
 const EXPORTS: [ExportTable; 14] = whole_tables(TENANT_TABLES);
 
-/// Past this many, the tile says "100+": the queue is for people to read.
-
 /// The demo conventions (dimensions, values, Meta Ads and UTM rules) and
 /// names to click through: approved by the admin, one awaiting review, a draft.
 fn demo(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta) -> AppResult<()> {
