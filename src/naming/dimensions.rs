@@ -15,7 +15,8 @@ use crate::accounts::UserId;
 use crate::admin::workspaces::lower;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, MultiBackend, TenantId, UtcTime};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::naming::models::Availability;
 use crate::naming::models::{Dimension, DimensionId, DimensionValue, DimensionValueId};
 use crate::schema::{
     naming_dimension_values, naming_dimensions, naming_rule_details, naming_rules,
@@ -25,7 +26,6 @@ use crate::web::extract::RequestMeta;
 use crate::web::{FormErrors, PageParams, Paginated};
 
 pub const KINDS: &[&str] = &["LIST", "TEXT"];
-pub const STATUSES: &[&str] = &["ACTIVE", "INACTIVE"];
 
 /// Search and filters of the dimensions list.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -77,8 +77,8 @@ fn scoped(
     if KINDS.contains(&f.kind.as_str()) {
         q = q.filter(naming_dimensions::kind.eq(f.kind.clone()));
     }
-    if STATUSES.contains(&f.status.as_str()) {
-        q = q.filter(naming_dimensions::status.eq(f.status.clone()));
+    if let Some(status) = Availability::parse(&f.status) {
+        q = q.filter(naming_dimensions::status.eq(status));
     }
     q
 }
@@ -194,7 +194,7 @@ impl DimensionForm {
             name: d.name.clone(),
             kind: d.kind.clone(),
             parent_id: d.parent_id.map(|p| p.to_string()).unwrap_or_default(),
-            status: d.status.clone(),
+            status: d.status.to_string(),
             description: d.description.clone(),
         }
     }
@@ -219,7 +219,7 @@ impl DimensionForm {
         if !KINDS.contains(&self.kind.as_str()) {
             e.add("kind", "Choose List or Text.");
         }
-        if !STATUSES.contains(&self.status.as_str()) {
+        if Availability::parse(&self.status).is_none() {
             e.add("status", "Choose Active or Inactive.");
         }
         let mut parent = None;
@@ -327,7 +327,7 @@ pub fn create(
         slug,
         description: form.description.clone(),
         kind: form.kind.clone(),
-        status: form.status.clone(),
+        status: Availability::parse(&form.status).unwrap_or(Availability::Active),
         created_at: now,
         updated_at: now,
         created_by: Some(actor),
@@ -505,13 +505,10 @@ pub fn set_status(
     t: TenantId,
     actor: UserId,
     id: DimensionId,
-    status: &str,
+    status: Availability,
     meta: &RequestMeta,
 ) -> AppResult<()> {
     let d = find(c, t, id)?;
-    if !STATUSES.contains(&status) {
-        return Err(AppError::BadRequest("Unknown status.".into()));
-    }
     diesel::update(
         naming_dimensions::table
             .filter(naming_dimensions::tenant_id.eq(t))
@@ -547,7 +544,7 @@ pub fn options(
     let mut q = naming_dimension_values::table
         .filter(naming_dimension_values::tenant_id.eq(t))
         .filter(naming_dimension_values::dimension_id.eq(dimension))
-        .filter(naming_dimension_values::status.eq("ACTIVE"))
+        .filter(naming_dimension_values::status.eq(Availability::Active))
         .filter(
             naming_dimension_values::valid_from
                 .is_null()

@@ -121,7 +121,7 @@ pub fn plan(
         .first(c)
         .optional()?
         .ok_or(AppError::NotFound)?;
-    if rule.status != "ACTIVE" {
+    if rule.status != Availability::Active {
         problems.push(Problem::general(
             "This rule is inactive: activate it before generating names with it.",
         ));

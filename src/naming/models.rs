@@ -89,6 +89,15 @@ crate::typed_id!(
 );
 
 crate::text_enum!(
+    /// Whether a rule, dimension or dimension value is offered for new names
+    /// (an inactive one keeps the names already made with it).
+    Availability {
+        Active = "ACTIVE" / "Active",
+        Inactive = "INACTIVE" / "Inactive",
+    }
+);
+
+crate::text_enum!(
     /// Where a submission (a set of generated names) stands: drafted,
     /// submitted for review, then approved or rejected (and reopened).
     SubmissionStatus {
@@ -138,7 +147,7 @@ pub struct Dimension {
     pub slug: String,
     pub description: String,
     pub kind: String,
-    pub status: String,
+    pub status: Availability,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
     pub created_by: Option<UserId>,
@@ -158,7 +167,7 @@ pub struct DimensionValue {
     pub description: String,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
-    pub status: String,
+    pub status: Availability,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
     pub created_by: Option<UserId>,
@@ -174,7 +183,7 @@ pub struct Rule {
     pub name: String,
     pub slug: String,
     pub description: String,
-    pub status: String,
+    pub status: Availability,
     pub is_default: bool,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,

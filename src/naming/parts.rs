@@ -11,6 +11,7 @@ use diesel::prelude::*;
 use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
 use crate::naming::core::{Part, PartKind};
+use crate::naming::models::Availability;
 use crate::naming::models::{Dimension, DimensionId, DimensionValue, FieldId, RuleDetail, RuleId};
 use crate::schema::{naming_dimension_values, naming_dimensions, naming_rule_details};
 
@@ -112,7 +113,7 @@ impl RuleParts {
 /// Whether a value can be chosen for a new string on `today`: active, and
 /// inside its validity window (both ends inclusive).
 pub fn usable(v: &DimensionValue, today: NaiveDate) -> bool {
-    v.status == "ACTIVE"
+    v.status == Availability::Active
         && v.valid_from.is_none_or(|d| d <= today)
         && v.valid_until.is_none_or(|d| d >= today)
 }

@@ -25,8 +25,6 @@ pub use usage::{delete, usage, Usage};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-pub const STATUSES: [&str; 2] = ["ACTIVE", "INACTIVE"];
-
 /// The list's filters (query string).
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct RuleFilter {
@@ -71,8 +69,8 @@ pub fn list(
         if let Some(p) = platform {
             q = q.filter(naming_rules::platform_id.eq(p));
         }
-        if STATUSES.contains(&f.status.as_str()) {
-            q = q.filter(naming_rules::status.eq(f.status.clone()));
+        if let Some(status) = crate::naming::models::Availability::parse(&f.status) {
+            q = q.filter(naming_rules::status.eq(status));
         }
         if let Some(p) = &pattern {
             q = q.filter(lower(naming_rules::name).like(p.clone()).escape('\\'));

@@ -105,7 +105,7 @@ impl TestApp {
                     description: String::new(),
                     valid_from: None,
                     valid_until: None,
-                    status: "ACTIVE".into(),
+                    status: atrium::naming::models::Availability::Active,
                     created_at: now,
                     updated_at: now,
                     created_by: None,

@@ -67,7 +67,7 @@ pub fn export(c: &mut DbConn, t: TenantId, dim: &Dimension) -> AppResult<String>
             &day(v.valid_from),
             &day(v.valid_until),
             parent,
-            &v.status,
+            v.status.as_str(),
         ]));
     }
     Ok(out)
@@ -184,7 +184,11 @@ fn describe_changes(
             before_parent.to_string(),
             after_parent.to_string(),
         ),
-        ("status", before.status.clone(), after.status.clone()),
+        (
+            "status",
+            before.status.to_string(),
+            after.status.to_string(),
+        ),
     ] {
         if a != b {
             out.push(format!("{name}: “{a}” → “{b}”"));
@@ -298,7 +302,7 @@ pub fn plan(
             &keep("description", before.map(|b| b.description.clone())),
             &keep("valid_from", before.map(|b| day(b.valid_from))),
             &keep("valid_until", before.map(|b| day(b.valid_until))),
-            &keep("status", before.map(|b| b.status.clone())),
+            &keep("status", before.map(|b| b.status.to_string())),
         );
         let fields = match fields {
             Ok(f) => f,

@@ -12,14 +12,15 @@ use crate::accounts::UserId;
 use crate::admin::workspaces::lower;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, MultiBackend, TenantId, UtcTime};
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
+use crate::naming::models::Availability;
 use crate::naming::models::{DimensionId, DimensionValue, DimensionValueId};
 use crate::naming::parts::usable;
 use crate::schema::{naming_dimension_values, naming_string_details, naming_strings};
 use crate::web::extract::RequestMeta;
 use crate::web::{FormErrors, PageParams, Paginated};
 
-use super::{find as find_dimension, STATUSES};
+use super::find as find_dimension;
 
 mod form;
 
@@ -34,7 +35,7 @@ pub const MAX_UTM: usize = 50;
 pub fn flag(v: &DimensionValue, today: NaiveDate) -> Option<&'static str> {
     if usable(v, today) {
         None
-    } else if v.status != "ACTIVE" {
+    } else if v.status != Availability::Active {
         Some("inactive")
     } else if v.valid_until.is_some_and(|d| d < today) {
         Some("expired")
@@ -91,11 +92,11 @@ fn scoped(
     match f.state.as_str() {
         "usable" => {
             q = q
-                .filter(v::status.eq("ACTIVE"))
+                .filter(v::status.eq(Availability::Active))
                 .filter(v::valid_from.is_null().or(v::valid_from.le(today)))
                 .filter(v::valid_until.is_null().or(v::valid_until.ge(today)))
         }
-        "inactive" => q = q.filter(v::status.eq("INACTIVE")),
+        "inactive" => q = q.filter(v::status.eq(Availability::Inactive)),
         "expired" => q = q.filter(v::valid_until.lt(today)),
         "future" => q = q.filter(v::valid_from.gt(today)),
         _ => {}
@@ -391,13 +392,10 @@ pub fn set_status(
     actor: UserId,
     dim: DimensionId,
     id: DimensionValueId,
-    status: &str,
+    status: Availability,
     meta: &RequestMeta,
 ) -> AppResult<()> {
     let v = find(c, t, dim, id)?;
-    if !STATUSES.contains(&status) {
-        return Err(AppError::BadRequest("Unknown status.".into()));
-    }
     diesel::update(
         naming_dimension_values::table
             .filter(naming_dimension_values::tenant_id.eq(t))

@@ -16,6 +16,7 @@ use crate::error::AppResult;
 use crate::naming::dimensions::{
     self, DimensionFilter, DimensionForm, DimensionRow, DimensionUses,
 };
+use crate::naming::models::Availability;
 use crate::naming::models::{Dimension, DimensionId, DimensionValue, DimensionValueId};
 use crate::naming::parts;
 use crate::web::extract::RequestMeta;
@@ -295,14 +296,14 @@ async fn set_status(
     editor: Editor,
     meta: RequestMeta,
     id: DimensionId,
-    status: &'static str,
+    status: Availability,
 ) -> AppResult<HttpResponse> {
     editor
         .write(move |c, t, uid| dimensions::set_status(c, t, uid, id, status, &meta))
         .await?;
     Flash::success(
         &ctx.session,
-        if status == "ACTIVE" {
+        if status == Availability::Active {
             "Dimension activated."
         } else {
             "Dimension deactivated: it stays on existing rules and strings."
@@ -320,7 +321,14 @@ pub async fn deactivate(
     meta: RequestMeta,
     path: web::Path<(String, DimensionId)>,
 ) -> AppResult<HttpResponse> {
-    set_status(ctx, editor, meta, path.into_inner().1, "INACTIVE").await
+    set_status(
+        ctx,
+        editor,
+        meta,
+        path.into_inner().1,
+        Availability::Inactive,
+    )
+    .await
 }
 
 pub async fn activate(
@@ -329,7 +337,7 @@ pub async fn activate(
     meta: RequestMeta,
     path: web::Path<(String, DimensionId)>,
 ) -> AppResult<HttpResponse> {
-    set_status(ctx, editor, meta, path.into_inner().1, "ACTIVE").await
+    set_status(ctx, editor, meta, path.into_inner().1, Availability::Active).await
 }
 
 // ---- dependent dropdowns ----

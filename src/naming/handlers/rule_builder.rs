@@ -8,6 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::error::AppResult;
+use crate::naming::models::Availability;
 use crate::naming::models::{FieldId, Rule, RuleDetailId, RuleId};
 use crate::naming::parts::today;
 use crate::naming::rules::builder::{self, Builder, FieldSection, PartInput};

@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use crate::error::AppResult;
 use crate::naming::catalogue;
+use crate::naming::models::Availability;
 use crate::naming::models::{Platform, Rule, RuleId};
 use crate::naming::rules::{self, RuleFilter, RuleInput, RuleRow};
 use crate::web::extract::RequestMeta;
@@ -91,7 +92,7 @@ async fn render_list(
 pub async fn list(ctx: Ctx, member: Member, q: web::Query<RuleFilter>) -> AppResult<HttpResponse> {
     let form = RuleInput {
         platform_id: q.platform.clone(),
-        status: "ACTIVE".into(),
+        status: Availability::Active.to_string(),
         ..RuleInput::default()
     };
     render_list(&ctx, &member, q.into_inner(), form, FormErrors::default()).await

@@ -16,6 +16,7 @@ use crate::db::{DbConn, TenantId};
 use crate::error::{AppError, AppResult};
 use crate::naming::catalogue;
 use crate::naming::core;
+use crate::naming::models::Availability;
 use crate::naming::models::{
     Dimension, DimensionId, Field, FieldId, Platform, Rule, RuleDetail, RuleDetailId, RuleId,
 };
@@ -239,7 +240,7 @@ pub fn load(c: &mut DbConn, t: TenantId, id: RuleId, today: NaiveDate) -> AppRes
     let parts = RuleParts::load(c, t, id)?;
     let active: Vec<Dimension> = naming_dimensions::table
         .filter(naming_dimensions::tenant_id.eq(t))
-        .filter(naming_dimensions::status.eq("ACTIVE"))
+        .filter(naming_dimensions::status.eq(Availability::Active))
         .order(naming_dimensions::name)
         .select(Dimension::as_select())
         .load(c)?;

@@ -5,12 +5,13 @@
 use diesel::prelude::*;
 use serde_json::json;
 
-use super::{find, STATUSES};
+use super::find;
 use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantId, UtcTime};
 use crate::error::AppResult;
 use crate::naming::catalogue;
+use crate::naming::models::Availability;
 use crate::naming::models::{PlatformId, Rule, RuleDetail, RuleDetailId, RuleId};
 use crate::schema::{naming_rule_details, naming_rules};
 use crate::web::extract::RequestMeta;
@@ -42,7 +43,7 @@ impl RuleInput {
             platform_id: r.platform_id.to_string(),
             name: r.name.clone(),
             description: r.description.clone(),
-            status: r.status.clone(),
+            status: r.status.to_string(),
             is_default: r.is_default.then(|| "on".to_string()),
         }
     }
@@ -62,7 +63,7 @@ impl RuleInput {
                 "Keep the description under 2,000 characters.",
             );
         }
-        if !STATUSES.contains(&self.status_or_active()) {
+        if Availability::parse(self.status_or_active()).is_none() {
             e.add("status", "Choose Active or Inactive.");
         }
         if self.default_ticked() && self.status_or_active() != "ACTIVE" {
@@ -193,7 +194,7 @@ pub fn create(
         name: name.to_string(),
         slug: new_slug(c, t, name)?,
         description: input.description.trim().to_string(),
-        status: input.status_or_active().to_string(),
+        status: Availability::parse(input.status_or_active()).unwrap_or(Availability::Active),
         is_default: input.default_ticked(),
         created_at: now,
         updated_at: now,
@@ -303,7 +304,7 @@ pub fn make_default(
     meta: &RequestMeta,
 ) -> AppResult<Result<(), String>> {
     let rule = find(c, t, id)?;
-    if rule.status != "ACTIVE" {
+    if rule.status != Availability::Active {
         return Ok(Err(
             "An inactive rule can't be the default: activate it first.".into(),
         ));
@@ -340,7 +341,11 @@ pub fn set_status(
     meta: &RequestMeta,
 ) -> AppResult<()> {
     let rule = find(c, t, id)?;
-    let status = if active { "ACTIVE" } else { "INACTIVE" };
+    let status = if active {
+        Availability::Active
+    } else {
+        Availability::Inactive
+    };
     diesel::update(
         naming_rules::table
             .filter(naming_rules::tenant_id.eq(t))

@@ -9,6 +9,7 @@ use diesel::prelude::*;
 use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
 use crate::naming::core::{self, Part, Problem};
+use crate::naming::models::Availability;
 use crate::naming::models::{Field, FieldId, Rule, RuleId};
 use crate::schema::{naming_fields, naming_rule_details, naming_rules};
 
@@ -68,7 +69,7 @@ impl Target {
 
     /// "Meta default — Ad set".
     pub fn label(&self) -> String {
-        let inactive = if self.rule.status == "ACTIVE" {
+        let inactive = if self.rule.status == Availability::Active {
             ""
         } else {
             " (inactive)"

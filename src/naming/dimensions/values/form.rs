@@ -11,8 +11,8 @@ use crate::naming::models::{Dimension, DimensionId, DimensionValue, DimensionVal
 use crate::schema::naming_dimension_values;
 use crate::web::FormErrors;
 
-use super::super::STATUSES;
 use super::{MAX_LABEL, MAX_UTM, MAX_VALUE};
+use crate::naming::models::Availability;
 
 /// A value's own columns, checked.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +23,7 @@ pub struct ValueFields {
     pub description: String,
     pub valid_from: Option<NaiveDate>,
     pub valid_until: Option<NaiveDate>,
-    pub status: String,
+    pub status: Availability,
 }
 
 fn parse_date(s: &str) -> Option<NaiveDate> {
@@ -87,12 +87,11 @@ pub fn check_fields(
         }
     }
     let status = match status.trim().to_uppercase().as_str() {
-        "" => "ACTIVE".to_string(),
-        s if STATUSES.contains(&s) => s.to_string(),
-        _ => {
+        "" => Availability::Active,
+        s => Availability::parse(s).unwrap_or_else(|| {
             e.add("status", "The status is ACTIVE or INACTIVE.");
-            String::new()
-        }
+            Availability::Active
+        }),
     };
     if !e.is_empty() {
         return Err(e);
@@ -159,7 +158,7 @@ impl ValueForm {
             valid_from: day(v.valid_from).unwrap_or_default(),
             valid_until: day(v.valid_until).unwrap_or_default(),
             parent_id: v.parent_id.map(|p| p.to_string()).unwrap_or_default(),
-            status: v.status.clone(),
+            status: v.status.to_string(),
         }
     }
 

@@ -9,6 +9,7 @@ use super::show::{render_show, ShowRedo};
 use crate::error::AppResult;
 use crate::naming::dimensions::values::{self, ValueFilter, ValueForm, ValueUses};
 use crate::naming::dimensions::{self};
+use crate::naming::models::Availability;
 use crate::naming::models::{Dimension, DimensionId, DimensionValue, DimensionValueId};
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Editor, Flash, FormErrors, Member, PageCtx};
@@ -233,14 +234,14 @@ async fn set_status(
     meta: RequestMeta,
     dim: DimensionId,
     id: DimensionValueId,
-    status: &'static str,
+    status: Availability,
 ) -> AppResult<HttpResponse> {
     editor
         .write(move |c, t, uid| values::set_status(c, t, uid, dim, id, status, &meta))
         .await?;
     Flash::success(
         &ctx.session,
-        if status == "ACTIVE" {
+        if status == Availability::Active {
             "Value activated."
         } else {
             "Value deactivated: it can't be chosen for new strings, and existing strings keep it."
@@ -256,7 +257,7 @@ pub async fn deactivate(
     path: web::Path<(String, DimensionId, DimensionValueId)>,
 ) -> AppResult<HttpResponse> {
     let (_, dim, id) = path.into_inner();
-    set_status(ctx, editor, meta, dim, id, "INACTIVE").await
+    set_status(ctx, editor, meta, dim, id, Availability::Inactive).await
 }
 
 pub async fn activate(
@@ -266,5 +267,5 @@ pub async fn activate(
     path: web::Path<(String, DimensionId, DimensionValueId)>,
 ) -> AppResult<HttpResponse> {
     let (_, dim, id) = path.into_inner();
-    set_status(ctx, editor, meta, dim, id, "ACTIVE").await
+    set_status(ctx, editor, meta, dim, id, Availability::Active).await
 }

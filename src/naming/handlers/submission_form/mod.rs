@@ -14,6 +14,7 @@ use askama::Template;
 
 use crate::error::{AppError, AppResult};
 use crate::naming::generate::{self, Outcome, Problem};
+use crate::naming::models::Availability;
 use crate::naming::parts::today;
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Editor, Flash, HxRequest, PageCtx};

@@ -11,6 +11,7 @@ use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::naming::catalogue;
+use crate::naming::models::Availability;
 use crate::naming::models::{
     Dimension, DimensionId, Field, FieldId, Rule, RuleDetail, RuleDetailId, RuleId,
 };
@@ -101,7 +102,7 @@ pub fn add_part(
             "dimension_id",
             format!("{} is already in {}.", d.name, field.name),
         ),
-        Some(d) if d.status != "ACTIVE" => errors.add(
+        Some(d) if d.status != Availability::Active => errors.add(
             "dimension_id",
             format!("{} is inactive: activate it first.", d.name),
         ),
