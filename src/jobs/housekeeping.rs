@@ -10,8 +10,7 @@
 //! - throttle events older than `KEEP_DAYS` (throttles look back one hour);
 //! - account emails queued more than `KEEP_DAYS` ago (sent or given up);
 //! - remembered browsers (two-factor) that expired or were revoked more than
-//!   `KEEP_DAYS` ago.
-//!
+//!   `KEEP_DAYS` ago;
 //! - and, workspace by workspace, what each module's retention hooks say it
 //!   no longer keeps (read notices after 90 days, …), each in the
 //!   workspace's own transaction.
@@ -62,7 +61,8 @@ impl Pruned {
     }
 }
 
-/// Deletes what ended more than `KEEP_DAYS` before `now`, in one transaction.
+/// Deletes the sign-in rows that ended more than `KEEP_DAYS` before `now`
+/// (one transaction), then applies the modules' retention hooks.
 pub fn prune(pool: &Pool, now: UtcTime) -> AppResult<Pruned> {
     let mut pruned = prune_sign_in(pool, now)?;
     pruned.module_rows = apply_retention(pool, now)?;
