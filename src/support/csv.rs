@@ -21,15 +21,19 @@ fn defused(s: &str) -> std::borrow::Cow<'_, str> {
 /// only where RFC 4180 needs it. Exports write line by line, so a large one
 /// streams instead of being built in memory.
 pub fn line(fields: &[&str]) -> String {
+    let size = fields.iter().map(|f| f.len() + 3).sum::<usize>() + 2;
+    // A writer per line, so its buffer is sized to the line, not the
+    // crate's 8 KiB default: exports call this once per row.
     let mut w = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
         .quote_style(csv::QuoteStyle::Necessary)
-        .from_writer(Vec::with_capacity(
-            fields.iter().map(|f| f.len() + 1).sum::<usize>() + 2,
-        ));
+        .buffer_capacity(size.max(16))
+        .from_writer(Vec::with_capacity(size));
     // Writing into a Vec cannot fail, and fields are &str (valid UTF-8).
-    let written = w
-        .write_record(fields.iter().map(|f| defused(f).into_owned()))
+    let written = fields
+        .iter()
+        .try_for_each(|f| w.write_field(defused(f).as_bytes()))
+        .and_then(|()| w.write_record(None::<&[u8]>))
         .and_then(|()| w.flush().map_err(csv::Error::from));
     match (written, w.into_inner()) {
         (Ok(()), Ok(bytes)) => String::from_utf8(bytes).unwrap_or_default(),
