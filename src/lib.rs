@@ -10,6 +10,7 @@ pub mod error;
 pub mod exports;
 pub mod files;
 pub mod jobs;
+pub mod messages;
 pub mod metrics;
 pub mod modules;
 pub mod naming;
@@ -43,7 +44,12 @@ use crate::error::AppError;
 
 /// Every workspace module, in navigation order: the one place that names
 /// them. The core reads this list through `modules::all()`.
-pub static MODULES: &[modules::Module] = &[naming::MODULE, projects::MODULE, notifications::MODULE];
+pub static MODULES: &[modules::Module] = &[
+    naming::MODULE,
+    projects::MODULE,
+    messages::MODULE,
+    notifications::MODULE,
+];
 
 /// What every handler can reach through `web::Data<AppState>`.
 pub struct AppState {
@@ -60,6 +66,8 @@ pub struct AppState {
     settings: RwLock<InstanceSettings>,
     /// Set once ignored forwarding headers have been logged (`web::proxy`).
     pub forwarding_noted: AtomicBool,
+    /// Live events to open pages (server-sent events), across servers.
+    pub live: Arc<support::live::Hub>,
 }
 
 impl AppState {
@@ -72,7 +80,9 @@ impl AppState {
             .clone()
             .map(|token| Arc::new(metrics::Metrics::new(token, &pool)));
         let hasher = accounts::passwords::HashGate::new(config.hash_queue);
+        let live = support::live::Hub::new(backend, &config.database_url);
         let state = AppState {
+            live,
             metrics,
             pool,
             config: Arc::new(config),

@@ -880,6 +880,75 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::db::sql::*;
+    messages_conversations (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        direct_key -> Nullable<Text>,
+        team_id -> Nullable<Uuid>,
+        project_id -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+        last_message_at -> Timestamptz,
+        last_message_id -> Nullable<Uuid>,
+        message_count -> BigInt,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    messages_participants (tenant_id, conversation_id, user_id) {
+        tenant_id -> Uuid,
+        conversation_id -> Uuid,
+        user_id -> Uuid,
+        joined_at -> Timestamptz,
+        left_at -> Nullable<Timestamptz>,
+        muted -> Bool,
+        last_message_at -> Timestamptz,
+        unread -> Integer,
+        delivered_upto -> Nullable<Uuid>,
+        read_upto -> Nullable<Uuid>,
+    }
+}
+
+// `search` (PostgreSQL's tsvector) and `search_rowid` (SQLite's FTS5 row)
+// are each one backend's; only raw search SQL reads them.
+diesel::table! {
+    use crate::db::sql::*;
+    messages_messages (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        conversation_id -> Uuid,
+        author_id -> Nullable<Uuid>,
+        kind -> Text,
+        priority -> Text,
+        body -> Text,
+        reply_to_id -> Nullable<Uuid>,
+        thread_id -> Nullable<Uuid>,
+        reply_count -> Integer,
+        last_reply_at -> Nullable<Timestamptz>,
+        mentions -> Jsonb,
+        edited_at -> Nullable<Timestamptz>,
+        deleted_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+    messages_edits (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        message_id -> Uuid,
+        body -> Text,
+        edited_by -> Nullable<Uuid>,
+        edited_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     tenants,
@@ -934,6 +1003,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects_workflow_steps,
     projects_workflow_versions,
     projects_workflows,
+    messages_conversations,
+    messages_participants,
+    messages_messages,
+    messages_edits,
 );
 
 // Tenant tables have composite keys, so their joins spell out `.on(…)`;

@@ -242,3 +242,37 @@
     form.submit();
   });
 })();
+
+/* ---------- Messages: the message form and the mention picker ---------- */
+(function () {
+  "use strict";
+
+  // A message sent through htmx answers 204: clear the form for the next one.
+  document.addEventListener("htmx:afterRequest", function (evt) {
+    var elt = evt.detail && evt.detail.elt;
+    if (!elt || !elt.hasAttribute || !elt.hasAttribute("data-reset-on-success")) return;
+    if (evt.detail.successful && evt.detail.xhr && evt.detail.xhr.status === 204) {
+      elt.reset();
+      var area = elt.querySelector("textarea");
+      if (area) area.focus();
+    }
+  });
+
+  // Picking a person in the mention picker (a datalist of the conversation's
+  // people) writes their @handle into the message.
+  document.addEventListener("input", function (evt) {
+    var input = evt.target;
+    if (!input || !input.hasAttribute || !input.hasAttribute("data-mention-into")) return;
+    var value = input.value.trim();
+    var list = input.list;
+    if (!list || !value) return;
+    var known = Array.prototype.some.call(list.options, function (o) { return o.value === value; });
+    if (!known) return;
+    var area = document.getElementById(input.getAttribute("data-mention-into"));
+    if (!area) return;
+    var sep = area.value && !/\s$/.test(area.value) ? " " : "";
+    area.value += sep + value + " ";
+    input.value = "";
+    area.focus();
+  });
+})();

@@ -4,6 +4,7 @@
 
 pub mod cidr;
 pub mod csv;
+pub mod live;
 pub mod markdown;
 
 use rand::RngCore;

@@ -30,6 +30,16 @@ const ASSETS: &[Asset] = &[
         body: include_bytes!("../../static/vendor/htmx.LICENSE"),
     },
     Asset {
+        path: "vendor/htmx-ext-sse.min.js",
+        content_type: "text/javascript; charset=utf-8",
+        body: include_bytes!("../../static/vendor/htmx-ext-sse.min.js"),
+    },
+    Asset {
+        path: "vendor/htmx-ext-sse.LICENSE",
+        content_type: "text/plain; charset=utf-8",
+        body: include_bytes!("../../static/vendor/htmx-ext-sse.LICENSE"),
+    },
+    Asset {
         path: "favicon.svg",
         content_type: "image/svg+xml",
         body: include_bytes!("../../static/favicon.svg"),

@@ -366,6 +366,17 @@ impl<T> Keyset<T> {
         })
     }
 
+    /// The same page with each row turned into another.
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Keyset<U> {
+        Keyset {
+            items: self.items.into_iter().map(f).collect(),
+            next: self.next,
+            prev: self.prev,
+            base_query: self.base_query,
+            total: self.total,
+        }
+    }
+
     pub fn with_query(mut self, pairs: &[(&str, &str)]) -> Self {
         self.base_query = pairs
             .iter()

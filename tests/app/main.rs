@@ -26,6 +26,7 @@ mod keyset_lists;
 mod keyset_pages;
 mod layers;
 mod members_removal;
+mod messages;
 mod metrics;
 mod multipart_csrf;
 mod naming_batch_runs;

@@ -84,7 +84,12 @@ struct Rls {
 fn tables(c: &mut DbConn, backend: Backend) -> Vec<String> {
     let q = match backend {
         Backend::Postgres => "SELECT table_name::text AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
-        Backend::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table'",
+        // An FTS5 search index (a virtual table and its shadow tables) is
+        // not a tenant table: searches join back to one by its ids.
+        Backend::Sqlite => "SELECT name FROM sqlite_master m WHERE type = 'table' \
+             AND sql NOT LIKE 'CREATE VIRTUAL TABLE%' \
+             AND NOT EXISTS (SELECT 1 FROM sqlite_master v WHERE v.type = 'table' \
+               AND v.sql LIKE 'CREATE VIRTUAL TABLE%' AND m.name LIKE v.name || '\\_%' ESCAPE '\\')",
     };
     diesel::sql_query(q)
         .load::<Name>(c)

@@ -414,6 +414,17 @@ impl Browser {
         self.send(TestRequest::get().uri(path)).await
     }
 
+    /// GETs a streamed response (server-sent events) and returns its status
+    /// and body unread, to take chunks from as they come ([`next_chunk`]).
+    pub async fn open_stream(&mut self, path: &str) -> (StatusCode, BoxBody) {
+        let mut req = TestRequest::get().uri(path);
+        if let Some(c) = self.cookie_header() {
+            req = req.insert_header(("cookie", c));
+        }
+        let res = (self.app.call)(req.to_request()).await;
+        (res.status(), res.into_body())
+    }
+
     /// GET as htmx does (`HX-Request: true`).
     pub async fn hx_get(&mut self, path: &str) -> Resp {
         self.send(
@@ -517,4 +528,32 @@ impl Browser {
             .expect("invite link shown once");
         link.rsplit('/').next().expect("token").to_string()
     }
+}
+
+/// The next chunk of a streamed body as text, or `None` when nothing comes
+/// within `wait` (or the body ended).
+pub async fn next_chunk(body: &mut BoxBody, wait: std::time::Duration) -> Option<String> {
+    use actix_web::body::MessageBody;
+    let next = std::future::poll_fn(|cx| std::pin::Pin::new(&mut *body).poll_next(cx));
+    match actix_web::rt::time::timeout(wait, next).await {
+        Ok(Some(Ok(bytes))) => Some(String::from_utf8_lossy(&bytes).into_owned()),
+        _ => None,
+    }
+}
+
+/// Whether a streamed body ends within `wait` (chunks before the end are
+/// skipped).
+pub async fn stream_ends(body: &mut BoxBody, wait: std::time::Duration) -> bool {
+    use actix_web::body::MessageBody;
+    let until = async {
+        loop {
+            let next =
+                std::future::poll_fn(|cx| std::pin::Pin::new(&mut *body).poll_next(cx)).await;
+            match next {
+                None | Some(Err(_)) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    };
+    actix_web::rt::time::timeout(wait, until).await.is_ok()
 }

@@ -1,0 +1,4 @@
+DROP TABLE messages_edits;
+DROP TABLE messages_messages;
+DROP TABLE messages_participants;
+DROP TABLE messages_conversations;

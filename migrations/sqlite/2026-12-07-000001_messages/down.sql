@@ -1,0 +1,10 @@
+DROP TABLE messages_edits;
+DROP TRIGGER messages_search_delete;
+DROP TRIGGER messages_search_update;
+DROP TRIGGER messages_search_insert;
+DROP TABLE messages_search;
+DROP TABLE messages_messages;
+DROP TABLE messages_participants;
+DROP TRIGGER messages_conversations_project_gone;
+DROP TRIGGER messages_conversations_team_gone;
+DROP TABLE messages_conversations;
