@@ -67,7 +67,7 @@ pub struct AppState {
     /// Set once ignored forwarding headers have been logged (`web::proxy`).
     pub forwarding_noted: AtomicBool,
     /// Live events to open pages (server-sent events), across servers.
-    pub live: Arc<support::live::Hub>,
+    pub live: Arc<web::live::Hub>,
 }
 
 impl AppState {
@@ -80,7 +80,7 @@ impl AppState {
             .clone()
             .map(|token| Arc::new(metrics::Metrics::new(token, &pool)));
         let hasher = accounts::passwords::HashGate::new(config.hash_queue);
-        let live = support::live::Hub::new(backend, &config.database_url);
+        let live = web::live::Hub::new(backend, &config.database_url);
         let state = AppState {
             live,
             metrics,

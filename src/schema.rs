@@ -900,8 +900,9 @@ diesel::table! {
 
 diesel::table! {
     use crate::db::sql::*;
-    messages_participants (tenant_id, conversation_id, user_id) {
+    messages_participants (tenant_id, id) {
         tenant_id -> Uuid,
+        id -> Uuid,
         conversation_id -> Uuid,
         user_id -> Uuid,
         joined_at -> Timestamptz,

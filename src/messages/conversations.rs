@@ -18,7 +18,7 @@ use crate::schema::{
     memberships, messages_conversations, messages_participants, projects_members,
     projects_projects, team_members, teams, users,
 };
-use crate::support::live::Event;
+use crate::web::live::Event;
 use crate::web::{Cursor, FormErrors, Keyset, Seek, SeekParams};
 use crate::workspaces::teams::TeamId;
 
@@ -573,6 +573,7 @@ fn add_row(
     diesel::insert_into(messages_participants::table)
         .values(Participant {
             tenant_id: t,
+            id: ParticipantId::new(),
             conversation_id: id,
             user_id: user,
             joined_at: now,

@@ -90,13 +90,24 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople) -> AppResult<()> {
         "Works for me. @owner can you confirm the budget is approved?",
         Some(root),
     )?;
-    say(
+    let answer = say(
         c,
         t,
         admin,
         general,
-        "@member the tracking links follow the naming rules, see the Naming module.",
+        "@member the tracking links follow the naming rules.",
         Some(root),
+    )?;
+    ok(
+        posts::edit(
+            c,
+            t,
+            admin,
+            general,
+            answer,
+            "@member the tracking links follow the naming rules, see the Naming module.",
+        )?,
+        "edit",
     )?;
     let team: Option<crate::workspaces::teams::TeamId> = teams::table
         .filter(teams::tenant_id.eq(t))

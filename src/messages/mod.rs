@@ -3,7 +3,7 @@
 //! messages in Markdown with priorities, replies in threads, @mentions that
 //! notify, edits with their history, deletes that leave a placeholder,
 //! unread counts and read receipts, full-text search, and live updates over
-//! server-sent events (`support::live`) with a plain-HTML fallback.
+//! server-sent events (`web::live`) with a plain-HTML fallback.
 //!
 //! Pages live under `/w/{slug}/messages/…`; a conversation exists only for
 //! its current participants.

@@ -18,6 +18,10 @@ crate::typed_id!(
     MessageId
 );
 crate::typed_id!(
+    /// The id of a person's place in a conversation (`messages_participants.id`).
+    ParticipantId
+);
+crate::typed_id!(
     /// The id of an earlier text of a message (`messages_edits.id`).
     EditId
 );
@@ -85,6 +89,7 @@ pub struct Conversation {
 #[diesel(table_name = messages_participants)]
 pub struct Participant {
     pub tenant_id: TenantId,
+    pub id: ParticipantId,
     pub conversation_id: ConversationId,
     pub user_id: UserId,
     pub joined_at: UtcTime,

@@ -20,7 +20,7 @@ use crate::projects::project::{name_of, user_names};
 use crate::schema::{
     messages_conversations, messages_edits, messages_messages, messages_participants,
 };
-use crate::support::live::Event;
+use crate::web::live::Event;
 use crate::web::FormErrors;
 
 /// Longest message, in characters.

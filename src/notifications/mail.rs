@@ -184,15 +184,23 @@ pub fn run_digest(ctx: &JobCtx) -> Result<(), String> {
                     .filter(notifications::email.eq(EmailState::Digest));
                 let read: Vec<NotificationId> = waiting
                     .filter(notifications::read_at.is_not_null())
+                    .limit(DIGEST_TAKE * 10 + 1)
                     .select(notifications::id)
                     .load(c)?;
+                let more_read = read.len() as i64 > DIGEST_TAKE * 10;
                 set_email_state(c, t, &read, EmailState::Skipped)?;
-                let unread: Vec<Notification> = waiting
+                let mut unread: Vec<Notification> = waiting
                     .filter(notifications::read_at.is_null())
                     .order((notifications::created_at.asc(), notifications::id.asc()))
-                    .limit(DIGEST_TAKE)
+                    .limit(DIGEST_TAKE + 1)
                     .select(Notification::as_select())
                     .load(c)?;
+                // What one digest cannot take goes in the next one, an hour
+                // on, without waiting for a new notice to schedule it.
+                if more_read || unread.len() as i64 > DIGEST_TAKE {
+                    unread.truncate(DIGEST_TAKE as usize);
+                    schedule_digest(c, t, user, UtcTime::now())?;
+                }
                 if unread.is_empty() {
                     return Ok(None);
                 }

@@ -136,6 +136,9 @@ pub fn parse(form: &[(String, String)]) -> Result<Vec<(&'static NoticeKind, Pref
         let in_app = field("in_app").is_some_and(|v| v == "on");
         let email_field = format!("email.{}", kind.key);
         let email = match field("email") {
+            // Not in the form: the kind's default, but a digest needs the
+            // centre, so without it the default is no email.
+            None if kind.email == Delivery::Digest && !in_app => Delivery::Off,
             None => kind.email,
             Some(v) => match Delivery::parse(v) {
                 Some(d) => d,

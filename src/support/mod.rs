@@ -4,7 +4,6 @@
 
 pub mod cidr;
 pub mod csv;
-pub mod live;
 pub mod markdown;
 
 use rand::RngCore;

@@ -7,6 +7,7 @@ pub mod errors;
 pub mod extract;
 pub mod flash;
 pub mod headers;
+pub mod live;
 pub mod logging;
 pub mod page;
 pub mod pagination;

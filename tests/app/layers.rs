@@ -19,7 +19,7 @@ const FLOORS: &[&[&str]] = &[
     &["admin", "metrics"],
     &["modules"],
     &["notifications"],
-    &["naming", "projects"],
+    &["naming", "projects", "messages"],
     &["router", "seed"],
 ];
 

@@ -639,3 +639,68 @@ async fn live_events_reach_participants_only() {
         "Bob's stream ends when he leaves"
     );
 }
+
+#[actix_web::test]
+async fn the_demo_fills_every_messages_page() {
+    let app = crate::common::TestApp::new().await;
+    atrium::seed::seed_demo(app.pool()).expect("seed the demo");
+    let acme = app.tenant("acme");
+    let module = atrium::modules::all()
+        .iter()
+        .find(|m| m.key == "messages")
+        .expect("registered");
+    for table in module.tenant_tables {
+        let n = app.raw_count(&format!(
+            "SELECT COUNT(*) AS n FROM {table} WHERE tenant_id = '{acme}'"
+        ));
+        assert!(n > 0, "demo rows in {table}");
+    }
+    let mut owner = app.browser();
+    owner
+        .login("owner@demo.atrium.test", "demo-password-123")
+        .await;
+    let inbox = owner.get("/w/acme/messages").await;
+    for title in ["General", "Growth", "Adam Admin"] {
+        assert!(
+            inbox.contains(&format!("\">{title}</a>")),
+            "{title}: {}",
+            inbox.body
+        );
+    }
+    assert!(inbox.contains("unread\""), "the owner has unread messages");
+    let general = inbox
+        .body
+        .split("href=\"")
+        .find(|s| s.contains("\">General</a>"))
+        .and_then(|s| s.split('"').next())
+        .expect("General's link")
+        .to_string();
+    let page = owner.get(&general).await;
+    assert!(
+        page.contains("class=\"load-older\""),
+        "more than a page of history"
+    );
+    assert!(page.contains("2 replies"));
+    let thread = page
+        .body
+        .split("href=\"")
+        .find(|s| s.contains("\">2 replies"))
+        .and_then(|s| s.split('"').next())
+        .expect("the thread link")
+        .to_string();
+    let t = owner.get(&thread).await;
+    assert!(t.contains("@owner can you confirm"), "{}", t.body);
+    assert!(t.contains("(edited)"));
+    let centre = owner.get("/w/acme/notifications").await;
+    assert!(
+        centre.contains("Mia Member mentioned you in General"),
+        "{}",
+        centre.body
+    );
+    let found = owner.get("/w/acme/messages/search?q=budget").await;
+    assert!(found.contains("confirm the budget"));
+    assert_eq!(
+        owner.get("/w/acme/messages/new").await.status,
+        StatusCode::OK
+    );
+}

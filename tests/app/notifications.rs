@@ -559,3 +559,57 @@ async fn housekeeping_deletes_old_read_notices_and_keeps_unread_and_pending_emai
         atrium::jobs::housekeeping::prune(w.app.pool(), atrium::db::UtcTime::now()).expect("prune");
     assert_eq!(again.module_rows, 0);
 }
+
+#[actix_web::test]
+async fn a_digest_past_its_size_schedules_the_next_one_for_the_rest() {
+    let w = workspace().await;
+    let bob = w.app.user_id("bob@example.com");
+    let ann = w.app.user_id("ann@example.com");
+    let kind = atrium::modules::notice_kind("projects.assigned").expect("kind");
+    TenantConn::open(
+        w.app.pool(),
+        &atrium::db::tenant_scope_for_tests(w.tenant()),
+    )
+    .expect("conn")
+    .write(|c, t| {
+        for i in 0..1001 {
+            notify(
+                c,
+                t,
+                &Notice {
+                    kind,
+                    to: bob,
+                    actor: Some(ann),
+                    title: format!("notice {i}"),
+                    body: String::new(),
+                    link: String::new(),
+                },
+            )?;
+        }
+        Ok(())
+    })
+    .expect("notices");
+    let queued =
+        "SELECT COUNT(*) AS n FROM jobs WHERE kind = 'notifications.digest' AND status = 'queued'";
+    assert_eq!(w.app.raw_count(queued), 1);
+    w.app
+        .raw_exec("UPDATE jobs SET run_after = created_at WHERE kind = 'notifications.digest'");
+    w.app.run_jobs();
+    // One digest took 1,000 (no mail server: marked skipped); the last one
+    // waits for the next digest, already scheduled.
+    assert_eq!(
+        w.app
+            .raw_count("SELECT COUNT(*) AS n FROM notifications WHERE email = 'digest'"),
+        1
+    );
+    assert_eq!(w.app.raw_count(queued), 1, "the next digest is queued");
+    w.app
+        .raw_exec("UPDATE jobs SET run_after = created_at WHERE kind = 'notifications.digest'");
+    w.app.run_jobs();
+    assert_eq!(
+        w.app
+            .raw_count("SELECT COUNT(*) AS n FROM notifications WHERE email = 'digest'"),
+        0
+    );
+    assert_eq!(w.app.raw_count(queued), 0);
+}

@@ -39,6 +39,7 @@ import naming_scenario  # noqa: E402  (next to this file)
 import projects_scenario  # noqa: E402
 import two_factor_scenario  # noqa: E402
 import notifications_scenario  # noqa: E402
+import messages_scenario  # noqa: E402
 from selenium.common.exceptions import TimeoutException, WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -559,6 +560,8 @@ SCENARIOS = [
      lambda ctx: two_factor_scenario.run(ctx, log, check, StepFailed)),
     ("notifications: badge, open, preferences",
      lambda ctx: notifications_scenario.run(ctx, log, check, StepFailed)),
+    ("messages: two people chat live, a mention raises the badge",
+     lambda ctx: messages_scenario.run(ctx, log, check, StepFailed)),
 ]
 
 

@@ -32,6 +32,7 @@ SELECT atrium_tenant_rls('messages_conversations');
 
 CREATE TABLE messages_participants (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
+    id uuid NOT NULL,
     conversation_id uuid NOT NULL,
     user_id uuid NOT NULL REFERENCES users (id),
     joined_at timestamptz NOT NULL,
@@ -45,7 +46,8 @@ CREATE TABLE messages_participants (
     -- The newest message they have seen in a list (delivered) and opened (read).
     delivered_upto uuid,
     read_upto uuid,
-    PRIMARY KEY (tenant_id, conversation_id, user_id),
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, conversation_id, user_id),
     FOREIGN KEY (tenant_id, conversation_id) REFERENCES messages_conversations (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX messages_participants_inbox ON messages_participants

@@ -43,6 +43,7 @@ END;
 
 CREATE TABLE messages_participants (
     tenant_id TEXT NOT NULL REFERENCES tenants (id),
+    id TEXT NOT NULL,
     conversation_id TEXT NOT NULL,
     user_id TEXT NOT NULL REFERENCES users (id),
     joined_at TEXT NOT NULL,
@@ -56,7 +57,8 @@ CREATE TABLE messages_participants (
     -- The newest message they have seen in a list (delivered) and opened (read).
     delivered_upto TEXT,
     read_upto TEXT,
-    PRIMARY KEY (tenant_id, conversation_id, user_id),
+    PRIMARY KEY (tenant_id, id),
+    UNIQUE (tenant_id, conversation_id, user_id),
     FOREIGN KEY (tenant_id, conversation_id) REFERENCES messages_conversations (tenant_id, id) ON DELETE CASCADE
 );
 CREATE INDEX messages_participants_inbox ON messages_participants

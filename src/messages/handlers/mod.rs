@@ -9,7 +9,7 @@ pub mod settings;
 use actix_web::web;
 
 use crate::error::AppResult;
-use crate::support::live::Event;
+use crate::web::live::Event;
 use crate::web::{Ctx, Member, PageCtx};
 use crate::workspaces::Role;
 use crate::AppState;

@@ -285,7 +285,7 @@ pub async fn live(
     .await??;
     let rx = state.live.subscribe();
     let body =
-        crate::support::live::event_stream(rx, member.workspace.id, id.0 .0, format!("gone-{me}"));
+        crate::web::live::event_stream(rx, member.workspace.id, id.0 .0, format!("gone-{me}"));
     Ok(HttpResponse::Ok()
         .content_type("text/event-stream")
         .insert_header(("Cache-Control", "no-cache"))
