@@ -80,7 +80,8 @@ fn fresh_pg(admin: &str) -> (String, impl FnOnce()) {
 fn bench(label: &str, url: &str) {
     let pool = db::connect_pool(url, 4).expect("pool");
     db::run_migrations(&mut pool.get().expect("conn")).expect("migrations");
-    atrium::seed::seed_demo(&pool).expect("seed demo");
+    let files = std::env::temp_dir().join(format!("atrium-bench-{}", std::process::id()));
+    atrium::seed::seed_demo(&pool, &files).expect("seed demo");
     let mut conn = pool.get().expect("conn");
     let ws = atrium::workspaces::access::active_by_slug(&mut conn, "acme")
         .expect("query")

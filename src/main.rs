@@ -223,7 +223,7 @@ fn main() -> anyhow::Result<()> {
         Command::SeedDemo => {
             migrate(&global)?;
             let pool = db::connect_pool(&database_url(&global), 1)?;
-            let summary = atrium::seed::seed_demo(&pool)?;
+            let summary = atrium::seed::seed_demo(&pool, &global.data_dir)?;
             println!("{summary}");
             Ok(())
         }

@@ -950,6 +950,21 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::db::sql::*;
+    messages_attachments (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        message_id -> Uuid,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        is_image -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     tenants,
@@ -1008,6 +1023,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     messages_participants,
     messages_messages,
     messages_edits,
+    messages_attachments,
 );
 
 // Tenant tables have composite keys, so their joins spell out `.on(…)`;

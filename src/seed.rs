@@ -39,7 +39,7 @@ fn shell_meta() -> RequestMeta {
 
 /// A demo workspace "Acme Marketing" with an owner, an admin, a member, a
 /// viewer and a team. All demo accounts use the password `demo-password-123`.
-pub fn seed_demo(pool: &Pool) -> AppResult<String> {
+pub fn seed_demo(pool: &Pool, data_dir: &std::path::Path) -> AppResult<String> {
     const PASSWORD: &str = "demo-password-123";
     let hash = passwords::hash(PASSWORD)?;
     let people = [
@@ -110,6 +110,7 @@ pub fn seed_demo(pool: &Pool) -> AppResult<String> {
             admin: ids[1].0,
             member: ids[2].0,
             viewer: ids[3].0,
+            data_dir: data_dir.to_path_buf(),
         };
         for module in crate::modules::all() {
             (module.demo)(c, t, &people, &shell_meta())?;

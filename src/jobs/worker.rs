@@ -53,7 +53,21 @@ fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
     if let Err(e) = &outcome {
         tracing::warn!(job = %job.id, kind = %job.kind, attempt = job.attempts, error = %e, "job failed");
     }
-    TenantConn::open(pool, &scope)?.write(|c, _| finish(c, &job, outcome))
+    // Done, or failed after its last attempt: the job has ended for good.
+    let ended = match &outcome {
+        Ok(()) => Some(true),
+        Err(_) if job.attempts >= job.max_attempts => Some(false),
+        Err(_) => None,
+    };
+    TenantConn::open(pool, &scope)?.write(|c, t| {
+        finish(c, &job, outcome)?;
+        if let Some(ok) = ended {
+            for hook in crate::modules::all().iter().filter_map(|m| m.job_ended) {
+                hook(c, t, &job, ok)?;
+            }
+        }
+        Ok(())
+    })
 }
 
 /// Claims and runs due jobs until none is left, then sends due account

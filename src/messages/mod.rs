@@ -8,6 +8,7 @@
 //! Pages live under `/w/{slug}/messages/…`; a conversation exists only for
 //! its current participants.
 
+pub mod attachments;
 pub mod conversations;
 pub mod demo;
 pub mod handlers;
@@ -33,6 +34,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{conversation_id}", web::get().to(room::show))
         .route("/{conversation_id}", web::post().to(room::post))
         .route("/{conversation_id}/since", web::get().to(room::since))
+        .route("/{conversation_id}/files", web::post().to(files::upload))
+        .route(
+            "/{conversation_id}/files/{attachment_id}",
+            web::get().to(files::download),
+        )
         .route("/{conversation_id}/live", web::get().to(room::live))
         .route(
             "/{conversation_id}/people",

@@ -22,6 +22,10 @@ crate::typed_id!(
     ParticipantId
 );
 crate::typed_id!(
+    /// The id of a file attached to a message (`messages_attachments.id`).
+    AttachmentId
+);
+crate::typed_id!(
     /// The id of an earlier text of a message (`messages_edits.id`).
     EditId
 );
@@ -145,4 +149,33 @@ pub struct Edit {
     pub body: String,
     pub edited_by: Option<UserId>,
     pub edited_at: UtcTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = messages_attachments)]
+pub struct Attachment {
+    pub tenant_id: TenantId,
+    pub id: AttachmentId,
+    pub message_id: MessageId,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub is_image: bool,
+    pub created_at: UtcTime,
+}
+
+impl Attachment {
+    /// "1.2 MB", "340 KB", "12 bytes".
+    pub fn size(&self) -> String {
+        let n = self.size_bytes as f64;
+        if n >= 1_000_000.0 {
+            format!("{:.1} MB", n / 1_000_000.0)
+        } else if n >= 1_000.0 {
+            format!("{:.0} KB", n / 1_000.0)
+        } else {
+            format!("{} bytes", self.size_bytes)
+        }
+    }
 }

@@ -28,18 +28,20 @@ pub const MODULE: Module = Module {
     notices: &super::notify::KINDS,
     retention: &[],
     search: None,
+    job_ended: None,
 };
 
 /// Every tenant table of the module, parents before children.
-const TENANT_TABLES: [&str; 4] = [
+const TENANT_TABLES: [&str; 5] = [
     "messages_conversations",
     "messages_participants",
     "messages_messages",
     "messages_edits",
+    "messages_attachments",
 ];
 
 /// All of them go into the export, whole: none holds a credential.
-const EXPORTS: [ExportTable; 4] = whole_tables(TENANT_TABLES);
+const EXPORTS: [ExportTable; 5] = whole_tables(TENANT_TABLES);
 
 fn demo(c: &mut DbConn, t: TenantId, people: &DemoPeople, _: &RequestMeta) -> AppResult<()> {
     super::demo::seed(c, t, people)

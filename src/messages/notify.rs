@@ -84,8 +84,11 @@ pub fn posted(
         }
     }
     if room.c.kind == ConversationKind::Direct {
+        // One notice per unread stretch: the first message they have not
+        // read yet (a chat of fifty lines is one notice, not fifty).
+        let first_unread = first_unread(c, t, room, by)?;
         for p in room.people.iter().filter(|p| p.id != by) {
-            if told.contains(&p.id) || quiet.contains(&p.id) {
+            if told.contains(&p.id) || quiet.contains(&p.id) || !first_unread.contains(&p.id) {
                 continue;
             }
             notify(
@@ -144,6 +147,21 @@ fn muted_people(c: &mut DbConn, t: TenantId, room: &Room) -> AppResult<Vec<UserI
         .filter(p::conversation_id.eq(room.c.id))
         .filter(p::left_at.is_null())
         .filter(p::muted.eq(true))
+        .select(p::user_id)
+        .load(c)?)
+}
+
+/// The people (other than `by`) for whom the message just posted is their
+/// only unread one in the room.
+fn first_unread(c: &mut DbConn, t: TenantId, room: &Room, by: UserId) -> AppResult<Vec<UserId>> {
+    use crate::schema::messages_participants as p;
+    use diesel::prelude::*;
+    Ok(p::table
+        .filter(p::tenant_id.eq(t))
+        .filter(p::conversation_id.eq(room.c.id))
+        .filter(p::left_at.is_null())
+        .filter(p::user_id.ne(by))
+        .filter(p::unread.eq(1))
         .select(p::user_id)
         .load(c)?)
 }

@@ -10,6 +10,7 @@
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use super::attachments::{self, Upload};
 use super::conversations::{self, Person, Room};
 use super::models::*;
 use super::notify;
@@ -62,10 +63,15 @@ pub struct MessageRow {
     pub mine: bool,
     /// For the reader's own messages: sent, delivered to or read by everyone else.
     pub receipt: Option<Receipt>,
+    /// Who has read it and who has it, by name ("Read by Ana; delivered to
+    /// Ben"), for the receipt's tooltip.
+    pub receipt_detail: String,
     /// What it answers, when that is not the thread's first message.
     pub quote: Option<Quote>,
     /// Whether the reader may delete it (its author, or a workspace admin).
     pub may_delete: bool,
+    /// Its files and images.
+    pub attachments: Vec<Attachment>,
 }
 
 impl MessageRow {
@@ -131,6 +137,14 @@ fn rows(
     };
     ids.extend(quotes.iter().filter_map(|m| m.author_id));
     let names = user_names(c, ids)?;
+    let with_files: Vec<MessageId> = msgs
+        .iter()
+        .filter(|m| {
+            matches!(m.kind, MessageKind::File | MessageKind::Image) && m.deleted_at.is_none()
+        })
+        .map(|m| m.id)
+        .collect();
+    let mut files = attachments::for_messages(c, t, &with_files)?;
     let author =
         |id: Option<UserId>| id.map_or_else(|| "Atrium".to_string(), |u| name_of(&names, u));
     let others: Vec<&Person> = conversations::others(room, me).collect();
@@ -139,6 +153,11 @@ fn rows(
         .map(|m| {
             let mine = m.author_id == Some(me) && m.kind != MessageKind::System;
             let receipt = (mine && m.deleted_at.is_none()).then(|| receipt(&others, m.id));
+            let receipt_detail = if mine {
+                receipt_detail(&others, m.id)
+            } else {
+                String::new()
+            };
             let quote = m
                 .reply_to_id
                 .filter(|r| Some(*r) != m.thread_id)
@@ -159,11 +178,20 @@ fn rows(
                     crate::support::markdown::to_safe_html(&m.body)
                 },
                 receipt: receipt.flatten(),
+                receipt_detail,
                 quote,
                 may_delete: m.deleted_at.is_none()
                     && m.kind != MessageKind::System
                     && (mine || moderate),
                 mine,
+                attachments: {
+                    let (these, rest): (Vec<Attachment>, Vec<Attachment>) =
+                        std::mem::take(&mut files)
+                            .into_iter()
+                            .partition(|a| a.message_id == m.id);
+                    files = rest;
+                    these
+                },
                 m,
             }
         })
@@ -186,6 +214,33 @@ fn receipt(others: &[&Person], id: MessageId) -> Option<Receipt> {
     } else {
         Some(Receipt::Sent)
     }
+}
+
+/// "Read by Ana, Ben; delivered to Cat; not yet to Dan".
+fn receipt_detail(others: &[&Person], id: MessageId) -> String {
+    let reached = |mark: Option<MessageId>| mark.is_some_and(|m| m >= id);
+    let names = |f: &dyn Fn(&Person) -> bool| {
+        others
+            .iter()
+            .filter(|p| f(p))
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let read = names(&|p| reached(p.read_upto));
+    let delivered = names(&|p| !reached(p.read_upto) && reached(p.delivered_upto));
+    let waiting = names(&|p| !reached(p.read_upto) && !reached(p.delivered_upto));
+    let mut parts = Vec::new();
+    if !read.is_empty() {
+        parts.push(format!("Read by {read}"));
+    }
+    if !delivered.is_empty() {
+        parts.push(format!("delivered to {delivered}"));
+    }
+    if !waiting.is_empty() {
+        parts.push(format!("not yet delivered to {waiting}"));
+    }
+    parts.join("; ")
 }
 
 /// The first `max` characters of `s` on one line.
@@ -380,10 +435,33 @@ pub fn post(
     conversation: ConversationId,
     f: &PostForm,
 ) -> AppResult<Result<(MessageId, Vec<Event>), FormErrors>> {
+    post_with(c, t, by, conversation, f, None)
+}
+
+/// A file (stored already) and what it is: its sniffed type, and whether it
+/// is an image shown inline.
+pub struct Attached<'a> {
+    pub upload: &'a Upload,
+    pub content_type: &'a str,
+    pub is_image: bool,
+}
+
+/// Posts a message, with a file when `file` is given (its text, a caption,
+/// may then be empty).
+pub fn post_with(
+    c: &mut DbConn,
+    t: TenantId,
+    by: UserId,
+    conversation: ConversationId,
+    f: &PostForm,
+    file: Option<Attached<'_>>,
+) -> AppResult<Result<(MessageId, Vec<Event>), FormErrors>> {
     let room = conversations::room(c, t, by, conversation)?;
     let mut e = FormErrors::default();
     let body = f.body.trim();
-    check_body(body, &mut e);
+    if file.is_none() || !body.is_empty() {
+        check_body(body, &mut e);
+    }
     let priority = if f.priority.is_empty() {
         Some(MessagePriority::Normal)
     } else {
@@ -435,7 +513,11 @@ pub fn post(
             id,
             conversation_id: conversation,
             author_id: Some(by),
-            kind: MessageKind::Text,
+            kind: match &file {
+                None => MessageKind::Text,
+                Some(a) if a.is_image => MessageKind::Image,
+                Some(_) => MessageKind::File,
+            },
             priority,
             body: body.to_string(),
             reply_to_id: parent.as_ref().map(|p| p.id),
@@ -448,6 +530,9 @@ pub fn post(
             created_at: now,
         })
         .execute(c)?;
+    if let Some(a) = &file {
+        attachments::insert(c, t, id, a.upload, a.content_type, a.is_image)?;
+    }
     bump(c, t, conversation, Some(by), id, now, true)?;
     let mut events = Vec::new();
     match thread_id {
@@ -633,9 +718,17 @@ pub fn edit(
     )]))
 }
 
+/// What deleting a message leaves to do once committed: events to publish,
+/// and the content hashes of files nothing uses any more.
+#[derive(Debug, Default)]
+pub struct Deleted {
+    pub events: Vec<Event>,
+    pub orphans: Vec<String>,
+}
+
 /// Deletes a message: its author, or a workspace admin (`moderate`). The
-/// row stays as "message deleted" so replies keep their place; its text
-/// and its history go.
+/// row stays as "message deleted" so replies keep their place; its text,
+/// its history and its files go.
 pub fn delete(
     c: &mut DbConn,
     t: TenantId,
@@ -643,7 +736,7 @@ pub fn delete(
     moderate: bool,
     conversation: ConversationId,
     id: MessageId,
-) -> AppResult<Vec<Event>> {
+) -> AppResult<Deleted> {
     conversations::find(c, t, by, conversation)?;
     let m = find(c, t, conversation, id)?;
     if m.kind == MessageKind::System || (m.author_id != Some(by) && !moderate) {
@@ -652,8 +745,9 @@ pub fn delete(
         ));
     }
     if m.deleted_at.is_some() {
-        return Ok(Vec::new());
+        return Ok(Deleted::default());
     }
+    let orphans = attachments::remove_for(c, t, id)?;
     diesel::delete(
         messages_edits::table
             .filter(messages_edits::tenant_id.eq(t))
@@ -671,11 +765,10 @@ pub fn delete(
         messages_messages::deleted_at.eq(Some(UtcTime::now())),
     ))
     .execute(c)?;
-    Ok(vec![Event::new(
-        t,
-        conversation.0 .0,
-        format!("changed-{id}"),
-    )])
+    Ok(Deleted {
+        events: vec![Event::new(t, conversation.0 .0, format!("changed-{id}"))],
+        orphans,
+    })
 }
 
 /// A message's earlier texts, newest first, as the reader sees them.
@@ -697,18 +790,26 @@ pub fn history(
     Ok((row, edits))
 }
 
+/// Whether the reader has something in the room not yet marked read (so a
+/// page view only writes when it must).
+pub fn unseen(room: &Room) -> bool {
+    room.me.unread != 0 || room.me.read_upto < room.c.last_message_id
+}
+
 /// `me` has seen the conversation up to its newest message: nothing is
 /// unread, and that message is read (and so delivered).
 pub fn mark_read(c: &mut DbConn, t: TenantId, me: UserId, room: &Room) -> AppResult<()> {
     let newest = room.c.last_message_id;
-    if room.me.unread == 0 && room.me.read_upto >= newest {
+    if !unseen(room) {
         return Ok(());
     }
     diesel::update(
         messages_participants::table
             .filter(messages_participants::tenant_id.eq(t))
             .filter(messages_participants::conversation_id.eq(room.c.id))
-            .filter(messages_participants::user_id.eq(me)),
+            .filter(messages_participants::user_id.eq(me))
+            // A message that came after the page read the room stays unread.
+            .filter(messages_participants::last_message_at.le(room.c.last_message_at)),
     )
     .set((
         messages_participants::unread.eq(0),

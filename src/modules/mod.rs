@@ -61,6 +61,10 @@ pub struct Module {
     pub retention: &'static [RetentionHook],
     /// Workspace search over its content (none yet).
     pub search: Option<SearchHook>,
+    /// Called when any background job of a workspace ends for good (done,
+    /// or failed after its last attempt), in the transaction that records
+    /// it: the notification centre tells whoever started it.
+    pub job_ended: Option<JobEndedHook>,
 }
 
 /// A kind of notice a module sends (`projects.assigned`), with what a person
@@ -193,6 +197,8 @@ pub struct DemoPeople {
     pub admin: UserId,
     pub member: UserId,
     pub viewer: UserId,
+    /// The data folder, for demo files (message attachments).
+    pub data_dir: std::path::PathBuf,
 }
 
 /// Lets go of what points at a member who left the workspace.
@@ -202,6 +208,9 @@ pub type MemberLeftHook = fn(&mut DbConn, TenantId, UserId) -> AppResult<()>;
 /// bounded batch per call (the rest goes next hour), in the workspace's own
 /// write transaction; returns how many rows went.
 pub type RetentionHook = fn(&mut DbConn, TenantId, UtcTime) -> AppResult<u64>;
+
+/// Reacts to a job that ended (`ok`: done; otherwise failed for good).
+pub type JobEndedHook = fn(&mut DbConn, TenantId, &crate::jobs::Job, bool) -> AppResult<()>;
 
 /// Finds up to `limit` hits for a query in one workspace.
 pub type SearchHook = fn(&mut DbConn, TenantId, &str, i64) -> AppResult<Vec<SearchHit>>;

@@ -41,6 +41,7 @@ pub const MODULE: Module = Module {
     notices: &[],
     retention: &[],
     search: None,
+    job_ended: None,
 };
 
 /// Every tenant table of the module, parents before children.

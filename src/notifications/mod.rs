@@ -10,6 +10,7 @@
 
 pub mod centre;
 pub mod handlers;
+pub mod jobs;
 pub mod mail;
 pub mod module;
 pub mod prefs;

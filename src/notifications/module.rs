@@ -40,9 +40,10 @@ pub const MODULE: Module = Module {
     tenant_tables: &["notifications"],
     global_tables: &["notification_preferences"],
     member_left: None,
-    notices: &[],
+    notices: &super::jobs::KINDS,
     retention: &[super::retention::prune],
     search: None,
+    job_ended: Some(super::jobs::job_ended),
 };
 
 /// The other modules' demos send their notices through `notify` as they

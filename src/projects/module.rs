@@ -35,6 +35,7 @@ pub const MODULE: Module = Module {
     notices: &super::notify::KINDS,
     retention: &[],
     search: None,
+    job_ended: None,
 };
 
 /// Every tenant table of the module, parents before children.

@@ -95,7 +95,7 @@ async fn use_the_demo(app: &TestApp, owner: &mut Browser) {
 async fn the_demo_workspaces_export_holds_every_naming_tables_rows_and_none_of_another_workspaces()
 {
     let app = TestApp::new().await;
-    atrium::seed::seed_demo(app.pool()).expect("seed the demo");
+    atrium::seed::seed_demo(app.pool(), &app.state.config.data_dir).expect("seed the demo");
     let mut owner = app.browser();
     owner
         .login("owner@demo.atrium.test", "demo-password-123")

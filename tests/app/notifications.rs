@@ -613,3 +613,27 @@ async fn a_digest_past_its_size_schedules_the_next_one_for_the_rest() {
     );
     assert_eq!(w.app.raw_count(queued), 0);
 }
+
+#[actix_web::test]
+async fn whoever_starts_an_export_hears_when_it_is_ready() {
+    let mut w = workspace().await;
+    let before = notices_of(&w, "ann@example.com");
+    let r = w.ann.post(&format!("/w/{}/export", w.slug), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let job = r.location();
+    w.app.run_jobs();
+    assert_eq!(notices_of(&w, "ann@example.com"), before + 1);
+    assert_eq!(notices_of(&w, "bob@example.com"), 0, "only who started it");
+    let centre = w.ann.get(&format!("/w/{}/notifications", w.slug)).await;
+    assert!(
+        centre.contains("Finished: Exporting workspace data"),
+        "{}",
+        centre.body
+    );
+    let id = newest(&w, "ann@example.com");
+    let r = w
+        .ann
+        .post(&format!("/w/{}/notifications/{id}/open", w.slug), &[])
+        .await;
+    assert_eq!(r.location(), job, "the notice leads to the job's page");
+}

@@ -33,7 +33,7 @@ fn first_link(body: &str, prefix: &str) -> String {
 #[actix_web::test]
 async fn the_demo_fills_every_projects_page_and_the_export_carries_every_table() {
     let app = TestApp::new().await;
-    atrium::seed::seed_demo(app.pool()).expect("seed the demo");
+    atrium::seed::seed_demo(app.pool(), &app.state.config.data_dir).expect("seed the demo");
     let mut owner = app.browser();
     owner
         .login("owner@demo.atrium.test", "demo-password-123")

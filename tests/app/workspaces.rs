@@ -364,9 +364,10 @@ async fn a_deactivated_workspace_disappears_until_a_superadmin_reactivates_it() 
 #[actix_web::test]
 async fn seed_demo_builds_a_workspace_people_can_sign_in_to() {
     let app = TestApp::new().await;
-    let summary = atrium::seed::seed_demo(app.pool()).expect("seed");
+    let summary = atrium::seed::seed_demo(app.pool(), &app.state.config.data_dir).expect("seed");
     assert!(summary.contains("/w/acme/"));
-    let again = atrium::seed::seed_demo(app.pool()).expect("seed twice");
+    let again =
+        atrium::seed::seed_demo(app.pool(), &app.state.config.data_dir).expect("seed twice");
     assert!(again.contains("already exists"));
     let mut b = app.browser();
     b.login("viewer@demo.atrium.test", "demo-password-123")

@@ -154,10 +154,11 @@ pub async fn delete(
 ) -> AppResult<HttpResponse> {
     let (_, id, mid) = path.into_inner();
     let moderate = can_moderate(&member);
-    let events = member
+    let deleted = member
         .write(move |c, t, uid| posts::delete(c, t, uid, moderate, id, mid))
         .await?;
-    publish(&state, events).await;
+    publish(&state, deleted.events).await;
+    super::files::forget(&state, member.workspace.id, deleted.orphans).await;
     Flash::success(&ctx.session, "Message deleted.");
     Ok(w::redirect(&place(&member, id, mid).await?))
 }

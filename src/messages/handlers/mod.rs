@@ -2,6 +2,7 @@
 //! renders; the shared pieces are here.
 
 pub mod edits;
+pub mod files;
 pub mod inbox;
 pub mod room;
 pub mod settings;

@@ -67,6 +67,27 @@ fn newest_of(rows: &[MessageRow]) -> String {
         .unwrap_or_else(|| uuid::Uuid::nil().to_string())
 }
 
+/// The conversation's page with a refused upload's message beside its form.
+pub async fn render_refused(
+    ctx: &Ctx,
+    member: &Member,
+    id: ConversationId,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    render_room_as(
+        ctx,
+        member,
+        false,
+        id,
+        None,
+        PostForm::default(),
+        errors,
+        Some(status),
+    )
+    .await
+}
+
 async fn render_room(
     ctx: &Ctx,
     member: &Member,
@@ -76,21 +97,37 @@ async fn render_room(
     f: PostForm,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
+    render_room_as(ctx, member, hx, id, before, f, errors, None).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render_room_as(
+    ctx: &Ctx,
+    member: &Member,
+    hx: bool,
+    id: ConversationId,
+    before: Option<MessageId>,
+    f: PostForm,
+    errors: FormErrors,
+    status: Option<StatusCode>,
+) -> AppResult<HttpResponse> {
     let (m, me, moderate) = (member.clone(), member.user_id(), can_moderate(member));
     let (room, stream, room_choices) = web::block(move || {
-        m.conn()?.write(|c, t| {
+        let mut conn = m.conn()?;
+        let read = conn.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
             let stream = posts::stream(c, t, me, &room, before, moderate)?;
             let mut choices = Vec::new();
-            if before.is_none() {
-                posts::mark_read(c, t, me, &room)?;
-                if room.is_open() {
-                    choices = people(c, t)?;
-                    choices.retain(|p| !room.people.iter().any(|q| q.id == p.id));
-                }
+            if before.is_none() && room.is_open() {
+                choices = people(c, t)?;
+                choices.retain(|p| !room.people.iter().any(|q| q.id == p.id));
             }
             Ok((room, stream, choices))
-        })
+        })?;
+        if before.is_none() && posts::unseen(&read.0) {
+            conn.write(|c, t| posts::mark_read(c, t, me, &read.0))?;
+        }
+        Ok::<_, crate::error::AppError>(read)
     })
     .await??;
     let slug = member.workspace.slug.clone();
@@ -116,7 +153,10 @@ async fn render_room(
         priorities: MessagePriority::ALL,
         room_choices,
     };
-    w::form_page(&body, refused)
+    match status {
+        Some(status) => w::html(status, &body),
+        None => w::form_page(&body, refused),
+    }
 }
 
 pub async fn show(
@@ -245,12 +285,16 @@ pub async fn since(
     let thread: Option<MessageId> = q.thread.parse().ok();
     let (m, me, moderate) = (member.clone(), member.user_id(), can_moderate(&member));
     let (room, (rows, more)) = web::block(move || {
-        m.conn()?.write(|c, t| {
+        let mut conn = m.conn()?;
+        let read = conn.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
             let found = posts::since(c, t, me, &room, after, thread, moderate)?;
-            posts::mark_read(c, t, me, &room)?;
             Ok((room, found))
-        })
+        })?;
+        if posts::unseen(&read.0) {
+            conn.write(|c, t| posts::mark_read(c, t, me, &read.0))?;
+        }
+        Ok::<_, crate::error::AppError>(read)
     })
     .await??;
     let slug = member.workspace.slug.clone();
@@ -330,7 +374,8 @@ async fn render_thread(
 ) -> AppResult<HttpResponse> {
     let (m, me, moderate) = (member.clone(), member.user_id(), can_moderate(member));
     let (room, head, replies, more, answering) = web::block(move || {
-        m.conn()?.write(|c, t| {
+        let mut conn = m.conn()?;
+        let read = conn.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
             let target = posts::find(c, t, id, of)?;
             let root = target.thread_id.unwrap_or(target.id);
@@ -339,9 +384,12 @@ async fn render_thread(
                 .and_then(|a| replies.iter().find(|r| r.m.id == a))
                 .filter(|r| !r.deleted())
                 .cloned();
-            posts::mark_read(c, t, me, &room)?;
             Ok((room, head, replies, more, answering))
-        })
+        })?;
+        if posts::unseen(&read.0) {
+            conn.write(|c, t| posts::mark_read(c, t, me, &read.0))?;
+        }
+        Ok::<_, crate::error::AppError>(read)
     })
     .await??;
     f.reply_to = answering

@@ -5,14 +5,18 @@
 
 use diesel::prelude::*;
 
+use super::attachments;
 use super::conversations::{self, NewForm};
 use super::models::*;
-use super::posts::{self, PostForm};
+use super::posts::{self, Attached, PostForm};
 use crate::db::{DbConn, TenantId};
 use crate::error::{AppError, AppResult};
 use crate::modules::DemoPeople;
 use crate::schema::{projects_projects, teams};
 use crate::web::FormErrors;
+
+/// The image attached in the demo (a 32×32 orange square).
+const BANNER: &[u8] = include_bytes!("banner.png");
 
 fn ok<T>(r: Result<T, FormErrors>, what: &str) -> AppResult<T> {
     r.map_err(|e| AppError::internal(format!("demo {what}: {:?}", e.0)))
@@ -176,6 +180,29 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople) -> AppResult<()> {
             None,
         )?;
     }
+    // A file in the conversation (an image, shown inline).
+    let banner = attachments::store_bytes(&people.data_dir, t, "spring-banner.png", BANNER)
+        .map_err(|e| AppError::internal(format!("demo attachment: {e}")))?;
+    let (content_type, is_image) = attachments::check_type(&banner)
+        .map_err(|e| AppError::internal(format!("demo attachment: {e}")))?;
+    ok(
+        posts::post_with(
+            c,
+            t,
+            admin,
+            general,
+            &PostForm {
+                body: "The banner for the spring campaign.".into(),
+                ..Default::default()
+            },
+            Some(Attached {
+                upload: &banner,
+                content_type: &content_type,
+                is_image,
+            }),
+        )?,
+        "attachment",
+    )?;
     let direct = ok(conversations::open_direct(c, t, admin, owner)?, "direct")?;
     say(
         c,
