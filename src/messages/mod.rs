@@ -16,6 +16,7 @@ pub mod models;
 pub mod module;
 pub mod notify;
 pub mod posts;
+pub mod reading;
 pub mod search;
 
 pub use module::MODULE;

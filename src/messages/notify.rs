@@ -4,7 +4,7 @@
 
 use super::conversations::Room;
 use super::models::*;
-use super::posts::excerpt;
+use super::reading::excerpt;
 use crate::accounts::UserId;
 use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;

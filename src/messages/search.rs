@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::conversations;
 use super::models::*;
-use super::posts::excerpt;
+use super::reading::excerpt;
 use crate::accounts::UserId;
 use crate::db::{Backend, DbConn, TenantId};
 use crate::error::AppResult;

@@ -13,7 +13,7 @@
 //! access-checked routes. Nothing readable travels in an event.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
 
 use diesel::prelude::*;
@@ -81,7 +81,12 @@ pub struct Hub {
     tx: broadcast::Sender<Event>,
     backend: Backend,
     database_url: String,
+    /// The listener thread was started.
     listening: AtomicBool,
+    /// Its connection is LISTENing now (PostgreSQL), with a condition to
+    /// wait on until it is.
+    ready: Mutex<bool>,
+    ready_changed: Condvar,
 }
 
 impl Hub {
@@ -92,6 +97,8 @@ impl Hub {
             backend,
             database_url: database_url.to_string(),
             listening: AtomicBool::new(false),
+            ready: Mutex::new(false),
+            ready_changed: Condvar::new(),
         })
     }
 
@@ -111,6 +118,35 @@ impl Hub {
             }
         }
         rx
+    }
+
+    /// Waits (blocking) until this server's listener is LISTENing, at most
+    /// `limit`; at once on SQLite. A stream that starts before that could
+    /// miss what is published meanwhile.
+    pub fn wait_listening(&self, limit: Duration) -> bool {
+        if self.backend != Backend::Postgres {
+            return true;
+        }
+        let guard = match self.ready.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        match self
+            .ready_changed
+            .wait_timeout_while(guard, limit, |ready| !*ready)
+        {
+            Ok((ready, _)) => *ready,
+            Err(poisoned) => *poisoned.into_inner().0,
+        }
+    }
+
+    fn set_ready(&self, ready: bool) {
+        let mut guard = match self.ready.lock() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        *guard = ready;
+        self.ready_changed.notify_all();
     }
 
     /// How many pages are subscribed on this server.
@@ -164,7 +200,8 @@ struct Watch {
     started: bool,
 }
 
-/// A `text/event-stream` body of the events for `topic` in `tenant`: each
+/// A `text/event-stream` body of the events for `topic` in `tenant`, led by
+/// a `new` (to catch up on what the page missed): each
 /// as `event: <name>` with the name as its data (an event without data is
 /// never dispatched; pages fetch what changed). It
 /// ends at `gone`, after [`STREAM_LIFETIME`], or when the hub closes.
@@ -188,8 +225,15 @@ pub fn event_stream(
     futures_util::stream::unfold(watch, |mut w| async move {
         if !w.started {
             w.started = true;
-            // Reconnect after 3 s if the stream drops.
-            return Some((Ok(Bytes::from_static(b"retry: 3000\n\n")), w));
+            // Reconnect after 3 s if the stream drops; and a `new` at once,
+            // so the page fetches what came between its load (or the last
+            // stream) and this one.
+            return Some((
+                Ok(Bytes::from_static(
+                    b"retry: 3000\n\nevent: new\ndata: new\n\n",
+                )),
+                w,
+            ));
         }
         loop {
             let left = w.until.saturating_duration_since(std::time::Instant::now());
@@ -224,7 +268,15 @@ fn listen(hub: Weak<Hub>, url: &str) {
     while hub.strong_count() > 0 {
         match PgConnection::establish(url) {
             Ok(mut c) => match diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(&mut c) {
-                Ok(_) => relay(&hub, &mut c),
+                Ok(_) => {
+                    if let Some(h) = hub.upgrade() {
+                        h.set_ready(true);
+                    }
+                    relay(&hub, &mut c);
+                    if let Some(h) = hub.upgrade() {
+                        h.set_ready(false);
+                    }
+                }
                 Err(e) => tracing::warn!(error = %e, "LISTEN failed"),
             },
             Err(e) => tracing::warn!(error = %e, "the live events listener cannot connect"),

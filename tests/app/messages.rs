@@ -611,14 +611,14 @@ async fn live_events_reach_participants_only() {
     let (status, _) = cat.open_stream(&format!("{ua}/live")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "not Cat's conversation");
     let wait = Duration::from_secs(5);
-    assert!(next_chunk(&mut bob_stream, wait)
-        .await
-        .unwrap_or_default()
-        .starts_with("retry:"));
-    assert!(next_chunk(&mut cat_stream, wait)
-        .await
-        .unwrap_or_default()
-        .starts_with("retry:"));
+    // Each stream starts by telling its page to catch up.
+    for s in [&mut bob_stream, &mut cat_stream] {
+        let first = next_chunk(s, wait).await.unwrap_or_default();
+        assert!(
+            first.starts_with("retry:") && first.contains("event: new"),
+            "{first:?}"
+        );
+    }
 
     let m = say(&mut w.ann, &ua, "only for room A").await;
     let got = next_chunk(&mut bob_stream, wait).await.unwrap_or_default();
@@ -640,6 +640,26 @@ async fn live_events_reach_participants_only() {
     say(&mut w.ann, &ub, "hello Cat").await;
     let got = next_chunk(&mut cat_stream, wait).await.unwrap_or_default();
     assert!(got.contains("event: new"), "Cat got {got:?}");
+    // Another app server on the same PostgreSQL database hears it too
+    // (LISTEN/NOTIFY, not this process's memory).
+    if w.app.backend() == Backend::Postgres {
+        let other =
+            atrium::web::live::Hub::new(Backend::Postgres, &w.app.state.config.database_url);
+        let mut rx = other.subscribe();
+        let conv: uuid::Uuid = a.parse().expect("id");
+        assert!(other.wait_listening(Duration::from_secs(5)), "listening");
+        say(&mut w.ann, &ua, "to every server").await;
+        let mut heard = false;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while !heard && std::time::Instant::now() < deadline {
+            if let Ok(Ok(e)) =
+                actix_web::rt::time::timeout(Duration::from_millis(200), rx.recv()).await
+            {
+                heard = e.topic == conv && e.name == "new";
+            }
+        }
+        assert!(heard, "a second server's hub receives the event");
+    }
     // Leaving ends the leaver's stream.
     w.bob.post(&format!("{ua}/leave"), &[]).await;
     assert!(

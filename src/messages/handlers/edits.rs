@@ -9,7 +9,8 @@ use super::{can_moderate, page, publish};
 use crate::error::AppResult;
 use crate::messages::conversations::{self, Room};
 use crate::messages::models::*;
-use crate::messages::posts::{self, MessageRow};
+use crate::messages::posts;
+use crate::messages::reading::{self, MessageRow};
 use crate::web::{self as w, Ctx, Editor, Flash, FormErrors, Member, PageCtx};
 use crate::AppState;
 
@@ -32,7 +33,7 @@ pub async fn one(
     let (room, r) = web::block(move || {
         m.conn()?.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
-            let r = posts::one(c, t, me, &room, mid, moderate)?;
+            let r = reading::one(c, t, me, &room, mid, moderate)?;
             Ok((room, r))
         })
     })
@@ -74,7 +75,7 @@ async fn render_edit(
     let (room, r) = web::block(move || {
         m.conn()?.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
-            let r = posts::one(c, t, me, &room, mid, false)?;
+            let r = reading::one(c, t, me, &room, mid, false)?;
             Ok((room, r))
         })
     })
@@ -113,7 +114,7 @@ async fn place(member: &Member, id: ConversationId, mid: MessageId) -> AppResult
     let m = member.clone();
     let thread = web::block(move || {
         m.conn()?
-            .read(|c, t| Ok(posts::find(c, t, id, mid)?.thread_id))
+            .read(|c, t| Ok(reading::find(c, t, id, mid)?.thread_id))
     })
     .await??;
     let slug = &member.workspace.slug;
@@ -183,7 +184,7 @@ pub async fn history(
     let (room, (r, edits)) = web::block(move || {
         m.conn()?.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
-            let h = posts::history(c, t, me, &room, mid)?;
+            let h = reading::history(c, t, me, &room, mid)?;
             Ok((room, h))
         })
     })

@@ -11,7 +11,8 @@ use super::{can_moderate, can_write, page, publish};
 use crate::error::AppResult;
 use crate::messages::conversations::{self, Room};
 use crate::messages::models::*;
-use crate::messages::posts::{self, MessageRow, PostForm, Stream};
+use crate::messages::posts::{self, PostForm};
+use crate::messages::reading::{self, MessageRow, Stream};
 use crate::projects::project::{people, Person};
 use crate::web::{self as w, Ctx, Editor, FormErrors, HxRequest, Member, PageCtx};
 use crate::AppState;
@@ -116,7 +117,7 @@ async fn render_room_as(
         let mut conn = m.conn()?;
         let read = conn.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
-            let stream = posts::stream(c, t, me, &room, before, moderate)?;
+            let stream = reading::stream(c, t, me, &room, before, moderate)?;
             let mut choices = Vec::new();
             if before.is_none() && room.is_open() {
                 choices = people(c, t)?;
@@ -211,7 +212,7 @@ pub async fn post(
                     let root = web::block(move || {
                         m.conn()?.read(|c, t| {
                             conversations::find(c, t, me, id)?;
-                            Ok(posts::find(c, t, id, mid)?.thread_id)
+                            Ok(reading::find(c, t, id, mid)?.thread_id)
                         })
                     })
                     .await??;
@@ -288,7 +289,7 @@ pub async fn since(
         let mut conn = m.conn()?;
         let read = conn.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
-            let found = posts::since(c, t, me, &room, after, thread, moderate)?;
+            let found = reading::since(c, t, me, &room, after, thread, moderate)?;
             Ok((room, found))
         })?;
         if posts::unseen(&read.0) {
@@ -328,6 +329,10 @@ pub async fn live(
     })
     .await??;
     let rx = state.live.subscribe();
+    let hub = state.live.clone();
+    if !web::block(move || hub.wait_listening(std::time::Duration::from_secs(3))).await? {
+        tracing::warn!("live events: the listener is not listening yet");
+    }
     let body =
         crate::web::live::event_stream(rx, member.workspace.id, id.0 .0, format!("gone-{me}"));
     Ok(HttpResponse::Ok()
@@ -377,9 +382,9 @@ async fn render_thread(
         let mut conn = m.conn()?;
         let read = conn.read(|c, t| {
             let room = conversations::room(c, t, me, id)?;
-            let target = posts::find(c, t, id, of)?;
+            let target = reading::find(c, t, id, of)?;
             let root = target.thread_id.unwrap_or(target.id);
-            let (head, replies, more) = posts::thread(c, t, me, &room, root, moderate)?;
+            let (head, replies, more) = reading::thread(c, t, me, &room, root, moderate)?;
             let answering = answer
                 .and_then(|a| replies.iter().find(|r| r.m.id == a))
                 .filter(|r| !r.deleted())
