@@ -21,8 +21,8 @@ use crate::schema::{messages_edits, messages_messages};
 pub const PAGE: i64 = 50;
 /// Most messages a page picks up live before it asks to be reloaded.
 pub const SINCE_CAP: i64 = 200;
-/// Most replies a thread's page shows.
-pub const THREAD_CAP: i64 = 500;
+/// Replies on one page of a thread ("Later replies" shows the next).
+pub const THREAD_PAGE: i64 = 200;
 
 /// The quoted message a reply answers.
 #[derive(Debug, Clone)]
@@ -329,29 +329,34 @@ pub fn one(
         .ok_or(AppError::NotFound)
 }
 
-/// A thread: its first message and up to [`THREAD_CAP`] replies, oldest
-/// first; `true` when there are more.
+/// A thread: its first message and a page of [`THREAD_PAGE`] replies after
+/// `after` (or the first), oldest first; `true` when later ones follow.
 pub fn thread(
     c: &mut DbConn,
     t: TenantId,
     me: UserId,
     room: &Room,
     root: MessageId,
+    after: Option<MessageId>,
     moderate: bool,
 ) -> AppResult<(MessageRow, Vec<MessageRow>, bool)> {
     let first = find(c, t, room.c.id, root)?;
     if first.thread_id.is_some() {
         return Err(AppError::NotFound);
     }
-    let mut replies: Vec<Message> = messages_messages::table
+    let mut q = messages_messages::table
         .filter(messages_messages::tenant_id.eq(t))
         .filter(messages_messages::thread_id.eq(root))
         .order(messages_messages::id.asc())
-        .limit(THREAD_CAP + 1)
+        .limit(THREAD_PAGE + 1)
         .select(Message::as_select())
-        .load(c)?;
-    let more = replies.len() as i64 > THREAD_CAP;
-    replies.truncate(THREAD_CAP as usize);
+        .into_boxed();
+    if let Some(a) = after {
+        q = q.filter(messages_messages::id.gt(a));
+    }
+    let mut replies: Vec<Message> = q.load(c)?;
+    let more = replies.len() as i64 > THREAD_PAGE;
+    replies.truncate(THREAD_PAGE as usize);
     let mut all = rows(
         c,
         t,

@@ -895,3 +895,42 @@ async fn files_and_images_are_attached_served_to_participants_and_checked() {
     .count();
     assert_eq!(blobs, 2, "the PNG is still used by Bob's copy");
 }
+
+#[actix_web::test]
+async fn a_long_thread_pages_through_all_its_replies() {
+    let mut w = workspace().await;
+    let conv = group(&mut w, "ann", "Long thread", &["bob@example.com"]).await;
+    let url = format!("{}/{conv}", base(&w));
+    let root = say(&mut w.ann, &url, "Start of a long thread").await;
+    let id: ConversationId = conv.parse().expect("id");
+    let bob = w.app.user_id("bob@example.com");
+    TenantConn::open(
+        w.app.pool(),
+        &atrium::db::tenant_scope_for_tests(w.tenant()),
+    )
+    .expect("conn")
+    .write(|c, t| {
+        for i in 0..205 {
+            let f = PostForm {
+                body: format!("reply line {i:03}"),
+                reply_to: root.clone(),
+                ..Default::default()
+            };
+            posts::post(c, t, bob, id, &f)?
+                .map_err(|e| atrium::error::AppError::internal(format!("{:?}", e.0)))?;
+        }
+        Ok(())
+    })
+    .expect("replies");
+    let first = w.ann.get(&format!("{url}/threads/{root}")).await;
+    assert!(first.contains("reply line 000<") && first.contains("reply line 199<"));
+    assert!(!first.contains("reply line 200<"));
+    let next = first.next_link().expect("a Later replies link");
+    let rest = w.ann.get(&next).await;
+    for i in 200..205 {
+        assert!(rest.contains(&format!("reply line {i:03}<")), "{i}");
+    }
+    assert!(!rest.contains("reply line 199<"));
+    assert!(rest.next_link().is_none());
+    assert!(rest.prev_link().is_some());
+}

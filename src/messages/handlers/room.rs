@@ -243,7 +243,12 @@ pub async fn post(
         }
         Err(errors) => match f.reply_to.parse::<MessageId>() {
             Ok(parent) if errors.get("reply_to").is_none() => {
-                render_thread(&ctx, &editor, id, parent, Some(parent), f, errors).await
+                let at = ThreadAt {
+                    of: parent,
+                    answer: Some(parent),
+                    after: None,
+                };
+                render_thread(&ctx, &editor, id, at, f, errors).await
             }
             _ => render_room(&ctx, &editor, false, id, None, f, errors).await,
         },
@@ -346,6 +351,9 @@ pub async fn live(
 pub struct ThreadQuery {
     #[serde(default)]
     pub reply_to: String,
+    /// The reply a page of the thread starts after.
+    #[serde(default)]
+    pub after: String,
 }
 
 #[derive(Template)]
@@ -357,6 +365,8 @@ struct ThreadPage {
     head: MessageRow,
     replies: Vec<MessageRow>,
     more: bool,
+    /// Whether this page starts after the first replies.
+    paged: bool,
     newest: String,
     /// The reply being answered, when it is not the thread's first message.
     answering: Option<MessageRow>,
@@ -366,17 +376,24 @@ struct ThreadPage {
     priorities: &'static [MessagePriority],
 }
 
-/// The thread that `of` (its first message or any reply) belongs to, with
-/// the form answering `answer` when that is one of its replies.
+/// Which page of which thread: the thread of `of` (its first message or any
+/// reply), its replies after `after`, the form answering `answer` when that
+/// is one of them.
+struct ThreadAt {
+    of: MessageId,
+    answer: Option<MessageId>,
+    after: Option<MessageId>,
+}
+
 async fn render_thread(
     ctx: &Ctx,
     member: &Member,
     id: ConversationId,
-    of: MessageId,
-    answer: Option<MessageId>,
+    at: ThreadAt,
     mut f: PostForm,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
+    let ThreadAt { of, answer, after } = at;
     let (m, me, moderate) = (member.clone(), member.user_id(), can_moderate(member));
     let (room, head, replies, more, answering) = web::block(move || {
         let mut conn = m.conn()?;
@@ -384,7 +401,7 @@ async fn render_thread(
             let room = conversations::room(c, t, me, id)?;
             let target = reading::find(c, t, id, of)?;
             let root = target.thread_id.unwrap_or(target.id);
-            let (head, replies, more) = reading::thread(c, t, me, &room, root, moderate)?;
+            let (head, replies, more) = reading::thread(c, t, me, &room, root, after, moderate)?;
             let answering = answer
                 .and_then(|a| replies.iter().find(|r| r.m.id == a))
                 .filter(|r| !r.deleted())
@@ -411,6 +428,7 @@ async fn render_thread(
         head,
         replies,
         more,
+        paged: after.is_some(),
         newest,
         answering,
         f,
@@ -428,13 +446,16 @@ pub async fn thread(
     q: web::Query<ThreadQuery>,
 ) -> AppResult<HttpResponse> {
     let (_, id, root) = path.into_inner();
-    let answer = q.reply_to.parse().ok();
+    let at = ThreadAt {
+        of: root,
+        answer: q.reply_to.parse().ok(),
+        after: q.after.parse().ok(),
+    };
     render_thread(
         &ctx,
         &member,
         id,
-        root,
-        answer,
+        at,
         PostForm::default(),
         FormErrors::default(),
     )
