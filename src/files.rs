@@ -4,7 +4,8 @@
 
 use std::fs::{DirBuilder, OpenOptions};
 use std::io;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 #[cfg(unix)]
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
@@ -27,6 +28,45 @@ pub fn private_file_options() -> OpenOptions {
     #[cfg(unix)]
     o.mode(0o600);
     o
+}
+
+/// Where uploads are written while they stream in, before they are whole:
+/// `<data>/blobs/tmp`.
+pub fn upload_temp_dir(data: &Path) -> PathBuf {
+    data.join("blobs").join("tmp")
+}
+
+/// A workspace's stored file, by content: `<data>/blobs/<workspace>/<sha256>`.
+pub fn blob_path(data: &Path, workspace: &impl std::fmt::Display, sha256: &str) -> PathBuf {
+    data.join("blobs").join(workspace.to_string()).join(sha256)
+}
+
+/// How old a temporary upload must be before the sweep takes it: no upload
+/// streams this long (the request time limit ends it long before).
+pub const STALE_UPLOAD: Duration = Duration::from_secs(24 * 3600);
+
+/// Removes temporary uploads last written more than `age` ago (a crash or a
+/// cut-off connection can leave one); returns how many went. No folder yet:
+/// nothing to do.
+pub fn sweep_temp_uploads(data: &Path, age: Duration) -> io::Result<usize> {
+    let dir = upload_temp_dir(data);
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(e) => e,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    let now = SystemTime::now();
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let modified = entry.metadata()?.modified()?;
+        let old = now.duration_since(modified).is_ok_and(|d| d > age);
+        if old && entry.file_type()?.is_file() {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// Narrows `path` to owner-only when group or others may read it (an older
@@ -90,4 +130,34 @@ pub fn prepare_sqlite_file(path: &Path) -> io::Result<()> {
         tighten(Path::new(&p), 0o600)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sweep_takes_stale_temporary_uploads_only() {
+        let data = std::env::temp_dir().join(format!("atrium-sweep-{}", uuid::Uuid::now_v7()));
+        let dir = upload_temp_dir(&data);
+        assert_eq!(
+            sweep_temp_uploads(&data, STALE_UPLOAD).ok(),
+            Some(0),
+            "no folder yet"
+        );
+        create_private_dir_all(&dir).expect("dir");
+        let (stale, fresh) = (dir.join("a.part"), dir.join("b.part"));
+        for p in [&stale, &fresh] {
+            std::fs::write(p, b"half").expect("write");
+        }
+        let two_days_ago = SystemTime::now() - Duration::from_secs(48 * 3600);
+        std::fs::File::options()
+            .write(true)
+            .open(&stale)
+            .and_then(|f| f.set_modified(two_days_ago))
+            .expect("age it");
+        assert_eq!(sweep_temp_uploads(&data, STALE_UPLOAD).ok(), Some(1));
+        assert!(!stale.exists() && fresh.exists());
+        let _ = std::fs::remove_dir_all(&data);
+    }
 }

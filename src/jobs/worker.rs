@@ -113,6 +113,12 @@ pub fn start(
                             Ok(_) => {}
                             Err(e) => tracing::error!(error = %e, "housekeeping"),
                         }
+                        let stale = crate::files::STALE_UPLOAD;
+                        match crate::files::sweep_temp_uploads(&config.data_dir, stale) {
+                            Ok(0) => {}
+                            Ok(n) => tracing::info!(files = n, "removed stale temporary uploads"),
+                            Err(e) => tracing::warn!(error = %e, "temporary uploads not swept"),
+                        }
                     }
                     std::thread::sleep(Duration::from_millis(500));
                 }

@@ -103,12 +103,12 @@ pub fn clean_filename(raw: &str) -> String {
 }
 
 fn temp_dir(data: &Path) -> PathBuf {
-    data.join("blobs").join("tmp")
+    crate::files::upload_temp_dir(data)
 }
 
 /// Where a workspace's blob lives.
 pub fn blob_path(data: &Path, t: TenantId, sha256: &str) -> PathBuf {
-    data.join("blobs").join(t.to_string()).join(sha256)
+    crate::files::blob_path(data, &t, sha256)
 }
 
 /// Reads the multipart form: `caption` and `priority` fields and one
