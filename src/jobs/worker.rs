@@ -59,15 +59,22 @@ fn run(pool: &Pool, config: &Config, job: Job) -> AppResult<()> {
         Err(_) if job.attempts >= job.max_attempts => Some(false),
         Err(_) => None,
     };
-    TenantConn::open(pool, &scope)?.write(|c, t| {
-        finish(c, &job, outcome)?;
-        if let Some(ok) = ended {
+    let mut conn = TenantConn::open(pool, &scope)?;
+    conn.write(|c, _| finish(c, &job, outcome))?;
+    // The modules hear of it afterwards, in a transaction of their own: a
+    // failing notice must not undo (and so re-run) a finished job.
+    if let Some(ok) = ended {
+        let told = conn.write(|c, t| {
             for hook in crate::modules::all().iter().filter_map(|m| m.job_ended) {
                 hook(c, t, &job, ok)?;
             }
+            Ok(())
+        });
+        if let Err(e) = told {
+            tracing::warn!(job = %job.id, error = %e, "job end not announced");
         }
-        Ok(())
-    })
+    }
+    Ok(())
 }
 
 /// Claims and runs due jobs until none is left, then sends due account

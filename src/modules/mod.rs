@@ -62,8 +62,9 @@ pub struct Module {
     /// Workspace search over its content (none yet).
     pub search: Option<SearchHook>,
     /// Called when any background job of a workspace ends for good (done,
-    /// or failed after its last attempt), in the transaction that records
-    /// it: the notification centre tells whoever started it.
+    /// or failed after its last attempt), in a transaction of its own just
+    /// after the end is recorded: the notification centre tells whoever
+    /// started it.
     pub job_ended: Option<JobEndedHook>,
 }
 
