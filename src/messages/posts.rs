@@ -481,17 +481,7 @@ pub fn mark_delivered(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::Id;
-
-    fn person(handle: &str) -> Person {
-        Person {
-            id: UserId(Id::new()),
-            name: handle.to_uppercase(),
-            handle: handle.into(),
-            delivered_upto: None,
-            read_upto: None,
-        }
-    }
+    use crate::messages::conversations::test_person as person;
 
     #[test]
     fn mentions_find_handles_but_not_addresses_or_the_writer() {

@@ -391,17 +391,7 @@ pub fn history(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::Id;
-
-    fn person(handle: &str) -> Person {
-        Person {
-            id: UserId(Id::new()),
-            name: handle.to_uppercase(),
-            handle: handle.into(),
-            delivered_upto: None,
-            read_upto: None,
-        }
-    }
+    use crate::messages::conversations::test_person as person;
 
     #[test]
     fn a_receipt_is_read_only_when_everyone_else_read_it() {

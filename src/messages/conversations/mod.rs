@@ -302,3 +302,15 @@ pub fn titles(
 pub fn others<'a>(room: &'a Room, me: UserId) -> impl Iterator<Item = &'a Person> + 'a {
     room.people.iter().filter(move |p| p.id != me)
 }
+
+/// A participant with this handle and no marks, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_person(handle: &str) -> Person {
+    Person {
+        id: UserId(Id::new()),
+        name: handle.to_uppercase(),
+        handle: handle.into(),
+        delivered_upto: None,
+        read_upto: None,
+    }
+}
