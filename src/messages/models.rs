@@ -169,13 +169,6 @@ pub struct Attachment {
 impl Attachment {
     /// "1.2 MB", "340 KB", "12 bytes".
     pub fn size(&self) -> String {
-        let n = self.size_bytes as f64;
-        if n >= 1_000_000.0 {
-            format!("{:.1} MB", n / 1_000_000.0)
-        } else if n >= 1_000.0 {
-            format!("{:.0} KB", n / 1_000.0)
-        } else {
-            format!("{} bytes", self.size_bytes)
-        }
+        crate::web::uploads::size_text(self.size_bytes)
     }
 }

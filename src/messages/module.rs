@@ -12,6 +12,7 @@ pub const MODULE: Module = Module {
     in_nav: true,
     routes: super::routes,
     admin_routes: None,
+    public_routes: None,
     admin_link: None,
     tile: Tile {
         blurb: "Team conversations: direct, group, per team and per project, with threads, mentions and live updates",

@@ -9,7 +9,7 @@
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::attachments::{self, Upload};
+use super::attachments;
 use super::conversations::{self, Person, Room};
 use super::models::*;
 use super::notify;
@@ -21,6 +21,7 @@ use crate::schema::{
     messages_conversations, messages_edits, messages_messages, messages_participants,
 };
 use crate::web::live::Event;
+use crate::web::uploads::Upload;
 use crate::web::FormErrors;
 
 /// Longest message, in characters.

@@ -14,6 +14,7 @@ pub mod pagination;
 pub mod proxy;
 pub mod stream;
 pub mod timeout;
+pub mod uploads;
 
 pub use crate::accounts::CurrentUser;
 pub use extract::{Editor, HxRequest, MaybeUser, Member, Owner, Superadmin, WorkspaceAdmin};

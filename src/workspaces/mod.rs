@@ -5,6 +5,7 @@ pub mod about;
 pub mod access;
 pub mod handlers;
 pub mod invitations;
+pub mod limits;
 pub mod member_list;
 pub mod models;
 pub mod profile;

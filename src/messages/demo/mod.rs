@@ -13,7 +13,7 @@ use crate::db::{DbConn, TenantId};
 use crate::error::{AppError, AppResult};
 use crate::modules::DemoPeople;
 use crate::schema::{projects_projects, teams};
-use crate::web::FormErrors;
+use crate::web::{uploads, FormErrors};
 
 /// The image attached in the demo (a 32×32 orange square).
 const BANNER: &[u8] = include_bytes!("banner.png");
@@ -181,9 +181,14 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople) -> AppResult<()> {
         )?;
     }
     // A file in the conversation (an image, shown inline).
-    let banner = attachments::store_bytes(&people.data_dir, t, "spring-banner.png", BANNER)
-        .map_err(|e| AppError::internal(format!("demo attachment: {e}")))?;
-    let (content_type, is_image) = attachments::check_type(&banner)
+    let banner = uploads::store_bytes(
+        &people.data_dir,
+        &attachments::blob_dir(&people.data_dir, t),
+        "spring-banner.png",
+        BANNER,
+    )
+    .map_err(|e| AppError::internal(format!("demo attachment: {e}")))?;
+    let (content_type, is_image) = uploads::check_type(&banner)
         .map_err(|e| AppError::internal(format!("demo attachment: {e}")))?;
     ok(
         posts::post_with(
