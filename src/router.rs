@@ -12,6 +12,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     );
     // Operators' scrapers, with the metrics token (a 404 when none is set).
     cfg.route("/metrics", web::get().to(crate::metrics::scrape::metrics));
+    // Other systems: each module's signed webhooks under /hooks/<module>/….
+    for module in crate::modules::all() {
+        if let Some(routes) = module.public_routes {
+            cfg.service(web::scope(&format!("/hooks/{}", module.key)).configure(routes));
+        }
+    }
     // Visitors and signed-in people: setup, sign-up, sign-in, own account.
     crate::accounts::routes(cfg);
     // Superadmins: each module's pages under /admin/<module>/…, then the core's.

@@ -813,6 +813,11 @@ diesel::table! {
         created_by -> Nullable<Uuid>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        trigger_status -> Nullable<Text>,
+        trigger_project_id -> Nullable<Uuid>,
+        every_hours -> Nullable<Integer>,
+        next_run_at -> Nullable<Timestamptz>,
+        hook_secret -> Text,
     }
 }
 
@@ -965,6 +970,67 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_fields (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        project_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        options -> Text,
+        required -> Bool,
+        position -> Integer,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_field_values (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        task_id -> Uuid,
+        field_id -> Uuid,
+        value -> Text,
+        number -> Nullable<Double>,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_views (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        project_id -> Uuid,
+        user_id -> Uuid,
+        name -> Text,
+        query -> Text,
+        shared -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    use crate::db::sql::*;
+
+    projects_task_files (tenant_id, id) {
+        tenant_id -> Uuid,
+        id -> Uuid,
+        task_id -> Uuid,
+        uploaded_by -> Nullable<Uuid>,
+        filename -> Text,
+        content_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        is_image -> Bool,
+        created_at -> Timestamptz,
+    }
+}
+
 diesel::allow_tables_to_appear_in_same_query!(
     users,
     tenants,
@@ -1009,6 +1075,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     projects_milestones,
     projects_tasks,
     projects_task_comments,
+    projects_fields,
+    projects_field_values,
+    projects_views,
+    projects_task_files,
     projects_task_activity,
     projects_time_entries,
     two_factor_secrets,

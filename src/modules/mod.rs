@@ -34,6 +34,9 @@ pub struct Module {
     pub routes: fn(&mut ServiceConfig),
     /// Superadmin pages under `/admin/<key>/…`, if it has any.
     pub admin_routes: Option<fn(&mut ServiceConfig)>,
+    /// Routes outside any session, under `/hooks/<key>/…` (signed webhooks):
+    /// no CSRF token, no sign-in; each checks its own credential.
+    pub public_routes: Option<fn(&mut ServiceConfig)>,
     /// The admin navigation's link to them: (label, path).
     pub admin_link: Option<(&'static str, &'static str)>,
     /// Its tile on the workspace dashboard.

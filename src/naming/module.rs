@@ -12,6 +12,7 @@ pub const MODULE: Module = Module {
     in_nav: true,
     routes: super::routes,
     admin_routes: Some(super::admin_routes),
+    public_routes: None,
     admin_link: Some(("Naming catalogue", "/admin/naming/platforms")),
     tile: Tile {
         blurb: "Naming conventions, rules and generated names",

@@ -13,6 +13,7 @@ pub const MODULE: Module = Module {
     in_nav: false,
     routes: super::handlers::routes,
     admin_routes: None,
+    public_routes: None,
     admin_link: None,
     tile: Tile {
         blurb: "Assignments, approvals and replies that need you, with email at once or as an hourly digest",

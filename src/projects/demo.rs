@@ -415,7 +415,8 @@ pub fn seed(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
         meta,
     )?;
     sprints::start(c, t, owner, app, sprint_now, meta)?;
-    workflow(c, t, people, meta)
+    workflow(c, t, people, meta)?;
+    super::demo_more::seed(c, t, people, app, meta)
 }
 
 /// A launch approval asked of the demo admin, waiting for their answer.
@@ -429,7 +430,7 @@ fn workflow(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta
         workflows::create(c, t, people.admin, &form, meta)?,
         "workflow",
     )?;
-    workflows::run(c, t, people.member, id, meta)?
+    workflows::run(c, t, people.member, id, None, meta)?
         .map_err(|e| AppError::internal(format!("demo workflow run: {e}")))?;
     Ok(())
 }

@@ -9,6 +9,9 @@
 
 pub mod comments;
 pub mod demo;
+pub mod demo_more;
+pub mod extras;
+pub mod fields;
 pub mod forms;
 pub mod handlers;
 pub mod milestones;
@@ -17,9 +20,13 @@ pub mod module;
 pub mod notify;
 pub mod project;
 pub mod sprints;
+pub mod task_files;
 pub mod task_lists;
 pub mod tasks;
 pub mod time;
+pub mod tree;
+pub mod triggers;
+pub mod views;
 pub mod workflow_def;
 pub mod workflows;
 
@@ -49,6 +56,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/{project_id}/board", web::get().to(board::board))
         .route("/{project_id}/calendar", web::get().to(board::calendar))
         .route("/{project_id}/time.csv", web::get().to(time::csv))
+        .configure(handlers::extras::routes)
         .configure(tasks::routes)
         .configure(time::routes)
         .configure(sprints::routes);

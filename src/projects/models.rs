@@ -412,6 +412,16 @@ pub struct Workflow {
     pub created_by: Option<UserId>,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
+    /// Event trigger: a task entering this status starts a run.
+    pub trigger_status: Option<TaskStatus>,
+    /// Event trigger: only this project's tasks (none: any project).
+    pub trigger_project_id: Option<ProjectId>,
+    /// Scheduled trigger: a run every this many hours.
+    pub every_hours: Option<i32>,
+    /// Scheduled trigger: when the next run is due.
+    pub next_run_at: Option<UtcTime>,
+    /// Webhook trigger: the HMAC key callers sign with (hex; empty: none).
+    pub hook_secret: String,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -471,5 +481,108 @@ pub struct Approval {
     pub expires_at: UtcTime,
     pub decided_at: Option<UtcTime>,
     pub comment: String,
+    pub created_at: UtcTime,
+}
+
+crate::typed_id!(
+    /// The id of a project's custom field (`projects_fields.id`).
+    FieldId
+);
+crate::typed_id!(
+    /// The id of a task's value of a custom field (`projects_field_values.id`).
+    FieldValueId
+);
+crate::typed_id!(
+    /// The id of a saved view of a task list (`projects_views.id`).
+    ViewId
+);
+crate::typed_id!(
+    /// The id of a file attached to a task (`projects_task_files.id`).
+    TaskFileId
+);
+
+crate::text_enum!(
+    /// What a custom field holds.
+    FieldKind {
+        Text = "text" / "Text",
+        Number = "number" / "Number",
+        Date = "date" / "Date",
+        Select = "select" / "Choice from a list",
+        Checkbox = "checkbox" / "Yes / no",
+    }
+);
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_fields)]
+pub struct Field {
+    pub tenant_id: TenantId,
+    pub id: FieldId,
+    pub project_id: ProjectId,
+    pub name: String,
+    pub kind: FieldKind,
+    /// A select's choices, one per line.
+    pub options: String,
+    pub required: bool,
+    pub position: i32,
+    pub created_at: UtcTime,
+}
+
+impl Field {
+    /// Its key in forms and queries (`cf_<id>`).
+    pub fn key(&self) -> String {
+        super::fields::key(self.id)
+    }
+
+    /// A select's choices.
+    pub fn choices(&self) -> Vec<&str> {
+        self.options
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .collect()
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_field_values)]
+pub struct FieldValue {
+    pub tenant_id: TenantId,
+    pub id: FieldValueId,
+    pub task_id: TaskId,
+    pub field_id: FieldId,
+    pub value: String,
+    pub number: Option<f64>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_views)]
+pub struct SavedView {
+    pub tenant_id: TenantId,
+    pub id: ViewId,
+    pub project_id: ProjectId,
+    pub user_id: UserId,
+    pub name: String,
+    /// The list's query string, without `after`/`before`.
+    pub query: String,
+    pub shared: bool,
+    pub created_at: UtcTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(treat_none_as_default_value = false)]
+#[diesel(table_name = projects_task_files)]
+pub struct TaskFile {
+    pub tenant_id: TenantId,
+    pub id: TaskFileId,
+    pub task_id: TaskId,
+    pub uploaded_by: Option<UserId>,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    pub sha256: String,
+    pub is_image: bool,
     pub created_at: UtcTime,
 }

@@ -12,6 +12,7 @@ pub const MODULE: Module = Module {
     in_nav: true,
     routes: super::routes,
     admin_routes: None,
+    public_routes: Some(super::handlers::hooks::routes),
     admin_link: None,
     tile: Tile {
         blurb: "Projects, tasks, boards, sprints, time tracking and approval workflows",
@@ -22,11 +23,18 @@ pub const MODULE: Module = Module {
             many: "active projects",
         }),
     },
-    jobs: &[JobKind {
-        kind: super::workflows::EXPIRY_KIND,
-        label: "Expiring overdue workflow approvals",
-        run: super::workflows::run_expiry_job,
-    }],
+    jobs: &[
+        JobKind {
+            kind: super::workflows::EXPIRY_KIND,
+            label: "Expiring overdue workflow approvals",
+            run: super::workflows::run_expiry_job,
+        },
+        JobKind {
+            kind: super::triggers::SCHEDULE_KIND,
+            label: "Starting a scheduled workflow run",
+            run: super::triggers::run_schedule_job,
+        },
+    ],
     exports: &EXPORTS,
     demo,
     tenant_tables: &TENANT_TABLES,
@@ -39,7 +47,7 @@ pub const MODULE: Module = Module {
 };
 
 /// Every tenant table of the module, parents before children.
-const TENANT_TABLES: [&str; 13] = [
+const TENANT_TABLES: [&str; 17] = [
     "projects_projects",
     "projects_members",
     "projects_sprints",
@@ -48,6 +56,10 @@ const TENANT_TABLES: [&str; 13] = [
     "projects_task_comments",
     "projects_task_activity",
     "projects_time_entries",
+    "projects_fields",
+    "projects_field_values",
+    "projects_views",
+    "projects_task_files",
     "projects_workflows",
     "projects_workflow_versions",
     "projects_workflow_executions",
@@ -55,9 +67,26 @@ const TENANT_TABLES: [&str; 13] = [
     "projects_workflow_approvals",
 ];
 
-/// All of them go into the export, whole: none holds a credential.
-const EXPORTS: [ExportTable; 13] = whole_tables(TENANT_TABLES);
+/// All of them go into the export, whole, but for the workflows' webhook
+/// secrets (a credential, not data). Task files go as rows; their bytes
+/// stay in the data folder.
+const EXPORTS: [ExportTable; 17] = {
+    let mut e = whole_tables(TENANT_TABLES);
+    e[12].skip = &["hook_secret"];
+    e
+};
 
 fn demo(c: &mut DbConn, t: TenantId, people: &DemoPeople, meta: &RequestMeta) -> AppResult<()> {
     super::demo::seed(c, t, people, meta)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_webhook_secret_stays_out_of_the_export() {
+        let w = super::EXPORTS
+            .iter()
+            .find(|e| e.table == "projects_workflows");
+        assert_eq!(w.map(|e| e.skip), Some(&["hook_secret"][..]));
+    }
 }

@@ -49,11 +49,20 @@ pub struct TaskFilter {
     pub after: String,
     #[serde(default)]
     pub before: String,
+    /// Custom-field filters (`cf_<field id>`, `cf_<id>_has`, `cf_<id>_from`,
+    /// `cf_<id>_to`; see `fields::filters`), and whatever else came (ignored).
+    #[serde(flatten)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 impl TaskFilter {
-    pub fn query_pairs(&self) -> Vec<(&'static str, &str)> {
-        vec![
+    pub fn query_pairs(&self) -> Vec<(&str, &str)> {
+        let custom = self
+            .custom
+            .iter()
+            .filter(|(k, _)| k.starts_with("cf_"))
+            .map(|(k, v)| (k.as_str(), v.as_str()));
+        let mut pairs = vec![
             ("q", self.q.trim()),
             ("status", &self.status),
             ("kind", &self.kind),
@@ -65,7 +74,21 @@ impl TaskFilter {
             ("open", &self.open),
             ("due_from", &self.due_from),
             ("due_to", &self.due_to),
-        ]
+        ];
+        pairs.extend(custom);
+        pairs
+    }
+
+    /// Whether a custom-field filter (`cf_<id>` plus `suffix`) holds `value`.
+    pub fn custom_is(&self, f: &Field, suffix: &str, value: &str) -> bool {
+        self.custom_value(f, suffix) == value
+    }
+
+    /// What a custom-field filter holds (`cf_<id>` plus `suffix`).
+    pub fn custom_value(&self, f: &Field, suffix: &str) -> &str {
+        self.custom
+            .get(&format!("{}{suffix}", super::fields::key(f.id)))
+            .map_or("", String::as_str)
     }
 
     pub fn is_empty(&self) -> bool {
@@ -147,7 +170,7 @@ fn scoped(t: TenantId, project: ProjectId, me: UserId, f: &TaskFilter) -> Boxed 
         let pat = format!("%,{},%", crate::audit::queries::escape_like(&tag));
         q = q.filter(projects_tasks::tags.like(pat).escape('\\'));
     }
-    q
+    super::fields::apply(q, t, &super::fields::filters(&f.custom))
 }
 
 /// Attaches assignee names (one query for the page).

@@ -105,6 +105,14 @@ pub struct TaskForm {
     /// Create only: the task this one is a subtask of.
     #[serde(default)]
     pub parent_id: String,
+    /// Edit only: the parent's number (`12` or `KEY-12`), blank for the top
+    /// level; changing it moves the task with its subtasks.
+    #[serde(default)]
+    pub parent_number: String,
+    /// The custom fields' values (`cf_<field id>`), and whatever else the
+    /// form sent (ignored).
+    #[serde(flatten)]
+    pub custom: std::collections::BTreeMap<String, String>,
 }
 
 impl TaskForm {
@@ -129,7 +137,21 @@ impl TaskForm {
             due_date: t.due_date.map(|d| d.to_string()).unwrap_or_default(),
             tags: forms::tags_text(&t.tags),
             parent_id: t.parent_id.map(|u| u.to_string()).unwrap_or_default(),
+            parent_number: String::new(),
+            custom: Default::default(),
         }
+    }
+
+    /// Whether the form holds `value` for a custom field.
+    pub fn custom_is(&self, f: &Field, value: &str) -> bool {
+        self.custom_value(f) == value
+    }
+
+    /// What the form holds for a custom field.
+    pub fn custom_value(&self, f: &Field) -> &str {
+        self.custom
+            .get(&super::fields::key(f.id))
+            .map_or("", String::as_str)
     }
 }
 
@@ -326,9 +348,12 @@ pub fn create(
     meta: &RequestMeta,
 ) -> AppResult<Result<TaskId, FormErrors>> {
     let p = project::find_live(c, t, project)?;
-    let v = match check(c, t, project, f)? {
-        Ok(v) => v,
-        Err(e) => return Ok(Err(e)),
+    let (v, custom) = match (
+        check(c, t, project, f)?,
+        super::fields::check(c, t, project, &f.custom)?,
+    ) {
+        (Ok(v), Ok(custom)) => (v, custom),
+        (a, b) => return Ok(Err(merge(a.err(), b.err()))),
     };
     let (parent, depth) = match f.parent_id.trim() {
         "" => (None, 1),
@@ -391,6 +416,7 @@ pub fn create(
         .execute(c)?;
     move_counts(c, t, project, None, Some(task.status))?;
     record_activity(c, t, id, Some(by), "created", "", &task.title)?;
+    super::fields::save(c, t, by, id, custom)?;
     if let Some(to) = task.assignee_id {
         super::notify::assigned(c, t, by, &task, to)?;
     }
@@ -403,6 +429,13 @@ pub fn create(
             .changes(json!({"project": p.key, "number": number, "title": task.title})),
     )?;
     Ok(Ok(id))
+}
+
+/// Every refusal of the form, the core fields' first.
+fn merge(a: Option<FormErrors>, b: Option<FormErrors>) -> FormErrors {
+    let mut e = a.unwrap_or_default();
+    e.0.extend(b.unwrap_or_default().0);
+    e
 }
 
 fn opt<T: ToString>(v: &Option<T>) -> String {
@@ -454,12 +487,27 @@ pub fn update(
     f: &TaskForm,
     meta: &RequestMeta,
 ) -> AppResult<Result<(), FormErrors>> {
-    project::find_live(c, t, project)?;
+    let p = project::find_live(c, t, project)?;
     let old = find(c, t, project, id)?;
-    let v = match check(c, t, project, f)? {
-        Ok(v) => v,
-        Err(e) => return Ok(Err(e)),
+    let moved = super::tree::check_move(c, t, &p, &old, &f.parent_number)?;
+    let (v, custom, moved) = match (
+        check(c, t, project, f)?,
+        super::fields::check(c, t, project, &f.custom)?,
+        moved,
+    ) {
+        (Ok(v), Ok(custom), Ok(moved)) => (v, custom, moved),
+        (a, b, m) => {
+            let mut e = merge(a.err(), b.err());
+            if let Err(why) = m {
+                e.add("parent_number", why);
+            }
+            return Ok(Err(e));
+        }
     };
+    let reparented = moved.is_some();
+    if let Some((parent, depth)) = moved {
+        super::tree::apply_move(c, t, by, &p, &old, parent.as_ref(), depth)?;
+    }
     diesel::update(
         projects_tasks::table
             .filter(projects_tasks::tenant_id.eq(t))
@@ -515,12 +563,15 @@ pub fn update(
             forms::tags_text(&v.tags),
         ),
     ];
-    let mut changed = Vec::new();
+    let mut changed: Vec<String> = super::fields::save(c, t, by, id, custom)?;
     for (field, before, after) in changes.iter() {
         if before != after {
             record_activity(c, t, id, Some(by), field, before, after)?;
-            changed.push(*field);
+            changed.push(field.to_string());
         }
+    }
+    if reparented {
+        changed.push("parent".into());
     }
     if let Some(to) = v.assignee.filter(|to| old.assignee_id != Some(*to)) {
         let task = find(c, t, project, id)?;
@@ -576,6 +627,7 @@ pub fn transition(
     .execute(c)?;
     move_counts(c, t, project, Some(old.status), Some(to))?;
     record_activity(c, t, id, Some(by), "status", old.status.label(), to.label())?;
+    super::triggers::task_entered(c, t, by, &old, to, meta)?;
     audit::record(
         c,
         NewEvent::tenant(t, "task.status")
@@ -598,18 +650,12 @@ pub fn trash(
 ) -> AppResult<i64> {
     project::find_live(c, t, project)?;
     let root = find(c, t, project, id)?;
-    // At most three levels: the task, its children, their children.
     let mut ids = vec![root.id];
-    let mut frontier = vec![root.id];
-    for _ in 1..MAX_DEPTH {
-        frontier = projects_tasks::table
-            .filter(projects_tasks::tenant_id.eq(t))
-            .filter(projects_tasks::parent_id.eq_any(&frontier))
-            .filter(projects_tasks::deleted_at.is_null())
-            .select(projects_tasks::id)
-            .load(c)?;
-        ids.extend(frontier.iter().copied());
-    }
+    ids.extend(
+        super::tree::descendants(c, t, root.id)?
+            .into_iter()
+            .map(|(id, _)| id),
+    );
     let statuses: Vec<TaskStatus> = projects_tasks::table
         .filter(projects_tasks::tenant_id.eq(t))
         .filter(projects_tasks::id.eq_any(&ids))
@@ -720,6 +766,7 @@ pub fn copy_tree(
     }
     let n = rows.len() as i64;
     crate::insert_many!(c, projects_tasks::table, &rows, 200);
+    super::fields::copy_project(c, t, from, to, &map)?;
     diesel::update(
         projects_projects::table
             .filter(projects_projects::tenant_id.eq(t))

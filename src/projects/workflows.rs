@@ -50,6 +50,15 @@ pub struct WorkflowForm {
     pub approval_days: String,
     #[serde(default)]
     pub definition: String,
+    /// Event trigger: the task status that starts a run.
+    #[serde(default)]
+    pub trigger_status: String,
+    /// Event trigger: one project's id, or blank for any.
+    #[serde(default)]
+    pub trigger_project: String,
+    /// Scheduled trigger: hours between runs.
+    #[serde(default)]
+    pub every_hours: String,
 }
 
 impl WorkflowForm {
@@ -83,6 +92,15 @@ impl WorkflowForm {
             trigger_kind: w.trigger_kind.as_str().into(),
             approval_days: w.approval_days.to_string(),
             definition: d.to_pretty(),
+            trigger_status: w
+                .trigger_status
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
+            trigger_project: w
+                .trigger_project_id
+                .map(|p| p.to_string())
+                .unwrap_or_default(),
+            every_hours: w.every_hours.map(|h| h.to_string()).unwrap_or_default(),
         }
     }
 }
@@ -96,6 +114,7 @@ struct Checked {
     trigger: WorkflowTrigger,
     days: i32,
     def: Definition,
+    config: super::triggers::Config,
 }
 
 /// Which of `ids` are members of the workspace.
@@ -136,6 +155,7 @@ fn check(
         "trigger",
     );
     let days = forms::number(&mut e, "approval_days", &f.approval_days, 1, 365);
+    let config = super::triggers::check_config(c, t, trigger, f, &mut e)?;
     if !name.is_empty() && name_taken(c, t, &name, except)? {
         e.add("name", "Another workflow of this workspace has this name.");
     }
@@ -164,6 +184,7 @@ fn check(
                 trigger,
                 days: days as i32,
                 def,
+                config,
             }))
         }
         _ => Ok(Err(e)),
@@ -330,9 +351,15 @@ pub fn create(
             created_by: Some(by),
             created_at: now,
             updated_at: now,
+            trigger_status: k.config.status,
+            trigger_project_id: k.config.project,
+            every_hours: k.config.every_hours,
+            next_run_at: None,
+            hook_secret: String::new(),
         })
         .execute(c)?;
     insert_version(c, t, by, id, 1, &k.def)?;
+    super::triggers::apply_config(c, t, None, id)?;
     audit::record(
         c,
         NewEvent::tenant(t, "workflow.create")
@@ -375,8 +402,12 @@ pub fn update(
             wf::approval_days.eq(k.days),
             wf::current_version.eq(version),
             wf::updated_at.eq(UtcTime::now()),
+            wf::trigger_status.eq(k.config.status),
+            wf::trigger_project_id.eq(k.config.project),
+            wf::every_hours.eq(k.config.every_hours),
         ))
         .execute(c)?;
+    super::triggers::apply_config(c, t, Some(&old), id)?;
     audit::record(
         c,
         NewEvent::tenant(t, "workflow.update")
@@ -427,6 +458,8 @@ pub struct ExecutionView {
     pub approvals: Vec<Approval>,
     /// The current approver's pending approval, if the user is one.
     pub mine: Option<Approval>,
+    /// The task the run is about: its project, id and `KEY-12` label.
+    pub task: Option<(ProjectId, TaskId, String)>,
 }
 
 pub fn execution_view(
@@ -462,6 +495,10 @@ pub fn execution_view(
                 && !execution.status.is_finished()
         })
         .cloned();
+    let task = match execution.task_id {
+        Some(id) => task_label(c, t, id)?,
+        None => None,
+    };
     Ok(ExecutionView {
         workflow,
         execution,
@@ -469,6 +506,7 @@ pub fn execution_view(
         steps,
         approvals,
         mine,
+        task,
     })
 }
 
@@ -628,12 +666,14 @@ fn close_pending(c: &mut DbConn, t: TenantId, e: &Execution, comment: &str) -> A
 }
 
 /// Starts a run of an active, manually triggered workflow on its current
-/// version. A refusal is a message for the page.
+/// version, linked to `task` when given. A refusal is a message for the
+/// page.
 pub fn run(
     c: &mut DbConn,
     t: TenantId,
     by: UserId,
     id: WorkflowId,
+    task: Option<TaskId>,
     meta: &RequestMeta,
 ) -> AppResult<Result<ExecutionId, String>> {
     let w = find(c, t, id)?;
@@ -648,33 +688,126 @@ pub fn run(
             "Only a manually triggered workflow has a Run button.".into()
         ));
     }
-    let v = version_row(c, t, id, w.current_version)?;
+    if let Some(task) = task {
+        live_task(c, t, task)?;
+    }
+    start(c, t, Some(by), &w, task, "manual", Some(meta)).map(Ok)
+}
+
+/// A task's project, id and `KEY-12` label, while both are live.
+fn task_label(
+    c: &mut DbConn,
+    t: TenantId,
+    id: TaskId,
+) -> AppResult<Option<(ProjectId, TaskId, String)>> {
+    use crate::schema::{projects_projects as pp, projects_tasks as pt};
+    let found: Option<(ProjectId, String, i64, String)> = pt::table
+        .inner_join(
+            pp::table.on(pp::tenant_id
+                .eq(pt::tenant_id)
+                .and(pp::id.eq(pt::project_id))),
+        )
+        .filter(pt::tenant_id.eq(t))
+        .filter(pt::id.eq(id))
+        .filter(pt::deleted_at.is_null())
+        .filter(pp::deleted_at.is_null())
+        .select((pp::id, pp::key, pt::number, pt::title))
+        .first(c)
+        .optional()?;
+    Ok(found.map(|(p, key, n, title)| (p, id, format!("{key}-{n} {title}"))))
+}
+
+/// The runs about a task, newest first, with their workflow's name.
+pub fn for_task(c: &mut DbConn, t: TenantId, task: TaskId) -> AppResult<Vec<(Execution, String)>> {
+    Ok(we::table
+        .inner_join(
+            wf::table.on(wf::tenant_id
+                .eq(we::tenant_id)
+                .and(wf::id.eq(we::workflow_id))),
+        )
+        .filter(we::tenant_id.eq(t))
+        .filter(we::task_id.eq(task))
+        .order(we::id.desc())
+        .limit(20)
+        .select((Execution::as_select(), wf::name))
+        .load(c)?)
+}
+
+/// The workflows a member can start by hand (active, manual), by name.
+pub fn startable(c: &mut DbConn, t: TenantId) -> AppResult<Vec<Workflow>> {
+    Ok(wf::table
+        .filter(wf::tenant_id.eq(t))
+        .filter(wf::status.eq(WorkflowStatus::Active))
+        .filter(wf::trigger_kind.eq(WorkflowTrigger::Manual))
+        .order(wf::name.asc())
+        .limit(50)
+        .select(Workflow::as_select())
+        .load(c)?)
+}
+
+/// A live task of a live project of the workspace (404 otherwise).
+fn live_task(c: &mut DbConn, t: TenantId, id: TaskId) -> AppResult<()> {
+    use crate::schema::{projects_projects as pp, projects_tasks as pt};
+    pt::table
+        .inner_join(
+            pp::table.on(pp::tenant_id
+                .eq(pt::tenant_id)
+                .and(pp::id.eq(pt::project_id))),
+        )
+        .filter(pt::tenant_id.eq(t))
+        .filter(pt::id.eq(id))
+        .filter(pt::deleted_at.is_null())
+        .filter(pp::deleted_at.is_null())
+        .select(pt::id)
+        .first::<TaskId>(c)?;
+    Ok(())
+}
+
+/// Starts a run of `w` on its current version, whatever started it
+/// (`cause`: manual, event, scheduled, webhook); the caller checked that it
+/// may. The run enters its first step at once.
+pub fn start(
+    c: &mut DbConn,
+    t: TenantId,
+    by: Option<UserId>,
+    w: &Workflow,
+    task: Option<TaskId>,
+    cause: &str,
+    meta: Option<&RequestMeta>,
+) -> AppResult<ExecutionId> {
+    let v = version_row(c, t, w.id, w.current_version)?;
     let d = parse_stored(&v)?;
     let e = Execution {
         tenant_id: t,
         id: ExecutionId::new(),
-        workflow_id: id,
+        workflow_id: w.id,
         version_id: v.id,
         version: v.version,
         status: ExecutionStatus::Running,
         current_step: d.start.clone(),
-        started_by: Some(by),
-        task_id: None,
+        started_by: by,
+        task_id: task,
         started_at: UtcTime::now(),
         finished_at: None,
     };
     diesel::insert_into(we::table).values(&e).execute(c)?;
-    record_step(c, t, e.id, &d.start, "started", Some(by), "")?;
-    audit::record(
-        c,
-        NewEvent::tenant(t, "workflow.run")
-            .actor(by)
-            .resource("workflow_execution", e.id)
-            .meta(meta)
-            .changes(json!({"workflow": id, "version": v.version})),
-    )?;
-    enter(c, t, &e, &d, w.approval_days, &d.start, Some(by))?;
-    Ok(Ok(e.id))
+    let note = match cause {
+        "manual" => String::new(),
+        other => format!("Started by its {other} trigger."),
+    };
+    record_step(c, t, e.id, &d.start, "started", by, &note)?;
+    let mut event = NewEvent::tenant(t, "workflow.run")
+        .resource("workflow_execution", e.id)
+        .changes(json!({"workflow": w.id, "version": v.version, "cause": cause, "task": task}));
+    if let Some(by) = by {
+        event = event.actor(by);
+    }
+    if let Some(meta) = meta {
+        event = event.meta(meta);
+    }
+    audit::record(c, event)?;
+    enter(c, t, &e, &d, w.approval_days, &d.start, by)?;
+    Ok(e.id)
 }
 
 /// An approver's answer to the run's current approval step. Not an approver

@@ -2,6 +2,8 @@
 //! renders; the shared page pieces are here.
 
 pub mod board;
+pub mod extras;
+pub mod hooks;
 pub mod projects;
 pub mod sprints;
 pub mod tasks;

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::{can_admin, can_edit, page};
 use crate::error::{AppError, AppResult};
 use crate::projects::comments::{self, CommentForm, CommentRow};
+use crate::projects::extras::{self, Extras};
 use crate::projects::milestones::{self, MilestoneRow};
 use crate::projects::models::*;
 use crate::projects::project::{self as projects_model, Person};
@@ -55,13 +56,24 @@ pub struct Choices {
     pub people: Vec<Person>,
     pub sprints: Vec<Sprint>,
     pub milestones: Vec<MilestoneRow>,
+    /// The project's custom fields.
+    pub fields: Vec<Field>,
+    /// The saved views the member sees.
+    pub views: Vec<SavedView>,
 }
 
-fn choices(c: &mut crate::db::DbConn, t: crate::db::TenantId, p: ProjectId) -> AppResult<Choices> {
+fn choices(
+    c: &mut crate::db::DbConn,
+    t: crate::db::TenantId,
+    p: ProjectId,
+    me: crate::accounts::UserId,
+) -> AppResult<Choices> {
     Ok(Choices {
         people: projects_model::people(c, t)?,
         sprints: sprints::all(c, t, p)?,
         milestones: milestones::all(c, t, p)?,
+        fields: crate::projects::fields::for_project(c, t, p)?,
+        views: crate::projects::views::visible(c, t, p, me)?,
     })
 }
 
@@ -79,6 +91,10 @@ struct ListPage {
     kinds: &'static [TaskKind],
     priorities: &'static [Priority],
     csrf: String,
+    /// The current filters as a query string (for "save this view").
+    query: String,
+    me: crate::accounts::UserId,
+    can_admin: bool,
 }
 
 #[derive(Template)]
@@ -107,7 +123,11 @@ pub async fn list(
         m.conn()?.read(|c, t| {
             let p = projects_model::find_live(c, t, id)?;
             let k = task_lists::list(c, t, id, me, &ff, PER_PAGE)?;
-            let ch = if hx.0 { None } else { Some(choices(c, t, id)?) };
+            let ch = if hx.0 {
+                None
+            } else {
+                Some(choices(c, t, id, me)?)
+            };
             Ok((p, k, ch))
         })
     })
@@ -128,7 +148,6 @@ pub async fn list(
             page: page(&ctx, &member, &format!("{} — tasks", p.name)),
             slug,
             p,
-            f,
             k,
             ch,
             can_edit: editable,
@@ -136,6 +155,16 @@ pub async fn list(
             kinds: TaskKind::ALL,
             priorities: Priority::ALL,
             csrf: ctx.csrf.clone(),
+            query: serde_urlencoded::to_string(
+                f.query_pairs()
+                    .into_iter()
+                    .filter(|(_, v)| !v.is_empty())
+                    .collect::<Vec<_>>(),
+            )
+            .unwrap_or_default(),
+            me: member.user_id(),
+            can_admin: can_admin(&member),
+            f,
         }),
     }
 }
@@ -164,12 +193,12 @@ async fn render_form(
     form: Option<TaskForm>,
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
-    let m = member.clone();
+    let (m, me) = (member.clone(), member.user_id());
     let parent_raw = form
         .as_ref()
         .map(|f| f.parent_id.clone())
         .unwrap_or_default();
-    let (p, editing, parent, ch) = web::block(move || {
+    let (p, editing, parent, ch, values) = web::block(move || {
         m.conn()?.read(|c, t| {
             let p = projects_model::find_live(c, t, project)?;
             let editing = match editing {
@@ -184,12 +213,23 @@ async fn render_form(
                 Some(pid) => model::find(c, t, project, pid).ok(),
                 None => None,
             };
-            Ok((p, editing, parent, choices(c, t, project)?))
+            let values = match &editing {
+                Some(task) => crate::projects::fields::form_values(c, t, task.id)?,
+                None => Default::default(),
+            };
+            Ok((p, editing, parent, choices(c, t, project, me)?, values))
         })
     })
     .await??;
     let form = form.unwrap_or_else(|| match &editing {
-        Some(task) => TaskForm::from_task(task),
+        Some(task) => TaskForm {
+            parent_number: parent
+                .as_ref()
+                .map(|pt| format!("{}-{}", p.key, pt.number))
+                .unwrap_or_default(),
+            custom: values,
+            ..TaskForm::from_task(task)
+        },
         None => TaskForm::new_task(),
     });
     let title = match &editing {
@@ -333,6 +373,7 @@ struct ShowPage {
     can_edit: bool,
     can_admin: bool,
     max_depth: i32,
+    x: Extras,
 }
 
 /// Everything a task's page shows, read in one transaction.
@@ -348,6 +389,7 @@ struct TaskView {
     entries: Vec<EntryRow>,
     activity: Vec<ActivityRow>,
     running: Option<TimeEntry>,
+    extras: Extras,
 }
 
 fn task_view(
@@ -384,6 +426,7 @@ fn task_view(
         entries: time::for_task(c, t, id, me)?,
         activity: task_lists::activity(c, t, id, 100)?,
         running: time::running(c, t, me)?,
+        extras: extras::load(c, t, project, id)?,
         p,
         task,
         parent,
@@ -443,6 +486,7 @@ pub async fn render_show(
         can_admin: can_admin(member),
         max_depth: model::MAX_DEPTH,
         task: v.task,
+        x: v.extras,
     };
     w::form_page(
         &body,

@@ -88,6 +88,8 @@ struct FormPage {
     kinds: &'static [WorkflowKind],
     statuses: &'static [WorkflowStatus],
     triggers: &'static [WorkflowTrigger],
+    task_statuses: &'static [TaskStatus],
+    projects: Vec<(ProjectId, String)>,
 }
 
 async fn render_form(
@@ -98,7 +100,7 @@ async fn render_form(
     errors: FormErrors,
 ) -> AppResult<HttpResponse> {
     let (m, me) = (member.clone(), member.user_id());
-    let (wf, form, people) = web::block(move || {
+    let (wf, form, people, projects) = web::block(move || {
         m.conn()?.read(|c, t| {
             let (wf, form) = match (editing, form) {
                 (Some(id), Some(f)) => (Some(model::find(c, t, id)?), f),
@@ -109,7 +111,12 @@ async fn render_form(
                 }
                 (None, f) => (None, f.unwrap_or_else(|| WorkflowForm::starter(me))),
             };
-            Ok((wf, form, projects_model::people(c, t)?))
+            Ok((
+                wf,
+                form,
+                projects_model::people(c, t)?,
+                crate::projects::triggers::project_choices(c, t)?,
+            ))
         })
     })
     .await??;
@@ -128,6 +135,8 @@ async fn render_form(
         slug: member.workspace.slug.clone(),
         editing: wf,
         form,
+        task_statuses: TaskStatus::ALL,
+        projects,
         errors: errors.clone(),
         def_errors,
         people,
@@ -214,6 +223,8 @@ struct ShowPage {
     versions: Vec<WorkflowVersion>,
     can_admin: bool,
     can_run: bool,
+    /// The webhook's path on this server (webhook workflows).
+    hook_path: String,
 }
 
 pub async fn show(
@@ -239,6 +250,10 @@ pub async fn show(
     w::ok(&ShowPage {
         page: page(&ctx, &member, &wf.name),
         slug: member.workspace.slug.clone(),
+        hook_path: format!(
+            "/hooks/projects/{}/workflows/{}",
+            member.workspace.id, wf.id
+        ),
         svg: def::svg(&d, None, &[]),
         w: wf,
         runs,
@@ -256,7 +271,7 @@ pub async fn run(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner().1;
     let r = editor
-        .write(move |c, t, uid| model::run(c, t, uid, id, &meta))
+        .write(move |c, t, uid| model::run(c, t, uid, id, None, &meta))
         .await?;
     let to = base(&editor.workspace.slug);
     match r {

@@ -1,0 +1,11 @@
+DROP INDEX projects_executions_task;
+DROP INDEX projects_workflows_event;
+ALTER TABLE projects_workflows DROP COLUMN hook_secret;
+ALTER TABLE projects_workflows DROP COLUMN next_run_at;
+ALTER TABLE projects_workflows DROP COLUMN every_hours;
+ALTER TABLE projects_workflows DROP COLUMN trigger_project_id;
+ALTER TABLE projects_workflows DROP COLUMN trigger_status;
+DROP TABLE projects_task_files;
+DROP TABLE projects_views;
+DROP TABLE projects_field_values;
+DROP TABLE projects_fields;
