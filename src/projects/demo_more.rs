@@ -62,13 +62,13 @@ pub fn seed(
             ["iOS", "Android", "Both"][n % 3].to_string(),
         );
         sent.insert(fields::key(impact), ((n * 7) % 50 + 1).to_string());
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             sent.insert(fields::key(qa), "yes".into());
         }
-        if n % 5 == 0 {
+        if n.is_multiple_of(5) {
             sent.insert(fields::key(release), format!("2027-0{}-15", n % 9 + 1));
         }
-        if n % 6 == 0 {
+        if n.is_multiple_of(6) {
             sent.insert(fields::key(customer), customers[n % 4].to_string());
         }
         let checked = ok(fields::check_against(all.clone(), &sent), "field values")?;
@@ -117,7 +117,7 @@ pub fn seed(
         task_files::insert(c, t, owner, *first, &up, &content_type, is_image)?
             .map_err(|e| AppError::internal(format!("demo task file: {e}")))?;
     }
-    triggered(c, t, people, app, &list, meta)
+    triggered(c, t, people, app, meta)
 }
 
 /// An event workflow (a task entering review asks the admin), a nightly
@@ -128,7 +128,6 @@ fn triggered(
     t: TenantId,
     people: &DemoPeople,
     app: ProjectId,
-    list: &[(TaskId, i64)],
     meta: &RequestMeta,
 ) -> AppResult<()> {
     let base = WorkflowForm::starter(people.admin);
@@ -167,13 +166,18 @@ fn triggered(
         "webhook workflow",
     )?;
     // A task in progress moves to review: the gate starts on it.
-    for (id, _) in list {
-        let task = tasks::find(c, t, app, *id)?;
-        if task.status == TaskStatus::InProgress {
-            tasks::transition(c, t, people.member, app, *id, TaskStatus::InReview, meta)?
-                .map_err(|e| AppError::internal(format!("demo review: {e}")))?;
-            break;
-        }
+    let doing: Option<TaskId> = projects_tasks::table
+        .filter(projects_tasks::tenant_id.eq(t))
+        .filter(projects_tasks::project_id.eq(app))
+        .filter(projects_tasks::status.eq(TaskStatus::InProgress))
+        .filter(projects_tasks::deleted_at.is_null())
+        .order(projects_tasks::number.asc())
+        .select(projects_tasks::id)
+        .first(c)
+        .optional()?;
+    if let Some(id) = doing {
+        tasks::transition(c, t, people.member, app, id, TaskStatus::InReview, meta)?
+            .map_err(|e| AppError::internal(format!("demo review: {e}")))?;
     }
     Ok(())
 }

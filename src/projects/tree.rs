@@ -32,6 +32,9 @@ pub fn descendants(c: &mut DbConn, t: TenantId, root: TaskId) -> AppResult<Vec<(
     Ok(out)
 }
 
+/// Where a task goes: its new parent (none: the top level) and depth.
+pub type Move = (Option<Task>, i32);
+
 /// `12`, `REL-12` or `#12` → 12.
 fn number_of(raw: &str) -> Option<i64> {
     let raw = raw.trim().trim_start_matches('#');
@@ -48,7 +51,7 @@ pub fn check_move(
     p: &Project,
     task: &Task,
     raw: &str,
-) -> AppResult<Result<Option<(Option<Task>, i32)>, String>> {
+) -> AppResult<Result<Option<Move>, String>> {
     let parent = if raw.trim().is_empty() {
         None
     } else {

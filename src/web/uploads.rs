@@ -288,7 +288,7 @@ pub fn keep(target: &Path, up: &Upload) -> std::io::Result<()> {
     if let Some(dir) = target.parent() {
         crate::files::create_private_dir_all(dir)?;
     }
-    std::fs::rename(&up.temp, &target)
+    std::fs::rename(&up.temp, target)
 }
 
 /// Stores `bytes` whole as an upload named `filename` (blocking), at the

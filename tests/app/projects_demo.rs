@@ -87,6 +87,29 @@ async fn the_demo_fills_every_projects_page_and_the_export_carries_every_table()
     }
     assert!(owner.get("/w/acme/").await.contains("2 active projects"));
 
+    // Custom fields, saved views, a file and triggered workflows.
+    let fields = owner.get(&format!("{app_url}/fields")).await;
+    assert!(fields.contains("Platform") && fields.contains("Customer impact"));
+    let tasks = owner.get(&format!("{app_url}/tasks")).await;
+    let view = link_to(&tasks.body, "iOS bugs");
+    let ios = owner.get(&view.replace("&amp;", "&")).await;
+    assert_eq!(ios.status, StatusCode::OK);
+    assert!(
+        ios.contains(" in all"),
+        "the view lists tasks: {}",
+        ios.body
+    );
+    assert_eq!(rows_in(&app, "projects_task_files", acme), 1);
+    for name in ["Review gate", "Nightly triage", "Deploy sign-off"] {
+        let list = owner.get("/w/acme/projects/workflows").await;
+        let url = link_to(&list.body, name);
+        let page = owner.get(&url).await;
+        assert_eq!(page.status, StatusCode::OK, "{name}");
+    }
+    let gate = owner.get("/w/acme/projects/workflows").await;
+    let gate = owner.get(&link_to(&gate.body, "Review gate")).await;
+    assert!(gate.contains("/runs/"), "the event started a run");
+
     // Another workspace's project must not reach the export.
     let mut gus = app.user("gus@globex.test", "Gus Globex").await;
     let globex = app.workspace(&mut gus, "Globex Hidden").await;

@@ -554,7 +554,7 @@ SCENARIOS = [
     ("admin deactivates a user", scenario_admin_deactivates),
     ("naming: rule, campaign, propagation, rollback",
      lambda ctx: naming_scenario.run(ctx, log, check, StepFailed)),
-    ("projects: template, sprint, board by drag and by buttons without JS",
+    ("projects: template, sprint, board by drag and by buttons without JS, a custom field, an approval run",
      lambda ctx: projects_scenario.run(ctx, log, check, StepFailed)),
     ("two-factor: set up, wrong code, recovery code, remembered browser",
      lambda ctx: two_factor_scenario.run(ctx, log, check, StepFailed)),
