@@ -7,6 +7,8 @@
 //!
 //! Pages live under `/w/{slug}/projects/…`.
 
+pub mod board;
+pub mod calendar;
 pub mod comments;
 pub mod demo;
 pub mod demo_more;
@@ -19,6 +21,8 @@ pub mod models;
 pub mod module;
 pub mod notify;
 pub mod project;
+pub mod run_control;
+pub mod runs;
 pub mod sprints;
 pub mod task_files;
 pub mod task_lists;

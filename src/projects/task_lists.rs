@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use super::models::*;
-use super::project::{self, name_of, user_names};
+use super::project::{name_of, user_names};
 use crate::accounts::UserId;
 use crate::admin::workspaces::lower;
 use crate::db::{DbConn, Id, MultiBackend, TenantId};
@@ -105,7 +105,7 @@ pub struct TaskRow {
 
 type Boxed = projects_tasks::BoxedQuery<'static, MultiBackend>;
 
-fn scoped(t: TenantId, project: ProjectId, me: UserId, f: &TaskFilter) -> Boxed {
+pub(super) fn scoped(t: TenantId, project: ProjectId, me: UserId, f: &TaskFilter) -> Boxed {
     let mut q = projects_tasks::table
         .filter(projects_tasks::tenant_id.eq(t))
         .filter(projects_tasks::project_id.eq(project))
@@ -174,7 +174,7 @@ fn scoped(t: TenantId, project: ProjectId, me: UserId, f: &TaskFilter) -> Boxed 
 }
 
 /// Attaches assignee names (one query for the page).
-fn with_names(c: &mut DbConn, tasks: Vec<Task>) -> AppResult<Vec<TaskRow>> {
+pub(super) fn with_names(c: &mut DbConn, tasks: Vec<Task>) -> AppResult<Vec<TaskRow>> {
     let names = user_names(c, tasks.iter().filter_map(|t| t.assignee_id).collect())?;
     Ok(tasks
         .into_iter()
@@ -268,117 +268,6 @@ pub fn matching_ids(
         .select(projects_tasks::id)
         .limit(cap)
         .load(c)?)
-}
-
-/// Cards a board column shows; the rest are a link to the filtered list.
-pub const COLUMN_CARDS: i64 = 50;
-
-/// One column of the board.
-#[derive(Debug, Clone)]
-pub struct Column {
-    pub status: TaskStatus,
-    pub cards: Vec<TaskRow>,
-    /// How many tasks the column holds (stops past [`COUNT_CAP`]).
-    pub count: Count,
-    pub wip: Option<i64>,
-}
-
-impl Column {
-    /// More tasks in the column than its WIP limit allows.
-    pub fn over_limit(&self) -> bool {
-        match (self.wip, self.count) {
-            (Some(w), Count::Exact(n)) => n > w,
-            (Some(_), Count::Over(_)) => true,
-            _ => false,
-        }
-    }
-
-    pub fn more(&self) -> bool {
-        match self.count {
-            Count::Exact(n) => n > self.cards.len() as i64,
-            Count::Over(_) => true,
-        }
-    }
-}
-
-/// A swimlane: the columns for one assignee (or everyone).
-#[derive(Debug, Clone)]
-pub struct Lane {
-    pub title: String,
-    pub columns: Vec<Column>,
-}
-
-/// The board: one lane, or one per assignee (`lanes=assignee`, for the
-/// people with tasks on the shown cards). Filters apply as on the list.
-pub fn board(
-    c: &mut DbConn,
-    t: TenantId,
-    project: &Project,
-    me: UserId,
-    f: &TaskFilter,
-    by_assignee: bool,
-) -> AppResult<Vec<Lane>> {
-    let mut columns = Vec::with_capacity(TaskStatus::BOARD.len());
-    for status in TaskStatus::BOARD {
-        let cards: Vec<Task> = scoped(t, project.id, me, f)
-            .filter(projects_tasks::status.eq(status))
-            .order(projects_tasks::number.asc())
-            .limit(COLUMN_CARDS)
-            .select(Task::as_select())
-            .load(c)?;
-        let n = if (cards.len() as i64) < COLUMN_CARDS {
-            cards.len() as i64
-        } else {
-            let seen: Vec<TaskId> = scoped(t, project.id, me, f)
-                .filter(projects_tasks::status.eq(status))
-                .order(projects_tasks::number.asc())
-                .select(projects_tasks::id)
-                .limit(COUNT_CAP + 1)
-                .load(c)?;
-            seen.len() as i64
-        };
-        columns.push(Column {
-            status,
-            cards: with_names(c, cards)?,
-            count: Count::from_capped(n),
-            wip: project::wip_limit(project, status),
-        });
-    }
-    if !by_assignee {
-        return Ok(vec![Lane {
-            title: String::new(),
-            columns,
-        }]);
-    }
-    let mut people: Vec<Option<String>> = columns
-        .iter()
-        .flat_map(|col| col.cards.iter().map(|r| r.assignee.clone()))
-        .collect();
-    people.sort();
-    people.dedup();
-    Ok(people
-        .into_iter()
-        .map(|who| Lane {
-            title: who.clone().unwrap_or_else(|| "Unassigned".into()),
-            columns: columns
-                .iter()
-                .map(|col| {
-                    let cards: Vec<TaskRow> = col
-                        .cards
-                        .iter()
-                        .filter(|r| r.assignee == who)
-                        .cloned()
-                        .collect();
-                    Column {
-                        status: col.status,
-                        count: Count::Exact(cards.len() as i64),
-                        cards,
-                        wip: col.wip,
-                    }
-                })
-                .collect(),
-        })
-        .collect())
 }
 
 /// A task on "my work": with its project's key and name.
@@ -488,110 +377,4 @@ pub fn activity(c: &mut DbConn, t: TenantId, task: TaskId, n: i64) -> AppResult<
             activity: a,
         })
         .collect())
-}
-
-/// A month of the calendar shows at most this many tasks.
-pub const CALENDAR_CAP: i64 = 1_000;
-
-/// A project's live tasks due from `from` to `to` (inclusive), by due date;
-/// at most [`CALENDAR_CAP`], and whether more were left out.
-pub fn due_between(
-    c: &mut DbConn,
-    t: TenantId,
-    project: ProjectId,
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
-) -> AppResult<(Vec<Task>, bool)> {
-    let mut rows: Vec<Task> = projects_tasks::table
-        .filter(projects_tasks::tenant_id.eq(t))
-        .filter(projects_tasks::project_id.eq(project))
-        .filter(projects_tasks::deleted_at.is_null())
-        .filter(projects_tasks::due_date.ge(from))
-        .filter(projects_tasks::due_date.le(to))
-        .order((projects_tasks::due_date.asc(), projects_tasks::number.asc()))
-        .limit(CALENDAR_CAP + 1)
-        .select(Task::as_select())
-        .load(c)?;
-    let more = rows.len() as i64 > CALENDAR_CAP;
-    rows.truncate(CALENDAR_CAP as usize);
-    Ok((rows, more))
-}
-
-/// One day cell of the month grid.
-#[derive(Debug, Clone)]
-pub struct Day {
-    pub date: chrono::NaiveDate,
-    /// False for the days of the neighbouring months that fill the weeks.
-    pub in_month: bool,
-    pub tasks: Vec<Task>,
-}
-
-/// The first and last day the month grid of `first`'s month shows (whole
-/// weeks, Monday to Sunday).
-pub fn grid_range(first: chrono::NaiveDate) -> (chrono::NaiveDate, chrono::NaiveDate) {
-    let weeks = month_grid(first, Vec::new());
-    let start = weeks
-        .first()
-        .and_then(|w| w.first())
-        .map_or(first, |d| d.date);
-    let end = weeks
-        .last()
-        .and_then(|w| w.last())
-        .map_or(first, |d| d.date);
-    (start, end)
-}
-
-/// The weeks (Monday first) covering `month`'s first day's month, each day
-/// with its tasks.
-pub fn month_grid(first: chrono::NaiveDate, tasks: Vec<Task>) -> Vec<Vec<Day>> {
-    use chrono::Datelike;
-    let start = first - chrono::Duration::days(first.weekday().num_days_from_monday() as i64);
-    let mut weeks = Vec::new();
-    let mut day = start;
-    let mut tasks = tasks.into_iter().peekable();
-    loop {
-        let mut week = Vec::with_capacity(7);
-        for _ in 0..7 {
-            let mut due = Vec::new();
-            while let Some(t) = tasks.next_if(|t| t.due_date.is_some_and(|d| d <= day)) {
-                if t.due_date == Some(day) {
-                    due.push(t);
-                }
-            }
-            week.push(Day {
-                date: day,
-                in_month: day.month() == first.month(),
-                tasks: due,
-            });
-            day += chrono::Duration::days(1);
-        }
-        weeks.push(week);
-        if day.month() != first.month() || weeks.len() >= 6 {
-            break;
-        }
-    }
-    weeks
-}
-
-#[cfg(test)]
-mod tests {
-    use super::month_grid;
-    use chrono::NaiveDate;
-
-    #[test]
-    fn a_month_grid_is_whole_weeks_from_monday() {
-        let first = NaiveDate::from_ymd_opt(2026, 2, 1).unwrap_or_default();
-        let weeks = month_grid(first, Vec::new());
-        assert!(weeks.iter().all(|w| w.len() == 7));
-        assert_eq!(
-            weeks[0][0].date,
-            NaiveDate::from_ymd_opt(2026, 1, 26).unwrap_or_default()
-        );
-        assert!(
-            !weeks[0][0].in_month && weeks[0][6].in_month,
-            "Feb 1st 2026 is a Sunday"
-        );
-        let last = weeks.last().and_then(|w| w.last()).map(|d| d.date);
-        assert_eq!(last, NaiveDate::from_ymd_opt(2026, 3, 1));
-    }
 }

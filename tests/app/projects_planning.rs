@@ -132,6 +132,28 @@ async fn the_board_shows_columns_wip_limits_swimlanes_and_moves_cards() {
         "{}",
         lanes.body
     );
+    // Swimlanes by epic: a subtask two levels under an epic sits in its lane.
+    let epic = w.new_task(&p, "Checkout epic", &[("kind", "epic")]).await;
+    let story = w.new_task(&p, "Pay button", &[("parent_id", &epic)]).await;
+    w.new_task(&p, "Pay button copy", &[("parent_id", &story)])
+        .await;
+    let lanes = w
+        .ann
+        .get(&format!("{}/{p}/board?lanes=epic", w.base()))
+        .await;
+    let key = w.project(&p).key;
+    let epic_lane = format!("<h2>{key}-3 Checkout epic</h2>");
+    let (at_epic, at_none) = (
+        lanes.body.find(&epic_lane).expect("the epic's lane"),
+        lanes
+            .body
+            .find("<h2>No epic</h2>")
+            .expect("the lane of the rest"),
+    );
+    assert!(at_epic < at_none, "epics first");
+    let epic_part = &lanes.body[at_epic..at_none];
+    assert!(epic_part.contains("Pay button copy") && epic_part.contains("Pay button"));
+    assert!(!epic_part.contains("Card B"), "Card B is under no epic");
 }
 
 #[actix_web::test]

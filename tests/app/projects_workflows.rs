@@ -295,6 +295,56 @@ async fn someone_who_is_not_an_approver_cannot_decide_and_viewers_cannot_run() {
 }
 
 #[actix_web::test]
+async fn a_paused_run_takes_no_answer_and_its_approvals_wait_until_it_resumes() {
+    let mut w = workspace().await;
+    let bob = w.app.user_id("bob@example.com").to_string();
+    let wf = new_workflow(&mut w, "Launch approval", &definition(&bob)).await;
+    let e = start_run(&mut w, &wf).await;
+    let run = format!("{}/workflows/{wf}/runs/{e}", w.base());
+    // A viewer cannot, nor a member who did not start it; Bob started it.
+    let r = w.vic.post(&format!("{run}/pause"), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let slug = w.slug.clone();
+    let mut cat = w
+        .app
+        .member(&mut w.ann, &slug, "cat@example.com", "member")
+        .await;
+    let r = cat.post(&format!("{run}/pause"), &[]).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = w.bob.post(&format!("{run}/pause"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert_eq!(execution(&w, &e).status, ExecutionStatus::Paused);
+    let page = w.bob.get(&run).await;
+    assert!(!page.contains("Your approval"), "no answer while paused");
+    let r = w
+        .bob
+        .post(&format!("{run}/decide"), &[("decision", "approve")])
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    // Overdue while paused: nothing expires.
+    w.app.raw_exec(
+        "UPDATE projects_workflow_approvals SET expires_at = '2020-01-01T00:00:00.000000Z'",
+    );
+    w.app.raw_exec("UPDATE jobs SET run_after = '2020-01-01T00:00:00.000000Z' WHERE kind = 'projects.workflow_expiry'");
+    w.app.run_jobs();
+    assert_eq!(execution(&w, &e).status, ExecutionStatus::Paused);
+    let r = w.ann.post(&format!("{run}/pause"), &[]).await;
+    let again = w.ann.get(&r.location()).await;
+    assert!(
+        again.contains("Only a running run can be paused"),
+        "{}",
+        again.body
+    );
+    // Resuming queues the expiry at once: the overdue approval expires.
+    let r = w.ann.post(&format!("{run}/resume"), &[]).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER);
+    assert!(w.app.run_jobs() >= 1);
+    assert_eq!(execution(&w, &e).status, ExecutionStatus::Failed);
+    let steps = w.ann.get(&run).await;
+    assert!(steps.contains("paused") && steps.contains("resumed"));
+}
+
+#[actix_web::test]
 async fn another_workspaces_member_gets_404_on_every_workflow_route_and_changes_nothing() {
     let mut w = workspace().await;
     let bob = w.app.user_id("bob@example.com").to_string();
@@ -315,6 +365,8 @@ async fn another_workspaces_member_gets_404_on_every_workflow_route_and_changes_
         format!("workflows/{wf}/runs/{e}/decide"),
         format!("workflows/{wf}/runs/{e}/done"),
         format!("workflows/{wf}/runs/{e}/cancel"),
+        format!("workflows/{wf}/runs/{e}/pause"),
+        format!("workflows/{wf}/runs/{e}/resume"),
     ];
     for path in &gets {
         let theirs = gus.get(&format!("/w/{}/projects/{path}", w.slug)).await;

@@ -1,5 +1,5 @@
 //! The kanban board of a project (columns by status, WIP limits, swimlanes
-//! by assignee; cards move with buttons, or by drag and drop where
+//! by assignee or epic; cards move with buttons, or by drag and drop where
 //! JavaScript runs), the calendar of due dates, and "my work" across
 //! projects.
 
@@ -9,13 +9,16 @@ use serde::Deserialize;
 
 use super::{can_edit, page};
 use crate::error::AppResult;
+use crate::projects::board::{self as board_model, Lane, Lanes};
+use crate::projects::calendar::{self, Day};
 use crate::projects::models::*;
 use crate::projects::project as projects_model;
-use crate::projects::task_lists::{self, Day, Lane, MyTask, TaskFilter};
+use crate::projects::task_lists::{self, MyTask, TaskFilter};
 use crate::projects::tasks::next_statuses;
 use crate::web::{self as w, Ctx, Keyset, Member, PageCtx, SeekParams};
 
-/// The board's query: the list's filters plus `lanes=assignee`.
+/// The board's query: the list's filters plus `lanes=assignee` or
+/// `lanes=epic`.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct BoardQuery {
     #[serde(default)]
@@ -31,7 +34,8 @@ struct BoardPage {
     slug: String,
     p: Project,
     lanes: Vec<Lane>,
-    by_assignee: bool,
+    /// `""`, `assignee` or `epic`.
+    split: &'static str,
     can_edit: bool,
 }
 
@@ -50,12 +54,12 @@ pub async fn board(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner().1;
     let q = q.into_inner();
-    let by_assignee = q.lanes == "assignee";
+    let split = Lanes::parse(&q.lanes);
     let (m, me) = (member.clone(), member.user_id());
     let (p, lanes) = web::block(move || {
         m.conn()?.read(|c, t| {
             let p = projects_model::find_live(c, t, id)?;
-            let lanes = task_lists::board(c, t, &p, me, &q.filter, by_assignee)?;
+            let lanes = board_model::board(c, t, &p, me, &q.filter, split)?;
             Ok((p, lanes))
         })
     })
@@ -65,7 +69,11 @@ pub async fn board(
         slug: member.workspace.slug.clone(),
         p,
         lanes,
-        by_assignee,
+        split: match split {
+            Lanes::One => "",
+            Lanes::Assignee => "assignee",
+            Lanes::Epic => "epic",
+        },
         can_edit: can_edit(&member),
     })
 }
@@ -147,8 +155,8 @@ pub async fn calendar(
     let (p, (tasks, more)) = web::block(move || {
         m.conn()?.read(|c, t| {
             let p = projects_model::find_live(c, t, id)?;
-            let (start, end) = task_lists::grid_range(first);
-            let due = task_lists::due_between(c, t, id, start, end)?;
+            let (start, end) = calendar::grid_range(first);
+            let due = calendar::due_between(c, t, id, start, end)?;
             Ok((p, due))
         })
     })
@@ -158,7 +166,7 @@ pub async fn calendar(
         slug: member.workspace.slug.clone(),
         p,
         title: first.format("%B %Y").to_string(),
-        weeks: task_lists::month_grid(first, tasks),
+        weeks: calendar::month_grid(first, tasks),
         more,
         prev: prev.format("%Y-%m").to_string(),
         next: next.format("%Y-%m").to_string(),

@@ -44,6 +44,14 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route(
             "/workflows/{workflow_id}/runs/{execution_id}/cancel",
             web::post().to(cancel),
+        )
+        .route(
+            "/workflows/{workflow_id}/runs/{execution_id}/pause",
+            web::post().to(pause),
+        )
+        .route(
+            "/workflows/{workflow_id}/runs/{execution_id}/resume",
+            web::post().to(resume),
         );
 }
 
@@ -325,7 +333,7 @@ pub async fn execution(
     let running = !v.execution.status.is_finished();
     let visited: Vec<String> = v.steps.iter().map(|s| s.step_key.clone()).collect();
     let svg = def::svg(&v.def, Some(&v.execution.current_step), &visited);
-    let task_waiting = running
+    let task_waiting = v.execution.status == ExecutionStatus::Running
         && can_edit(&member)
         && v.def.step(&v.execution.current_step).map(|s| s.kind) == Some(StepKind::Task);
     let can_cancel =
@@ -426,4 +434,45 @@ pub async fn cancel(
         "Run cancelled.",
         run_url(&editor.workspace.slug, wf, id),
     ))
+}
+
+async fn set_paused(
+    ctx: Ctx,
+    editor: Editor,
+    meta: RequestMeta,
+    path: web::Path<(String, WorkflowId, ExecutionId)>,
+    pause: bool,
+) -> AppResult<HttpResponse> {
+    let (_, wf, id) = path.into_inner();
+    let admin = can_admin(&editor);
+    let r = editor
+        .write(move |c, t, uid| {
+            crate::projects::run_control::set_paused(c, t, uid, admin, wf, id, pause, &meta)
+        })
+        .await?;
+    let done = if pause { "Run paused." } else { "Run resumed." };
+    Ok(after(
+        &ctx,
+        r,
+        done,
+        run_url(&editor.workspace.slug, wf, id),
+    ))
+}
+
+pub async fn pause(
+    ctx: Ctx,
+    editor: Editor,
+    meta: RequestMeta,
+    path: web::Path<(String, WorkflowId, ExecutionId)>,
+) -> AppResult<HttpResponse> {
+    set_paused(ctx, editor, meta, path, true).await
+}
+
+pub async fn resume(
+    ctx: Ctx,
+    editor: Editor,
+    meta: RequestMeta,
+    path: web::Path<(String, WorkflowId, ExecutionId)>,
+) -> AppResult<HttpResponse> {
+    set_paused(ctx, editor, meta, path, false).await
 }
