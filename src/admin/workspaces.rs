@@ -17,7 +17,7 @@ use crate::web::{
     self as w, Ctx, Cursor, Flash, FormErrors, HxRequest, Keyset, PageCtx, Seek, Superadmin,
     COUNT_CAP,
 };
-use crate::workspaces::{MemberRow, Workspace};
+use crate::workspaces::{MemberRow, Workspace, WorkspaceStatus};
 use crate::AppState;
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
@@ -47,9 +47,8 @@ fn scoped(p: &ListParams) -> tenants::BoxedQuery<'static, MultiBackend> {
                 .or(tenants::slug.like(pat).escape('\\')),
         );
     }
-    match p.filter("status") {
-        "active" | "inactive" => q = q.filter(tenants::status.eq(p.filter("status").to_string())),
-        _ => {}
+    if let Some(s) = WorkspaceStatus::parse(p.filter("status")) {
+        q = q.filter(tenants::status.eq(s));
     }
     if !p.filter("plan").is_empty() {
         q = q.filter(tenants::plan.eq(p.filter("plan").to_string()));
@@ -123,7 +122,7 @@ impl KeysetResource for Workspaces {
             "name" => ws.name.clone(),
             "slug" => ws.slug.clone(),
             "plan" => ws.plan.clone(),
-            "status" => ws.status.clone(),
+            "status" => ws.status.as_str().to_string(),
             _ => ws.created_at.to_db_text(),
         };
         Cursor::new(key, ws.id.0 .0)
@@ -173,7 +172,7 @@ impl Resource for Workspaces {
             &r.ws.slug,
             &r.ws.plan,
             &r.ws.seat_limit.to_string(),
-            &r.ws.status,
+            r.ws.status.as_str(),
             &r.members.to_string(),
             &r.ws.created_at.to_db_text(),
         ])

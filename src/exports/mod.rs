@@ -17,7 +17,7 @@ use crate::audit::{self, queries as audit_queries, AuditFilter, NewEvent};
 use crate::db::{dump, DbConn, TenantConn, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::jobs::worker::JobCtx;
-use crate::jobs::{self, JobId};
+use crate::jobs::{self, JobId, JobStatus};
 use crate::schema::{
     audit_events, invitations, jobs as job_rows, memberships, team_members, teams, tenants, users,
 };
@@ -44,7 +44,7 @@ pub fn start(c: &mut DbConn, tenant: TenantId, by: UserId, meta: &RequestMeta) -
     let pending: Option<JobId> = job_rows::table
         .filter(job_rows::tenant_id.eq(tenant))
         .filter(job_rows::kind.eq(KIND))
-        .filter(job_rows::status.eq_any(["queued", "running"]))
+        .filter(job_rows::status.eq_any([JobStatus::Queued, JobStatus::Running]))
         .select(job_rows::id)
         .first(c)
         .optional()?;
@@ -83,7 +83,7 @@ pub struct Download {
 /// finished export and its file is still kept.
 pub fn open_download(conn: &mut TenantConn, data_dir: &Path, id: JobId) -> AppResult<Download> {
     let job = conn.read(|c, t| jobs::find(c, t, id))?;
-    if job.kind != KIND || job.status != "done" {
+    if job.kind != KIND || job.status != JobStatus::Done {
         return Err(AppError::NotFound);
     }
     let path = file_path(data_dir, job.tenant_id, job.id);

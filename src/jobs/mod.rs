@@ -24,6 +24,16 @@ crate::typed_id!(
     JobId
 );
 
+crate::text_enum!(
+    /// Where a background job stands (`jobs.status`).
+    JobStatus {
+        Queued = "queued" / "Queued",
+        Running = "running" / "Running",
+        Done = "done" / "Done",
+        Failed = "failed" / "Failed",
+    }
+);
+
 /// A lock older than this belongs to a server that died.
 pub const STALE_AFTER_SECS: i64 = 300;
 
@@ -34,7 +44,7 @@ pub struct Job {
     pub id: JobId,
     pub kind: String,
     pub payload: Json,
-    pub status: String,
+    pub status: JobStatus,
     pub attempts: i32,
     pub max_attempts: i32,
     pub run_after: UtcTime,
@@ -51,12 +61,12 @@ pub struct Job {
 
 impl Job {
     pub fn is_finished(&self) -> bool {
-        self.status == "done" || self.status == "failed"
+        matches!(self.status, JobStatus::Done | JobStatus::Failed)
     }
 
     /// Percentage for the progress bar (0–100).
     pub fn percent(&self) -> i64 {
-        if self.status == "done" {
+        if self.status == JobStatus::Done {
             100
         } else if self.progress_total > 0 {
             (self.progress_done * 100 / self.progress_total).clamp(0, 100)
@@ -67,7 +77,7 @@ impl Job {
 
     /// Where to download what the job made, once it is done (exports only).
     pub fn download_url(&self, slug: &str) -> Option<String> {
-        (self.kind == crate::exports::KIND && self.status == "done")
+        (self.kind == crate::exports::KIND && self.status == JobStatus::Done)
             .then(|| format!("/w/{slug}/export/{}.zip", self.id))
     }
 
@@ -109,7 +119,7 @@ pub fn enqueue_at(
             jobs::id.eq(id),
             jobs::kind.eq(kind),
             jobs::payload.eq(Json(payload)),
-            jobs::status.eq("queued"),
+            jobs::status.eq(JobStatus::Queued),
             jobs::run_after.eq(run_after),
             jobs::created_by.eq(created_by),
             jobs::created_at.eq(now),
@@ -157,9 +167,9 @@ pub fn claim(pool: &Pool, worker: &str) -> AppResult<Option<Job>> {
             Backend::Sqlite => jobs::table
                 .filter(
                     jobs::status
-                        .eq("queued")
+                        .eq(JobStatus::Queued)
                         .and(jobs::run_after.le(now))
-                        .or(jobs::status.eq("running").and(jobs::locked_at.lt(stale))),
+                        .or(jobs::status.eq(JobStatus::Running).and(jobs::locked_at.lt(stale))),
                 )
                 .order(jobs::run_after.asc())
                 .select((jobs::tenant_id, jobs::id))
@@ -169,7 +179,7 @@ pub fn claim(pool: &Pool, worker: &str) -> AppResult<Option<Job>> {
         let Some((tenant, id)) = candidate else { return Ok(None) };
         diesel::update(jobs::table.filter(jobs::tenant_id.eq(tenant)).filter(jobs::id.eq(id)))
             .set((
-                jobs::status.eq("running"),
+                jobs::status.eq(JobStatus::Running),
                 jobs::locked_by.eq(worker),
                 jobs::locked_at.eq(now),
                 jobs::attempts.eq(jobs::attempts + 1),
@@ -214,7 +224,7 @@ pub fn finish(c: &mut DbConn, job: &Job, outcome: Result<(), String>) -> AppResu
         Ok(()) => {
             diesel::update(target)
                 .set((
-                    jobs::status.eq("done"),
+                    jobs::status.eq(JobStatus::Done),
                     jobs::locked_by.eq(None::<String>),
                     jobs::locked_at.eq(None::<UtcTime>),
                     jobs::finished_at.eq(now),
@@ -230,7 +240,7 @@ pub fn finish(c: &mut DbConn, job: &Job, outcome: Result<(), String>) -> AppResu
             );
             diesel::update(target)
                 .set((
-                    jobs::status.eq("queued"),
+                    jobs::status.eq(JobStatus::Queued),
                     jobs::run_after.eq(now + delay),
                     jobs::last_error.eq(e),
                     jobs::locked_by.eq(None::<String>),
@@ -242,7 +252,7 @@ pub fn finish(c: &mut DbConn, job: &Job, outcome: Result<(), String>) -> AppResu
         Err(e) => {
             diesel::update(target)
                 .set((
-                    jobs::status.eq("failed"),
+                    jobs::status.eq(JobStatus::Failed),
                     jobs::last_error.eq(e),
                     jobs::locked_by.eq(None::<String>),
                     jobs::locked_at.eq(None::<UtcTime>),

@@ -31,7 +31,7 @@ pub enum Access {
 pub fn active_by_slug(conn: &mut crate::db::DbConn, slug: &str) -> AppResult<Option<Workspace>> {
     Ok(tenants::table
         .filter(tenants::slug.eq(slug))
-        .filter(tenants::status.eq("active"))
+        .filter(tenants::status.eq(super::models::WorkspaceStatus::Active))
         .select(Workspace::as_select())
         .first(conn)
         .optional()?)
@@ -67,7 +67,11 @@ pub fn user_and_membership(
     let now = UtcTime::now();
     let found: Option<(SessionId, UtcTime, User, Option<Workspace>)> = user_sessions::table
         .inner_join(users::table)
-        .left_join(tenants::table.on(tenants::slug.eq(slug).and(tenants::status.eq("active"))))
+        .left_join(
+            tenants::table.on(tenants::slug
+                .eq(slug)
+                .and(tenants::status.eq(super::models::WorkspaceStatus::Active))),
+        )
         .filter(user_sessions::token_hash.eq(sha256_hex(token)))
         .filter(user_sessions::revoked_at.is_null())
         .filter(user_sessions::expires_at.gt(now))

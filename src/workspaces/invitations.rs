@@ -246,7 +246,7 @@ fn load_view(c: &mut DbConn, tenant: TenantId, token: &str) -> AppResult<Invitat
         Option<UtcTime>,
         String,
         String,
-        String,
+        super::models::WorkspaceStatus,
     ) = invitations::table
         .inner_join(tenants::table)
         .filter(invitations::tenant_id.eq(tenant))
@@ -282,7 +282,9 @@ fn load_view(c: &mut DbConn, tenant: TenantId, token: &str) -> AppResult<Invitat
         email,
         role: Role::parse(&role).unwrap_or(Role::Viewer),
         expired: expires_at < UtcTime::now(),
-        used: accepted_at.is_some() || revoked_at.is_some() || status != "active",
+        used: accepted_at.is_some()
+            || revoked_at.is_some()
+            || status != super::models::WorkspaceStatus::Active,
     })
 }
 

@@ -12,7 +12,7 @@ pub mod profile;
 pub mod queries;
 pub mod teams;
 
-pub use models::{valid_slug, MemberRow, Membership, Role, Workspace};
+pub use models::{valid_slug, MemberRow, Membership, Role, Workspace, WorkspaceStatus};
 
 use actix_web::web;
 

@@ -10,6 +10,14 @@ use crate::schema::{memberships, tenants, workspace_links};
 /// The key in `tenants.settings` that makes members use two-factor sign-in.
 pub const REQUIRE_TWO_FACTOR: &str = "require_two_factor";
 
+crate::text_enum!(
+    /// Whether a workspace is open to its members (`tenants.status`).
+    WorkspaceStatus {
+        Active = "active" / "Active",
+        Inactive = "inactive" / "Inactive",
+    }
+);
+
 /// A workspace.
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = tenants)]
@@ -17,7 +25,7 @@ pub struct Workspace {
     pub id: TenantId,
     pub name: String,
     pub slug: String,
-    pub status: String,
+    pub status: WorkspaceStatus,
     pub plan: String,
     pub seat_limit: i32,
     pub settings: Json,
@@ -28,7 +36,7 @@ pub struct Workspace {
 
 impl Workspace {
     pub fn is_active(&self) -> bool {
-        self.status == "active"
+        self.status == WorkspaceStatus::Active
     }
 
     /// Members must have two-factor sign-in on to open the workspace

@@ -475,7 +475,7 @@ pub fn redirected(conn: &mut DbConn, old_slug: &str) -> AppResult<Option<Workspa
     Ok(slug_redirects::table
         .inner_join(tenants::table)
         .filter(slug_redirects::old_slug.eq(old_slug))
-        .filter(tenants::status.eq("active"))
+        .filter(tenants::status.eq(super::models::WorkspaceStatus::Active))
         .select(Workspace::as_select())
         .first(conn)
         .optional()?)

@@ -122,7 +122,7 @@ pub fn create(
                     tenants::id.eq(tenant),
                     tenants::name.eq(name.trim()),
                     tenants::slug.eq(&slug),
-                    tenants::status.eq("active"),
+                    tenants::status.eq(super::models::WorkspaceStatus::Active),
                     tenants::plan.eq(DEFAULT_PLAN),
                     tenants::seat_limit.eq(seats),
                     tenants::settings.eq(Json(serde_json::json!({}))),
@@ -229,7 +229,7 @@ pub fn mine(conn: &mut DbConn, user: UserId) -> AppResult<Vec<MyWorkspace>> {
             .inner_join(tenants::table)
             .filter(memberships::user_id.eq(user))
             .filter(memberships::revoked_at.is_null())
-            .filter(tenants::status.eq("active"))
+            .filter(tenants::status.eq(super::models::WorkspaceStatus::Active))
             .order(tenants::name.asc())
             .select((tenants::name, tenants::slug, memberships::role))
             .load(c)?;
@@ -579,7 +579,11 @@ pub fn set_status(
     active: bool,
     meta: &RequestMeta,
 ) -> AppResult<()> {
-    let status = if active { "active" } else { "inactive" };
+    let status = if active {
+        super::models::WorkspaceStatus::Active
+    } else {
+        super::models::WorkspaceStatus::Inactive
+    };
     let n = diesel::update(tenants::table.find(tenant))
         .set((
             tenants::status.eq(status),

@@ -195,7 +195,12 @@ async fn an_admin_downloads_a_zip_of_csv_files_with_only_their_workspaces_rows()
     assert!(app.run_jobs() >= 1);
     let tenant = tenant_of(&app, &acme);
     let done = job(&app, tenant, id.parse().expect("job id"));
-    assert_eq!(done.status, "done", "{:?}", done.last_error);
+    assert_eq!(
+        done.status,
+        atrium::jobs::JobStatus::Done,
+        "{:?}",
+        done.last_error
+    );
     assert_eq!(done.progress_done, done.progress_total);
     assert!(done.progress_total >= 10, "rows counted first");
 

@@ -133,7 +133,12 @@ async fn the_demo_workspaces_export_holds_every_naming_tables_rows_and_none_of_a
     let id = start_export(&mut owner, "acme").await;
     app.run_jobs();
     let done = job(&app, acme, id.parse().expect("job id"));
-    assert_eq!(done.status, "done", "{:?}", done.last_error);
+    assert_eq!(
+        done.status,
+        atrium::jobs::JobStatus::Done,
+        "{:?}",
+        done.last_error
+    );
     assert_eq!(done.progress_done, done.progress_total);
     let res = download(&owner, &format!("/w/acme/export/{id}.zip")).await;
     assert_eq!(res.status, StatusCode::OK);

@@ -160,7 +160,7 @@ async fn a_failing_job_is_retried_with_backoff_then_marked_failed() {
     let id = enqueue(&app, tenant, "email.send", payload);
     assert_eq!(app.run_jobs(), 1);
     let j = job(&app, tenant, id);
-    assert_eq!(j.status, "queued", "retried later");
+    assert_eq!(j.status, atrium::jobs::JobStatus::Queued, "retried later");
     assert_eq!(j.attempts, 1);
     assert!(j.last_error.as_deref().unwrap_or("").contains("550"));
     assert!(
@@ -174,7 +174,7 @@ async fn a_failing_job_is_retried_with_backoff_then_marked_failed() {
     ));
     assert_eq!(app.run_jobs(), 1);
     let j = job(&app, tenant, id);
-    assert_eq!(j.status, "failed");
+    assert_eq!(j.status, atrium::jobs::JobStatus::Failed);
     assert!(j.finished_at.is_some());
     // An unknown kind fails (and is retried the same way).
     let odd = enqueue(&app, tenant, "no.such.kind", serde_json::json!({}));
@@ -297,7 +297,7 @@ async fn with_tls_required_a_server_without_starttls_gets_no_credentials_and_no_
     let id = enqueue(&app, tenant, "email.send", payload);
     assert_eq!(app.run_jobs(), 1);
     let j = job(&app, tenant, id);
-    assert_eq!(j.status, "queued", "retried later");
+    assert_eq!(j.status, atrium::jobs::JobStatus::Queued, "retried later");
     let error = j.last_error.unwrap_or_default();
     assert!(!error.contains("hunter2"), "{error}");
     let transcript = received

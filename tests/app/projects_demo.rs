@@ -131,7 +131,12 @@ async fn the_demo_fills_every_projects_page_and_the_export_carries_every_table()
     let id = start_export(&mut owner, "acme").await;
     app.run_jobs();
     let done = job(&app, acme, id.parse().expect("job id"));
-    assert_eq!(done.status, "done", "{:?}", done.last_error);
+    assert_eq!(
+        done.status,
+        atrium::jobs::JobStatus::Done,
+        "{:?}",
+        done.last_error
+    );
     let res = download(&owner, &format!("/w/acme/export/{id}.zip")).await;
     let files = unzip(&res.body);
     for table in module.tenant_tables {
