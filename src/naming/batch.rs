@@ -45,7 +45,7 @@ pub const PREVIEW_ROWS: usize = 50;
 pub const PREVIEW_FAILURES: usize = 200;
 
 /// Statuses during which a batch's job still has work to do.
-pub const BUSY: [&str; 3] = ["PENDING", "RUNNING", "ROLLING_BACK"];
+pub const BUSY: [BatchStatus; 3] = BatchStatus::BUSY;
 
 /// What the form sends (ids as text, so that bad input can be shown again).
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -193,7 +193,7 @@ pub fn choices(c: &mut DbConn, t: TenantId, f: &BatchForm, today: NaiveDate) -> 
     out.dimensions = parts
         .field(field)
         .iter()
-        .filter(|p| p.dimension.kind == "LIST")
+        .filter(|p| p.dimension.kind == DimensionKind::List)
         .map(|p| p.dimension.clone())
         .collect();
     let dim = f.dimension.parse::<DimensionId>().ok();
@@ -251,7 +251,7 @@ pub fn validate(
         .ok()
         .and_then(|id| parts.field(field.id).iter().find(|p| p.dimension.id == id));
     let dimension = match part {
-        Some(p) if p.dimension.kind == "LIST" => p.dimension.clone(),
+        Some(p) if p.dimension.kind == DimensionKind::List => p.dimension.clone(),
         Some(p) => {
             errors.add(
                 "dimension",
@@ -420,7 +420,7 @@ pub fn create(
             initiated_by: user,
             initiated_at: now,
             completed_at: None,
-            status: "PENDING".into(),
+            status: BatchStatus::Pending,
             total_strings: i32::try_from(total).unwrap_or(i32::MAX),
             processed_strings: 0,
             failed_strings: 0,

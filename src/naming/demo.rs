@@ -179,7 +179,7 @@ pub fn seed(c: &mut DbConn, t: TenantId, user: UserId) -> AppResult<Demo> {
                 name: name.to_string(),
                 slug: crate::workspaces::models::slugify(name),
                 description: String::new(),
-                kind: kind.to_string(),
+                kind: DimensionKind::parse(kind).unwrap_or(DimensionKind::List),
                 status: Availability::Active,
                 created_at: now,
                 updated_at: now,

@@ -17,6 +17,7 @@ use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, MultiBackend, TenantId, UtcTime};
 use crate::error::AppResult;
 use crate::naming::models::Availability;
+use crate::naming::models::DimensionKind;
 use crate::naming::models::{Dimension, DimensionId, DimensionValue, DimensionValueId};
 use crate::schema::{
     naming_dimension_values, naming_dimensions, naming_rule_details, naming_rules,
@@ -24,8 +25,6 @@ use crate::schema::{
 };
 use crate::web::extract::RequestMeta;
 use crate::web::{FormErrors, PageParams, Paginated};
-
-pub const KINDS: &[&str] = &["LIST", "TEXT"];
 
 /// Search and filters of the dimensions list.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -74,8 +73,8 @@ fn scoped(
                 .or(lower(naming_dimensions::description).like(pat).escape('\\')),
         );
     }
-    if KINDS.contains(&f.kind.as_str()) {
-        q = q.filter(naming_dimensions::kind.eq(f.kind.clone()));
+    if let Some(k) = DimensionKind::parse(&f.kind) {
+        q = q.filter(naming_dimensions::kind.eq(k));
     }
     if let Some(status) = Availability::parse(&f.status) {
         q = q.filter(naming_dimensions::status.eq(status));
@@ -192,7 +191,7 @@ impl DimensionForm {
     pub fn from_dimension(d: &Dimension) -> Self {
         DimensionForm {
             name: d.name.clone(),
-            kind: d.kind.clone(),
+            kind: d.kind.as_str().to_string(),
             parent_id: d.parent_id.map(|p| p.to_string()).unwrap_or_default(),
             status: d.status.to_string(),
             description: d.description.clone(),
@@ -216,7 +215,7 @@ impl DimensionForm {
         } else if n > 100 {
             e.add("name", "Keep the name under 100 characters.");
         }
-        if !KINDS.contains(&self.kind.as_str()) {
+        if DimensionKind::parse(&self.kind).is_none() {
             e.add("kind", "Choose List or Text.");
         }
         if Availability::parse(&self.status).is_none() {
@@ -326,7 +325,7 @@ pub fn create(
         name: form.name.clone(),
         slug,
         description: form.description.clone(),
-        kind: form.kind.clone(),
+        kind: DimensionKind::parse(&form.kind).unwrap_or(DimensionKind::List),
         status: Availability::parse(&form.status).unwrap_or(Availability::Active),
         created_at: now,
         updated_at: now,

@@ -211,7 +211,7 @@ pub fn plan(
                 .map(Vec::as_slice)
                 .unwrap_or(&[]);
             let mut chosen = Vec::new();
-            if d.kind == "TEXT" {
+            if d.kind == DimensionKind::Text {
                 if let Some(text) = raw.iter().map(|s| s.trim()).find(|s| !s.is_empty()) {
                     chosen.push(PlannedDetail {
                         dimension: d.id,

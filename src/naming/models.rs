@@ -146,12 +146,20 @@ pub struct Dimension {
     pub name: String,
     pub slug: String,
     pub description: String,
-    pub kind: String,
+    pub kind: DimensionKind,
     pub status: Availability,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
     pub created_by: Option<UserId>,
 }
+
+crate::text_enum!(
+    /// What a dimension holds: values chosen from its list, or free text.
+    DimensionKind {
+        List = "LIST" / "List",
+        Text = "TEXT" / "Text",
+    }
+);
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
 #[diesel(treat_none_as_default_value = false)]
@@ -313,7 +321,7 @@ pub struct UpdateBatch {
     pub initiated_by: UserId,
     pub initiated_at: UtcTime,
     pub completed_at: Option<UtcTime>,
-    pub status: String,
+    pub status: BatchStatus,
     pub total_strings: i32,
     pub processed_strings: i32,
     pub failed_strings: i32,
@@ -346,7 +354,7 @@ pub struct PropagationJob {
     pub id: PropagationJobId,
     pub batch_id: Id,
     pub triggered_by: Option<UserId>,
-    pub status: String,
+    pub status: PropagationStatus,
     pub started_at: Option<UtcTime>,
     pub completed_at: Option<UtcTime>,
     pub total_strings: i32,
@@ -396,4 +404,46 @@ pub struct PropagationSettings {
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
     pub created_by: Option<UserId>,
+}
+
+crate::text_enum!(
+    /// Where a batch update stands (`naming_string_update_batches.status`).
+    BatchStatus {
+        Pending = "PENDING" / "Pending",
+        Running = "RUNNING" / "Running",
+        Completed = "COMPLETED" / "Completed",
+        Failed = "FAILED" / "Failed",
+        RollingBack = "ROLLING_BACK" / "Rolling back",
+        RolledBack = "ROLLED_BACK" / "Rolled back",
+    }
+);
+
+impl BatchStatus {
+    /// Still working: the page keeps polling, and no second batch starts.
+    pub const BUSY: [BatchStatus; 3] = [
+        BatchStatus::Pending,
+        BatchStatus::Running,
+        BatchStatus::RollingBack,
+    ];
+}
+
+crate::text_enum!(
+    /// Where a propagation job stands (`naming_propagation_jobs.status`).
+    PropagationStatus {
+        Pending = "PENDING" / "Pending",
+        Running = "RUNNING" / "Running",
+        Completed = "COMPLETED" / "Completed",
+        Partial = "PARTIAL" / "Partial",
+        Failed = "FAILED" / "Failed",
+    }
+);
+
+impl PropagationStatus {
+    /// Pending or running: still at work.
+    pub fn is_busy(self) -> bool {
+        matches!(
+            self,
+            PropagationStatus::Pending | PropagationStatus::Running
+        )
+    }
 }

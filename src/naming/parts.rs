@@ -12,6 +12,7 @@ use crate::db::{DbConn, TenantId};
 use crate::error::AppResult;
 use crate::naming::core::{Part, PartKind};
 use crate::naming::models::Availability;
+use crate::naming::models::DimensionKind;
 use crate::naming::models::{Dimension, DimensionId, DimensionValue, FieldId, RuleDetail, RuleId};
 use crate::schema::{naming_dimension_values, naming_dimensions, naming_rule_details};
 
@@ -92,7 +93,7 @@ impl RuleParts {
                 suffix: p.detail.suffix.clone(),
                 delimiter: p.detail.delimiter.clone(),
                 required: p.detail.is_required,
-                kind: if p.dimension.kind == "TEXT" {
+                kind: if p.dimension.kind == DimensionKind::Text {
                     PartKind::Text
                 } else {
                     let (mut values, mut expired) = (Vec::new(), Vec::new());

@@ -168,7 +168,7 @@ pub fn start(
         id: PropagationJobId::new(),
         batch_id: Id::new(),
         triggered_by: Some(user),
-        status: "PENDING".into(),
+        status: PropagationStatus::Pending,
         started_at: None,
         completed_at: None,
         total_strings: i32::try_from(total).unwrap_or(i32::MAX),
@@ -258,13 +258,13 @@ pub fn run_with(
 ) -> AppResult<()> {
     let job = tc.write(|c, t| {
         let job = find(c, t, id)?;
-        if job.status != "PENDING" {
+        if job.status != PropagationStatus::Pending {
             return Ok(None);
         }
         let now = UtcTime::now();
         diesel::update(job_row(t, id))
             .set((
-                naming_propagation_jobs::status.eq("RUNNING"),
+                naming_propagation_jobs::status.eq(PropagationStatus::Running),
                 naming_propagation_jobs::started_at.eq(now),
                 naming_propagation_jobs::updated_at.eq(now),
             ))
@@ -293,10 +293,10 @@ pub fn run_with(
     tc.write(|c, t| {
         let now = UtcTime::now();
         let (status, message) = match &outcome {
-            Ok(()) if counts.failed == 0 => ("COMPLETED", None),
-            Ok(()) if counts.updated == 0 => ("FAILED", None),
-            Ok(()) => ("PARTIAL", None),
-            Err(e) => ("FAILED", Some(e.to_string())),
+            Ok(()) if counts.failed == 0 => (PropagationStatus::Completed, None),
+            Ok(()) if counts.updated == 0 => (PropagationStatus::Failed, None),
+            Ok(()) => (PropagationStatus::Partial, None),
+            Err(e) => (PropagationStatus::Failed, Some(e.to_string())),
         };
         let mut metadata = job.metadata.0.clone();
         metadata["counts"] = json!({

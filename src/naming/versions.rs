@@ -198,7 +198,7 @@ pub fn edit(
         };
         let new = if raw.is_empty() {
             None
-        } else if d.kind == "TEXT" {
+        } else if d.kind == DimensionKind::Text {
             if raw.chars().count() > 255 {
                 errors.push((d.id.to_string(), "At most 255 characters.".to_string()));
                 continue;
@@ -275,7 +275,7 @@ pub fn rollback(
         let d = &p.dimension;
         let new = match target.get(&d.name) {
             None => None,
-            Some(text) if d.kind == "TEXT" => Some(DetailVal {
+            Some(text) if d.kind == DimensionKind::Text => Some(DetailVal {
                 value: None,
                 text: Some(text.clone()),
             }),

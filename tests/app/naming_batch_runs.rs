@@ -114,7 +114,7 @@ async fn running_a_batch_backs_up_and_replaces_the_value_in_every_matching_strin
     // The page: counts, the skipped string with its reason, old → new.
     let res = w.val.get(&page).await;
     assert_eq!(res.status, StatusCode::OK);
-    assert!(res.contains("COMPLETED"));
+    assert!(res.contains(">Completed<"));
     assert!(res.contains("Skipped: 1 strings"));
     assert!(res.contains("<code>fb|cpc|spring</code>: “ig|cpc|spring” already exists"));
     assert!(res.contains("<code>fb|email|news</code>"));
@@ -201,7 +201,7 @@ async fn a_rollback_restores_every_string_from_the_backup_as_new_versions() {
         );
     }
     let res = w.val.get(&page).await;
-    assert!(res.contains("ROLLED_BACK") && res.contains("2 strings restored"));
+    assert!(res.contains(">Rolled back<") && res.contains("2 strings restored"));
     assert!(!res.contains("Roll back…"));
     // Twice is refused, with the reason.
     let again = w.ann.post(&format!("{page}/rollback"), &[]).await;
@@ -335,7 +335,7 @@ async fn an_unexpected_error_marks_the_batch_failed_with_its_message() {
     assert_eq!(count(&w.app, "naming_strings WHERE version > 1"), 0);
     let res = w.val.get(&page).await;
     assert!(
-        res.contains("FAILED") && res.contains("is gone"),
+        res.contains(">Failed<") && res.contains("is gone"),
         "{}",
         res.body
     );

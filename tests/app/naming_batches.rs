@@ -188,7 +188,7 @@ async fn members_cant_run_or_roll_back_batches_and_viewers_can_look() {
         assert!(!list.contains("New batch update"));
         let show = b.get(&page).await;
         assert_eq!(show.status, StatusCode::OK);
-        assert!(show.contains("COMPLETED") && !show.contains("Roll back…"));
+        assert!(show.contains(">Completed<") && !show.contains("Roll back…"));
     }
     assert_eq!(count(&w.app, "naming_string_update_batches"), 1);
     assert_eq!(

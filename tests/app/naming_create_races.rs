@@ -65,7 +65,7 @@ fn dimension_row(t: TenantId, user: UserId, name: &str) -> Dimension {
         name: name.into(),
         slug: format!("held-{}", name.to_lowercase()),
         description: String::new(),
-        kind: "LIST".into(),
+        kind: atrium::naming::models::DimensionKind::List,
         status: atrium::naming::models::Availability::Active,
         created_at: now,
         updated_at: now,

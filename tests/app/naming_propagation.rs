@@ -128,7 +128,7 @@ async fn changing_a_campaigns_country_updates_its_ad_sets_and_ads() {
         .get(&format!("/w/{slug}/naming/propagation/{job}"))
         .await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.contains("COMPLETED"));
+    assert!(page.contains(">Completed<"));
     let frag = ann
         .hx_get(&format!("/w/{slug}/naming/propagation/{job}"))
         .await;

@@ -101,7 +101,7 @@ async fn a_change_above_the_inline_limit_runs_in_the_background_through_every_ch
         "{}",
         page.body
     );
-    assert!(page.contains("Completed") || page.contains("COMPLETED"));
+    assert!(page.contains(">Completed<"));
 }
 
 #[actix_web::test]

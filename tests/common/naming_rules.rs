@@ -55,7 +55,7 @@ pub fn dimension(app: &TestApp, t: TenantId, name: &str, kind: &str) -> Dimensio
         name: name.into(),
         slug: name.to_lowercase().replace(' ', "-"),
         description: String::new(),
-        kind: kind.into(),
+        kind: atrium::naming::models::DimensionKind::parse(kind).expect("LIST or TEXT"),
         status: atrium::naming::models::Availability::Active,
         created_at: now,
         updated_at: now,

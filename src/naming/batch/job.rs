@@ -159,8 +159,8 @@ fn begin_apply(
     composer: &Composer,
 ) -> AppResult<bool> {
     let (mut b, mut bm) = load(c, t, id)?;
-    let resumable = matches!(b.status.as_str(), "PENDING" | "RUNNING")
-        || (b.status == "FAILED" && bm.rollback.is_none());
+    let resumable = matches!(b.status, BatchStatus::Pending | BatchStatus::Running)
+        || (b.status == BatchStatus::Failed && bm.rollback.is_none());
     if !resumable {
         return Ok(false);
     }
@@ -210,7 +210,7 @@ fn begin_apply(
         b.backup_id = Some(backup);
         b.total_strings = i32::try_from(ids.len()).unwrap_or(i32::MAX);
     }
-    b.status = "RUNNING".into();
+    b.status = BatchStatus::Running;
     bm.error = None;
     save(c, t, &b, &bm)?;
     Ok(true)
@@ -242,7 +242,7 @@ fn apply_chunk(
     composer: &Composer,
 ) -> AppResult<Step> {
     let (mut b, mut bm) = load(c, t, id)?;
-    if b.status != "RUNNING" {
+    if b.status != BatchStatus::Running {
         return Ok(Step::Done);
     }
     let backup = b
@@ -265,7 +265,7 @@ fn apply_chunk(
         .load(c)?;
     let now = UtcTime::now();
     if backed.is_empty() {
-        b.status = "COMPLETED".into();
+        b.status = BatchStatus::Completed;
         b.completed_at = Some(now);
         save(c, t, &b, &bm)?;
         audit::record(
@@ -274,7 +274,7 @@ fn apply_chunk(
                 .actor(b.initiated_by)
                 .resource("naming_string_update_batch", id)
                 .changes(json!({
-                    "status": "COMPLETED",
+                    "status": BatchStatus::Completed,
                     "total": b.total_strings,
                     "updated": b.processed_strings - b.failed_strings,
                     "failed": b.failed_strings,
@@ -453,15 +453,15 @@ pub(crate) fn set_values(
 /// Records an unexpected error on the batch (the job is retried and resumes).
 fn mark_failed(c: &mut DbConn, t: TenantId, id: UpdateBatchId, error: &str) -> AppResult<()> {
     let (mut b, mut bm) = load(c, t, id)?;
-    if !matches!(b.status.as_str(), "PENDING" | "RUNNING" | "ROLLING_BACK") {
+    if !BatchStatus::BUSY.contains(&b.status) {
         return Ok(());
     }
-    let phase = if b.status == "ROLLING_BACK" {
+    let phase = if b.status == BatchStatus::RollingBack {
         "rollback"
     } else {
         "apply"
     };
-    b.status = "FAILED".into();
+    b.status = BatchStatus::Failed;
     bm.error = Some(error.chars().take(1000).collect());
     save(c, t, &b, &bm)?;
     audit::record(
@@ -469,6 +469,6 @@ fn mark_failed(c: &mut DbConn, t: TenantId, id: UpdateBatchId, error: &str) -> A
         NewEvent::tenant(t, "naming.batch.finish")
             .actor(b.initiated_by)
             .resource("naming_string_update_batch", id)
-            .changes(json!({"status": "FAILED", "phase": phase, "error": bm.error})),
+            .changes(json!({"status": BatchStatus::Failed, "phase": phase, "error": bm.error})),
     )
 }

@@ -34,9 +34,9 @@ pub fn start_rollback(
 ) -> AppResult<Result<(), String>> {
     let view = find(c, t, id)?;
     if !view.can_roll_back() {
-        return Ok(Err(match view.batch.status.as_str() {
-            "ROLLED_BACK" => "This batch has already been rolled back.".to_string(),
-            "ROLLING_BACK" => "This batch is being rolled back.".to_string(),
+        return Ok(Err(match view.batch.status {
+            BatchStatus::RolledBack => "This batch has already been rolled back.".to_string(),
+            BatchStatus::RollingBack => "This batch is being rolled back.".to_string(),
             _ => "This batch can be rolled back once it has finished.".to_string(),
         }));
     }
@@ -52,7 +52,7 @@ pub fn start_rollback(
             .filter(naming_string_update_batches::id.eq(id)),
     )
     .set((
-        naming_string_update_batches::status.eq("ROLLING_BACK"),
+        naming_string_update_batches::status.eq(BatchStatus::RollingBack),
         naming_string_update_batches::metadata.eq(bm.to_json()?),
         naming_string_update_batches::updated_at.eq(UtcTime::now()),
     ))
@@ -117,7 +117,8 @@ fn backed_detail(
 /// Restores the next chunk of the batch's strings from the backup.
 fn rollback_chunk(c: &mut DbConn, t: TenantId, id: UpdateBatchId) -> AppResult<Step> {
     let (mut b, mut bm) = load(c, t, id)?;
-    let resumable = b.status == "ROLLING_BACK" || (b.status == "FAILED" && bm.rollback.is_some());
+    let resumable = b.status == BatchStatus::RollingBack
+        || (b.status == BatchStatus::Failed && bm.rollback.is_some());
     let (Some(backup), true) = (b.backup_id, resumable) else {
         return Ok(Step::Done);
     };
@@ -142,7 +143,7 @@ fn rollback_chunk(c: &mut DbConn, t: TenantId, id: UpdateBatchId) -> AppResult<S
         ))
         .load(c)?;
     if mods.is_empty() {
-        b.status = "ROLLED_BACK".into();
+        b.status = BatchStatus::RolledBack;
         b.completed_at = Some(now);
         let actor = rb.by.unwrap_or(b.initiated_by);
         let summary = json!({

@@ -29,7 +29,7 @@ pub struct BatchView {
 impl BatchView {
     /// Still working: the page keeps polling.
     pub fn busy(&self) -> bool {
-        BUSY.contains(&self.batch.status.as_str())
+        BUSY.contains(&self.batch.status)
     }
 
     /// Strings the batch changed.
@@ -39,9 +39,9 @@ impl BatchView {
 
     pub fn percent(&self) -> i64 {
         let b = &self.batch;
-        match b.status.as_str() {
-            "COMPLETED" | "ROLLED_BACK" => 100,
-            "ROLLING_BACK" => {
+        match b.status {
+            BatchStatus::Completed | BatchStatus::RolledBack => 100,
+            BatchStatus::RollingBack => {
                 let done = self.meta.rollback.as_ref().map_or(0, |r| {
                     r.restored
                         + r.changed_since.len() as i64
@@ -61,17 +61,19 @@ impl BatchView {
 
     /// Rollback makes sense once the batch stopped, and until it is rolled back.
     pub fn can_roll_back(&self) -> bool {
-        matches!(self.batch.status.as_str(), "COMPLETED" | "FAILED")
-            && self.batch.backup_id.is_some()
+        matches!(
+            self.batch.status,
+            BatchStatus::Completed | BatchStatus::Failed
+        ) && self.batch.backup_id.is_some()
     }
 
     /// The badge class of the status.
     pub fn badge(&self) -> &'static str {
-        match self.batch.status.as_str() {
-            "PENDING" => "queued",
-            "RUNNING" | "ROLLING_BACK" => "running",
-            "COMPLETED" | "ROLLED_BACK" => "done",
-            _ => "failed",
+        match self.batch.status {
+            BatchStatus::Pending => "queued",
+            BatchStatus::Running | BatchStatus::RollingBack => "running",
+            BatchStatus::Completed | BatchStatus::RolledBack => "done",
+            BatchStatus::Failed => "failed",
         }
     }
 
@@ -132,14 +134,7 @@ pub fn find(c: &mut DbConn, t: TenantId, id: UpdateBatchId) -> AppResult<BatchVi
 }
 
 /// The statuses a list can be filtered by.
-pub const STATUSES: [&str; 6] = [
-    "PENDING",
-    "RUNNING",
-    "COMPLETED",
-    "FAILED",
-    "ROLLING_BACK",
-    "ROLLED_BACK",
-];
+pub const STATUSES: &[BatchStatus] = BatchStatus::ALL;
 
 /// Batches, newest first, optionally of one status, a keyset page on
 /// (initiated_at, id) from `seek` (no count: the list can grow without bound).
@@ -154,8 +149,8 @@ pub fn list(
         let mut q = naming_string_update_batches::table
             .filter(naming_string_update_batches::tenant_id.eq(t))
             .into_boxed();
-        if STATUSES.contains(&status) {
-            q = q.filter(naming_string_update_batches::status.eq(status.to_string()));
+        if let Some(s) = BatchStatus::parse(status) {
+            q = q.filter(naming_string_update_batches::status.eq(s));
         }
         q
     };

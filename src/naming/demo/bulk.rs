@@ -38,7 +38,7 @@ pub fn rule(c: &mut DbConn, t: TenantId, user: UserId, demo: &Demo) -> AppResult
             name: "Ad set name".into(),
             slug: "ad-set-name".into(),
             description: String::new(),
-            kind: "TEXT".into(),
+            kind: DimensionKind::Text,
             status: Availability::Active,
             created_at: now,
             updated_at: now,

@@ -41,7 +41,7 @@ struct ListPage {
     slug: String,
     batches: Keyset<BatchView>,
     status: String,
-    statuses: [&'static str; 6],
+    statuses: &'static [crate::naming::models::BatchStatus],
     can_run: bool,
 }
 

@@ -44,7 +44,7 @@ struct JobsPage {
     slug: String,
     jobs: Keyset<JobRow>,
     status: String,
-    statuses: [&'static str; 5],
+    statuses: &'static [PropagationStatus],
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -104,7 +104,7 @@ pub struct JobView {
 
 impl JobView {
     pub fn running(&self) -> bool {
-        self.job.status == "PENDING" || self.job.status == "RUNNING"
+        self.job.status.is_busy()
     }
 
     pub fn percent(&self) -> i32 {

@@ -136,7 +136,8 @@ pub fn save_settings(
     Ok(Ok(new))
 }
 
-pub const STATUSES: [&str; 5] = ["PENDING", "RUNNING", "COMPLETED", "PARTIAL", "FAILED"];
+/// The statuses the list can be filtered by.
+pub const STATUSES: &[PropagationStatus] = PropagationStatus::ALL;
 
 /// A job as the list shows it.
 #[derive(Debug, Clone)]
@@ -159,8 +160,8 @@ pub fn list(
         let mut q = naming_propagation_jobs::table
             .filter(naming_propagation_jobs::tenant_id.eq(t))
             .into_boxed();
-        if STATUSES.contains(&status) {
-            q = q.filter(naming_propagation_jobs::status.eq(status.to_string()));
+        if let Some(s) = PropagationStatus::parse(status) {
+            q = q.filter(naming_propagation_jobs::status.eq(s));
         }
         q
     };
@@ -273,11 +274,11 @@ fn settle(c: &mut DbConn, t: TenantId, job: &PropagationJob) -> AppResult<()> {
         .count()
         .get_result(c)?;
     let status = if open == 0 {
-        "COMPLETED"
-    } else if job.status == "FAILED" {
-        "FAILED"
+        PropagationStatus::Completed
+    } else if job.status == PropagationStatus::Failed {
+        PropagationStatus::Failed
     } else {
-        "PARTIAL"
+        PropagationStatus::Partial
     };
     diesel::update(job_row(t, job.id))
         .set((
@@ -310,7 +311,7 @@ pub fn retry(
     let (job, spec, fixed, depth) = tc.write(|c, t| {
         let job = find(c, t, job_id)?;
         let e = find_error(c, t, job_id, id)?;
-        if e.resolved || job.status == "PENDING" || job.status == "RUNNING" {
+        if e.resolved || job.status.is_busy() {
             return Err(AppError::Conflict(
                 "This error is resolved, or its job is still running.".into(),
             ));
@@ -434,7 +435,7 @@ pub fn resolve(
             .meta(meta)
             .changes(json!({"job": job_id, "string": e.string_id})),
     )?;
-    if job.status != "PENDING" && job.status != "RUNNING" {
+    if !job.status.is_busy() {
         settle(c, t, &job)?;
     }
     Ok(())

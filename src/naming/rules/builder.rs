@@ -17,6 +17,7 @@ use crate::error::{AppError, AppResult};
 use crate::naming::catalogue;
 use crate::naming::core;
 use crate::naming::models::Availability;
+use crate::naming::models::DimensionKind;
 use crate::naming::models::{
     Dimension, DimensionId, Field, FieldId, Platform, Rule, RuleDetail, RuleDetailId, RuleId,
 };
@@ -210,7 +211,7 @@ pub fn text_placeholder(name: &str) -> String {
 /// The preview's sample value for a part: the first value usable today of a
 /// LIST dimension, the placeholder for TEXT; `None` when a list has none.
 pub fn sample_value(parts: &RuleParts, dim: &Dimension, today: NaiveDate) -> Option<String> {
-    if dim.kind == "TEXT" {
+    if dim.kind == DimensionKind::Text {
         return Some(text_placeholder(&dim.name));
     }
     parts

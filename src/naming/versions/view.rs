@@ -130,7 +130,7 @@ pub fn load(
             (None, Some(h)) => h.dimension_value_freetext.clone().unwrap_or_default(),
             (None, None) => String::new(),
         };
-        let choices = if d.kind == "TEXT" {
+        let choices = if d.kind == DimensionKind::Text {
             Vec::new()
         } else {
             rc.parts
@@ -149,7 +149,7 @@ pub fn load(
         rows.push(DetailRow {
             dimension_id: d.id,
             name: d.name.clone(),
-            is_text: d.kind == "TEXT",
+            is_text: d.kind == DimensionKind::Text,
             required: p.detail.is_required,
             shown,
             inherited: have.is_some_and(|h| h.is_inherited),

@@ -9,7 +9,7 @@ use askama::Template;
 use crate::error::AppResult;
 use crate::naming::dimensions::values::{self, ValueFilter, ValueForm, ValueRow};
 use crate::naming::dimensions::{self};
-use crate::naming::models::{Dimension, DimensionId, DimensionValue};
+use crate::naming::models::{Dimension, DimensionId, DimensionKind, DimensionValue};
 use crate::naming::parts;
 use crate::web::{self as w, Ctx, FormErrors, HxRequest, Member, PageCtx, Paginated};
 use crate::workspaces::Role;

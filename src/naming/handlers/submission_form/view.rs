@@ -224,7 +224,7 @@ pub fn form_view(
             }
             let mut options = Vec::new();
             let (mut options_url, mut follows) = (None, None);
-            if d.kind != "TEXT" && inherited_from.is_none() {
+            if d.kind != DimensionKind::Text && inherited_from.is_none() {
                 let under: Option<&Vec<DimensionValueId>> = d
                     .parent_id
                     .and_then(|pd| effective.get(&pd))
@@ -264,7 +264,7 @@ pub fn form_view(
                 name,
                 id,
                 dimension: d.name.clone(),
-                text_kind: d.kind == "TEXT",
+                text_kind: d.kind == DimensionKind::Text,
                 required: p.detail.is_required,
                 inherited_from,
                 options,
