@@ -104,7 +104,7 @@ fn bench_rule(
             name: "Format".into(),
             slug: "format".into(),
             description: String::new(),
-            kind: "LIST".into(),
+            kind: atrium::naming::models::DimensionKind::List,
             status: atrium::naming::models::Availability::Active,
             created_at: now,
             updated_at: now,

@@ -171,7 +171,10 @@ fn bench(label: &str, url: &str) {
         job.failed_strings,
         peak_rss_kib() / 1024
     );
-    assert_eq!(job.status, "COMPLETED");
+    assert_eq!(
+        job.status,
+        atrium::naming::models::PropagationStatus::Completed
+    );
     assert_eq!(updated, (ad_sets() * (1 + ADS_PER_SET)) as i64);
 }
 
