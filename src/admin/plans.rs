@@ -84,10 +84,10 @@ pub fn save(
         .first(c)
         .optional()?;
     if clash.is_some() && clash != id {
-        return Ok(Err(FormErrors::from(vec![(
+        return Ok(Err(FormErrors::one(
             "name",
             "A plan with that name exists.",
-        )])));
+        )));
     }
     let now = UtcTime::now();
     let (action, before) = match id {

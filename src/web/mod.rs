@@ -104,6 +104,13 @@ pub fn redirect(to: &str) -> HttpResponse {
 pub struct FormErrors(pub Vec<(String, String)>);
 
 impl FormErrors {
+    /// One message for one field (`""`: not tied to a field).
+    pub fn one(field: &str, message: impl Into<String>) -> Self {
+        let mut e = FormErrors::default();
+        e.add(field, message);
+        e
+    }
+
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
         self.0.push((field.to_string(), message.into()));
     }
@@ -135,16 +142,6 @@ impl FormErrors {
         } else {
             ""
         }
-    }
-}
-
-impl<S: Into<String>> From<Vec<(&'static str, S)>> for FormErrors {
-    fn from(v: Vec<(&'static str, S)>) -> Self {
-        FormErrors(
-            v.into_iter()
-                .map(|(f, m)| (f.to_string(), m.into()))
-                .collect(),
-        )
     }
 }
 

@@ -5,13 +5,13 @@
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use super::queries::FieldError;
 use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantId, UtcTime};
 use crate::error::AppResult;
 use crate::schema::workspace_about;
 use crate::web::extract::RequestMeta;
+use crate::web::FormErrors;
 
 crate::typed_id!(
     /// `workspace_about.id` (the row is one per workspace: `UNIQUE (tenant_id)`).
@@ -102,50 +102,50 @@ impl About {
 
     /// The form as sent, trimmed and normalised (the phone in E.164), or a
     /// message beside each field that is wrong.
-    pub fn validated(&self) -> Result<About, Vec<FieldError>> {
-        let mut errors: Vec<FieldError> = Vec::new();
+    pub fn validated(&self) -> Result<About, FormErrors> {
+        let mut errors = FormErrors::default();
         let description = self.description.trim().replace("\r\n", "\n");
         if description.chars().count() > MAX_DESCRIPTION {
-            errors.push((
+            errors.add(
                 "description",
                 format!("Keep the description under {MAX_DESCRIPTION} characters."),
-            ));
+            );
         }
         let kind = self.kind.trim().to_string();
         if !kind.is_empty() && !KINDS.iter().any(|(k, _)| *k == kind) {
-            errors.push(("kind", "Choose a type from the list.".into()));
+            errors.add("kind", "Choose a type from the list.");
         }
         let company_size = self.company_size.trim().to_string();
         if !company_size.is_empty() && !SIZES.iter().any(|(s, _)| *s == company_size) {
-            errors.push(("company_size", "Choose a size from the list.".into()));
+            errors.add("company_size", "Choose a size from the list.");
         }
         let industry = self.industry.trim().to_string();
         let location = self.location.trim().to_string();
         for (field, value) in [("industry", &industry), ("location", &location)] {
             if value.chars().count() > MAX_SHORT {
-                errors.push((field, format!("Keep it under {MAX_SHORT} characters.")));
+                errors.add(field, format!("Keep it under {MAX_SHORT} characters."));
             }
         }
         let contact_email = crate::accounts::models::normalize_email(&self.contact_email);
         if !contact_email.is_empty() {
             if let Some(e) = crate::accounts::forms::email_error(&contact_email) {
-                errors.push(("contact_email", e));
+                errors.add("contact_email", e);
             }
         }
         let contact_phone = match e164(&self.contact_phone) {
             Ok(p) => p,
             Err(e) => {
-                errors.push(("contact_phone", e));
+                errors.add("contact_phone", e);
                 String::new()
             }
         };
         let website = self.website.trim().to_string();
         if !website.is_empty() {
             if website.chars().count() > MAX_WEBSITE {
-                errors.push((
+                errors.add(
                     "website",
                     format!("Keep the address under {MAX_WEBSITE} characters."),
-                ));
+                );
             } else if !website
                 .get(..8)
                 .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
@@ -153,12 +153,9 @@ impl About {
                     .get(..7)
                     .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
             {
-                errors.push((
-                    "website",
-                    "Start the address with https:// (or http://).".into(),
-                ));
+                errors.add("website", "Start the address with https:// (or http://).");
             } else if super::profile::web_host(&website).is_none() {
-                errors.push(("website", "That is not a valid web address.".into()));
+                errors.add("website", "That is not a valid web address.");
             }
         }
         if !errors.is_empty() {
@@ -222,7 +219,7 @@ pub fn save(
     actor: UserId,
     form: &About,
     meta: &RequestMeta,
-) -> AppResult<Result<(), Vec<FieldError>>> {
+) -> AppResult<Result<(), FormErrors>> {
     let new = match form.validated() {
         Ok(valid) => valid,
         Err(errors) => return Ok(Err(errors)),
@@ -259,11 +256,10 @@ pub fn save(
         })?,
     };
     if stored.is_none() {
-        return Ok(Err(vec![(
+        return Ok(Err(FormErrors::one(
             "description",
-            "Another admin saved these fields at the same moment; check them and save again."
-                .into(),
-        )]));
+            "Another admin saved these fields at the same moment; check them and save again.",
+        )));
     }
     let changes = changed_fields(&old.unwrap_or_default(), &new);
     if !changes.is_empty() {

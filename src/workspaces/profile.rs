@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use diesel::prelude::*;
 
 use super::models::{Platform, Workspace, WorkspaceLink, WorkspaceLinkId};
-use super::queries::FieldError;
 use crate::accounts::UserId;
 use crate::audit::{self, NewEvent};
 use crate::db::{DbConn, TenantConn, TenantId, UtcTime};
 use crate::error::{AppError, AppResult};
 use crate::schema::{slug_redirects, tenants, workspace_links};
 use crate::web::extract::RequestMeta;
+use crate::web::FormErrors;
 
 /// Largest logo accepted, in bytes (1 MiB).
 pub const MAX_LOGO_BYTES: usize = 1024 * 1024;
@@ -327,40 +327,40 @@ fn host_after(url: &str, scheme_len: usize) -> Option<String> {
 
 /// A platform and URL as typed, checked: the URL is `https://`, at most
 /// [`MAX_LINK_CHARS`], on one of the platform's hosts (`www.` allowed).
-pub fn validate_link(platform: &str, url: &str) -> Result<(Platform, String), Vec<FieldError>> {
-    let mut errors: Vec<FieldError> = Vec::new();
+pub fn validate_link(platform: &str, url: &str) -> Result<(Platform, String), FormErrors> {
+    let mut errors = FormErrors::default();
     let platform = Platform::parse(platform.trim());
     if platform.is_none() {
-        errors.push(("platform", "Choose a platform.".into()));
+        errors.add("platform", "Choose a platform.");
     }
     let url = url.trim();
     if url.is_empty() {
-        errors.push(("url", "Enter the address of the page.".into()));
+        errors.add("url", "Enter the address of the page.");
     } else if url.chars().count() > MAX_LINK_CHARS {
-        errors.push((
+        errors.add(
             "url",
             format!("Keep the address under {MAX_LINK_CHARS} characters."),
-        ));
+        );
     } else if !url
         .get(..8)
         .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
     {
-        errors.push(("url", "Use an https:// address.".into()));
+        errors.add("url", "Use an https:// address.");
     } else {
         match https_host(url) {
-            None => errors.push(("url", "That is not a valid web address.".into())),
+            None => errors.add("url", "That is not a valid web address."),
             Some(host) => {
                 if let Some(p) = platform {
                     let bare = host.strip_prefix("www.").unwrap_or(&host);
                     if !p.hosts().contains(&bare) {
-                        errors.push((
+                        errors.add(
                             "url",
                             format!(
                                 "A {} link must be on {}.",
                                 p.label(),
                                 p.hosts().join(" or ")
                             ),
-                        ));
+                        );
                     }
                 }
             }
@@ -381,7 +381,7 @@ pub fn add_link(
     platform: &str,
     url: &str,
     meta: &RequestMeta,
-) -> AppResult<Result<WorkspaceLink, Vec<FieldError>>> {
+) -> AppResult<Result<WorkspaceLink, FormErrors>> {
     let (platform, url) = match validate_link(platform, url) {
         Ok(valid) => valid,
         Err(errors) => return Ok(Err(errors)),
@@ -419,10 +419,10 @@ pub fn add_link(
             .execute(c)
     })?;
     if inserted.is_none() {
-        return Ok(Err(vec![(
+        return Ok(Err(FormErrors::one(
             "platform",
-            "Someone else just changed this link; try again.".into(),
-        )]));
+            "Someone else just changed this link; try again.",
+        )));
     }
     audit::record(
         c,

@@ -10,13 +10,11 @@ use crate::db::{DbConn, Json, TenantConn, TenantId, TenantScope, UtcTime};
 use crate::error::{is_unique_violation, AppError, AppResult};
 use crate::schema::{memberships, team_members, tenants, users};
 use crate::web::extract::RequestMeta;
+use crate::web::FormErrors;
 
 /// Default plan and seats for a new workspace.
 pub const DEFAULT_PLAN: &str = "free";
 pub const DEFAULT_SEATS: i32 = 10;
-
-/// Why a name or slug can't be used; `(field, message)`.
-pub type FieldError = (&'static str, String);
 
 pub fn validate_name(name: &str) -> Option<String> {
     let n = name.trim().chars().count();
@@ -85,21 +83,21 @@ pub fn create(
     name: &str,
     slug: &str,
     meta: &RequestMeta,
-) -> Result<Workspace, Vec<FieldError>> {
-    let mut errors = Vec::new();
+) -> Result<Workspace, FormErrors> {
+    let mut errors = FormErrors::default();
     if let Some(e) = validate_name(name) {
-        errors.push(("name", e));
+        errors.add("name", e);
     }
     let slug = slug.trim().to_lowercase();
     if !slug.is_empty() {
         if let Some(e) = validate_slug(&slug) {
-            errors.push(("slug", e));
+            errors.add("slug", e);
         }
     }
     if !errors.is_empty() {
         return Err(errors);
     }
-    let internal = |e: AppError| vec![("", e.to_string())];
+    let internal = |e: AppError| FormErrors::one("", e.to_string());
     let tenant = TenantId::new();
     let mut tc = TenantConn::open(pool, &TenantScope::verified(tenant)).map_err(internal)?;
     let result = tc.write(|c, tenant| {
@@ -109,10 +107,10 @@ pub fn create(
             slug.clone()
         };
         if slug_taken(c, &slug)? {
-            return Ok(Err(vec![(
+            return Ok(Err(FormErrors::one(
                 "slug",
                 "That address is taken; choose another.".to_string(),
-            )]));
+            )));
         }
         let now = UtcTime::now();
         let seats = default_seats(c)?;
@@ -133,10 +131,10 @@ pub fn create(
         })?;
         // `None`: another request took the slug between the check and the insert.
         if inserted.is_none() {
-            return Ok(Err(vec![(
+            return Ok(Err(FormErrors::one(
                 "slug",
                 "That address is taken; choose another.".to_string(),
-            )]));
+            )));
         }
         add_member(c, tenant, owner, Role::Owner)?;
         audit::record(
@@ -474,16 +472,16 @@ pub fn update_settings(
     name: &str,
     slug: &str,
     meta: &RequestMeta,
-) -> AppResult<Result<Workspace, Vec<FieldError>>> {
-    let mut errors = Vec::new();
+) -> AppResult<Result<Workspace, FormErrors>> {
+    let mut errors = FormErrors::default();
     if let Some(e) = validate_name(name) {
-        errors.push(("name", e));
+        errors.add("name", e);
     }
     let slug = slug.trim().to_lowercase();
     if let Some(e) = validate_slug(&slug) {
-        errors.push(("slug", e));
+        errors.add("slug", e);
     } else if slug != ws.slug && slug_taken_by_other(c, &slug, ws.id)? {
-        errors.push(("slug", "That address is taken; choose another.".into()));
+        errors.add("slug", "That address is taken; choose another.");
     }
     if !errors.is_empty() {
         return Ok(Err(errors));
@@ -499,10 +497,10 @@ pub fn update_settings(
     })?;
     // `None`: another workspace took the slug between the check and the update.
     if updated.is_none() {
-        return Ok(Err(vec![(
+        return Ok(Err(FormErrors::one(
             "slug",
             "That address is taken; choose another.".to_string(),
-        )]));
+        )));
     }
     if slug != ws.slug {
         super::profile::record_slug_change(c, ws.id, &ws.slug, &slug)?;

@@ -223,7 +223,7 @@ pub async fn run(
     let (mut form, file) = match read_form(&req, payload).await {
         Ok(read) => read,
         Err(message) => {
-            let errors = FormErrors(vec![("names".into(), message)]);
+            let errors = FormErrors::one("names", message);
             return render(
                 &ctx,
                 &member,

@@ -130,9 +130,9 @@ fn refused(
     default: bool,
 ) -> AppResult<FormErrors> {
     if default && !name_taken(c, t, platform, name, except)? {
-        return Ok(vec![("is_default", DEFAULT_TAKEN)].into());
+        return Ok(FormErrors::one("is_default", DEFAULT_TAKEN));
     }
-    Ok(vec![("name", NAME_TAKEN)].into())
+    Ok(FormErrors::one("name", NAME_TAKEN))
 }
 
 /// Unsets the platform's current default (other than `except`): the partial

@@ -108,7 +108,7 @@ pub async fn create(
         Err(errors) => w::invalid(&NewPage {
             page: ctx.user("New workspace", &user.user),
             form,
-            errors: errors.into(),
+            errors,
         }),
     }
 }

@@ -153,7 +153,7 @@ pub async fn add_link(
         Err(errors) => {
             let forms = Forms {
                 link: form,
-                link_errors: errors.into(),
+                link_errors: errors,
                 ..Forms::default()
             };
             settings::render(&ctx, &admin, forms).await

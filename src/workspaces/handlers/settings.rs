@@ -161,7 +161,7 @@ pub async fn update(
         Err(errors) => {
             let forms = Forms {
                 general: Some(form),
-                errors: errors.into(),
+                errors,
                 ..Forms::default()
             };
             render(&ctx, &admin, forms).await
@@ -228,7 +228,7 @@ pub async fn update_about(
         Err(errors) => {
             let forms = Forms {
                 about: Some(form),
-                about_errors: errors.into(),
+                about_errors: errors,
                 ..Forms::default()
             };
             render(&ctx, &admin, forms).await

@@ -135,11 +135,10 @@ pub fn add_part(
     })?
     .is_none()
     {
-        return Ok(Err(vec![(
+        return Ok(Err(FormErrors::one(
             "dimension_id",
             format!("{} is already in {}.", dimension.name, field.name),
-        )]
-        .into()));
+        )));
     }
     touch_rule(c, t, rule_id)?;
     audit::record(
