@@ -3,7 +3,6 @@
 use actix_session::Session;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 
 use super::forms::*;
 use super::models;
@@ -266,9 +265,7 @@ fn attempt_login(
                 meta.user_agent.as_deref(),
                 lifetimes,
             )?;
-            diesel::update(crate::schema::users::table.find(u.id))
-                .set(crate::schema::users::last_login_at.eq(crate::db::UtcTime::now()))
-                .execute(c)?;
+            sessions::note_login(c, u.id)?;
             let mut event = NewEvent::global("auth.login")
                 .actor(u.id)
                 .resource("session", sid)

@@ -164,3 +164,12 @@ pub fn password_confirmed_at(conn: &mut DbConn, id: SessionId) -> AppResult<Opti
         .optional()?
         .flatten())
 }
+
+/// Stamps the user's last sign-in (in the transaction that creates the
+/// session).
+pub fn note_login(c: &mut DbConn, user: UserId) -> AppResult<()> {
+    diesel::update(users::table.find(user))
+        .set(users::last_login_at.eq(UtcTime::now()))
+        .execute(c)?;
+    Ok(())
+}

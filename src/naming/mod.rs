@@ -16,6 +16,7 @@ pub mod generate;
 pub mod handlers;
 pub mod models;
 pub mod module;
+pub mod overview;
 pub mod parts;
 pub mod propagation;
 pub mod rules;

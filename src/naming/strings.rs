@@ -19,6 +19,7 @@ use crate::schema::{
 };
 use crate::web::Seek;
 
+pub mod choices;
 mod decorate;
 mod tree;
 mod utm;

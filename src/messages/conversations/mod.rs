@@ -5,6 +5,7 @@
 //! workspace.
 
 mod changes;
+pub mod choices;
 
 pub use changes::*;
 

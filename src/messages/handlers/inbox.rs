@@ -7,9 +7,9 @@ use askama::Template;
 use super::page;
 use crate::accounts::UserId;
 use crate::error::{AppError, AppResult};
+use crate::messages::conversations::choices::{choices, Choices};
 use crate::messages::conversations::{self, InboxRow, NewForm};
 use crate::messages::search::{self, Results, SearchQuery};
-use crate::projects::project::{people, Person};
 use crate::web::{
     self as w, Ctx, Editor, FormErrors, HxRequest, Keyset, Member, PageCtx, SeekParams,
 };
@@ -48,43 +48,6 @@ pub async fn inbox(
         slug,
         rows,
         can_write: super::can_write(&member),
-    })
-}
-
-/// The team and project choices of the new-conversation form.
-pub struct Choices {
-    pub people: Vec<Person>,
-    pub teams: Vec<(String, String)>,
-    pub projects: Vec<(String, String)>,
-}
-
-fn choices(c: &mut crate::db::DbConn, t: crate::db::TenantId) -> AppResult<Choices> {
-    use crate::schema::{projects_projects, teams};
-    use diesel::prelude::*;
-    let teams: Vec<(crate::workspaces::teams::TeamId, String)> = teams::table
-        .filter(teams::tenant_id.eq(t))
-        .order(teams::name.asc())
-        .limit(500)
-        .select((teams::id, teams::name))
-        .load(c)?;
-    let projects: Vec<(crate::projects::models::ProjectId, String)> = projects_projects::table
-        .filter(projects_projects::tenant_id.eq(t))
-        .filter(projects_projects::deleted_at.is_null())
-        .filter(projects_projects::is_template.eq(false))
-        .order(projects_projects::name.asc())
-        .limit(500)
-        .select((projects_projects::id, projects_projects::name))
-        .load(c)?;
-    Ok(Choices {
-        people: people(c, t)?,
-        teams: teams
-            .into_iter()
-            .map(|(id, n)| (id.to_string(), n))
-            .collect(),
-        projects: projects
-            .into_iter()
-            .map(|(id, n)| (id.to_string(), n))
-            .collect(),
     })
 }
 

@@ -4,12 +4,11 @@
 
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 
 use crate::error::AppResult;
-use crate::naming::models::{DimensionValue, Field, Platform, Rule, SubmissionStatus};
+use crate::naming::models::SubmissionStatus;
+use crate::naming::strings::choices::{choices, Choices};
 use crate::naming::strings::{self, Node, StringFilter, Tree, ROOTS_PER_PAGE, STATUSES};
-use crate::schema::{naming_dimension_values, naming_dimensions};
 use crate::web::{self as w, Ctx, HxRequest, Member, PageCtx};
 use crate::workspaces::Role;
 
@@ -17,20 +16,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/strings", web::get().to(list))
         .route("/strings.csv", web::get().to(csv))
         .route("/strings.json", web::get().to(json));
-}
-
-/// A value in the dimension-value filter: "Country: de — Germany".
-pub struct ValueOpt {
-    pub id: String,
-    pub text: String,
-}
-
-/// The filter selects.
-pub struct Choices {
-    pub rules: Vec<Rule>,
-    pub platforms: Vec<Platform>,
-    pub fields: Vec<(Field, String)>,
-    pub values: Vec<ValueOpt>,
 }
 
 #[derive(Template)]
@@ -53,51 +38,6 @@ struct TreeFragment {
     slug: String,
     tree: Tree,
     can_edit: bool,
-}
-
-/// The filter's choices, from the catalogue the tree was shown with (read
-/// once per request) and the workspace's values.
-fn choices(
-    c: &mut crate::db::DbConn,
-    t: crate::db::TenantId,
-    catalogue: strings::Catalogue,
-) -> AppResult<Choices> {
-    let platforms = catalogue.platforms;
-    let mut by_platform: std::collections::HashMap<_, Vec<_>> = std::collections::HashMap::new();
-    for f in catalogue.fields {
-        by_platform.entry(f.platform_id).or_default().push(f);
-    }
-    let mut fields = Vec::new();
-    for p in &platforms {
-        for f in by_platform.remove(&p.id).unwrap_or_default() {
-            fields.push((f, p.name.clone()));
-        }
-    }
-    let values: Vec<(DimensionValue, String)> = naming_dimension_values::table
-        .inner_join(
-            naming_dimensions::table.on(naming_dimensions::tenant_id
-                .eq(naming_dimension_values::tenant_id)
-                .and(naming_dimensions::id.eq(naming_dimension_values::dimension_id))),
-        )
-        .filter(naming_dimension_values::tenant_id.eq(t))
-        .order((naming_dimensions::name, naming_dimension_values::value))
-        // The filter's list of values stays a usable size; a value past it is
-        // still a filter by its id in the address (`?value=<id>`).
-        .limit(crate::web::COUNT_CAP)
-        .select((DimensionValue::as_select(), naming_dimensions::name))
-        .load(c)?;
-    Ok(Choices {
-        rules: catalogue.rules,
-        platforms,
-        fields,
-        values: values
-            .into_iter()
-            .map(|(v, dim)| ValueOpt {
-                id: v.id.to_string(),
-                text: format!("{dim}: {} — {}", v.value, v.label),
-            })
-            .collect(),
-    })
 }
 
 /// `GET /strings`: the tree; for htmx, only the tree and its pager.
