@@ -21,6 +21,7 @@ pub mod parts;
 pub mod propagation;
 pub mod rules;
 pub mod strings;
+pub mod submission_form;
 pub mod submissions;
 pub mod versions;
 

@@ -4,11 +4,6 @@
 //! preview, and creation. Control names are `v.{field_id}.{dimension_id}`,
 //! repeated per value.
 
-mod form;
-mod parents;
-mod preview;
-mod view;
-
 use actix_web::{web, HttpResponse};
 use askama::Template;
 
@@ -19,10 +14,10 @@ use crate::naming::parts::today;
 use crate::web::extract::RequestMeta;
 use crate::web::{self as w, Ctx, Editor, Flash, HxRequest, PageCtx};
 
-pub use form::SubmissionForm;
-pub use parents::ParentPicker;
-pub use preview::{PreviewRow, PreviewView};
-pub use view::{form_view, Control, FormView, Level, Opt, ProblemView};
+pub use crate::naming::submission_form::{
+    form_view, parents, Control, FormView, Level, Opt, ParentPicker, PreviewRow, PreviewView,
+    ProblemView, SubmissionForm,
+};
 
 #[derive(Template)]
 #[template(path = "naming/submission_new.html")]

@@ -18,7 +18,7 @@ pub struct PreviewView {
 }
 
 impl PreviewView {
-    pub(super) fn empty() -> Self {
+    pub fn empty() -> Self {
         PreviewView {
             ran: false,
             rows: Vec::new(),
@@ -26,7 +26,7 @@ impl PreviewView {
         }
     }
 
-    pub(super) fn of(plan: Result<Plan, Vec<Problem>>) -> Self {
+    pub fn of(plan: Result<Plan, Vec<Problem>>) -> Self {
         match plan {
             Ok(plan) => PreviewView {
                 ran: true,

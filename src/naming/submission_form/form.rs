@@ -46,7 +46,7 @@ impl SubmissionForm {
         f
     }
 
-    pub(super) fn chosen(&self, field: FieldId, dim: DimensionId) -> Vec<&str> {
+    pub fn chosen(&self, field: FieldId, dim: DimensionId) -> Vec<&str> {
         self.values
             .iter()
             .filter(|(f, d, v)| *f == field && *d == dim && !v.trim().is_empty())
