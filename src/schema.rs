@@ -562,6 +562,20 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    use crate::db::sql::*;
+
+    email_changes (id) {
+        id -> Uuid,
+        user_id -> Uuid,
+        new_email -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
 // Counts kept in the database, per workspace (db::counters).
 diesel::table! {
     use crate::db::sql::*;
@@ -1032,6 +1046,7 @@ diesel::table! {
 }
 
 diesel::allow_tables_to_appear_in_same_query!(
+    email_changes,
     users,
     tenants,
     memberships,

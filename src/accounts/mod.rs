@@ -2,6 +2,7 @@
 //! pages to sign up, sign in, sign out and manage one's own account.
 
 pub mod account;
+pub mod email_change;
 pub mod forms;
 pub mod handlers;
 pub mod models;
@@ -76,6 +77,12 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route(
         "/account/password",
         web::post().to(account::change_password),
+    )
+    .route("/account/email", web::post().to(email_change::submit))
+    .route("/account/email/{token}", web::get().to(email_change::form))
+    .route(
+        "/account/email/{token}",
+        web::post().to(email_change::confirm_submit),
     )
     .route("/account/sessions", web::get().to(account::list_sessions))
     .route(

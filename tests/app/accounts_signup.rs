@@ -6,7 +6,7 @@ use diesel::prelude::*;
 
 use crate::common::{Resp, TestApp, PASSWORD};
 
-async fn smtp_app() -> TestApp {
+pub(crate) async fn smtp_app() -> TestApp {
     // Nothing is sent in these tests (no jobs run): the outbox is read instead.
     TestApp::with_config(|c| {
         c.smtp_url = Some("smtp://127.0.0.1:9".into());
@@ -16,7 +16,7 @@ async fn smtp_app() -> TestApp {
 }
 
 /// (recipient, body) of each queued account email, oldest first.
-fn outbox(app: &TestApp) -> Vec<(String, String)> {
+pub(crate) fn outbox(app: &TestApp) -> Vec<(String, String)> {
     #[derive(QueryableByName)]
     struct Mail {
         #[diesel(sql_type = diesel::sql_types::Text)]

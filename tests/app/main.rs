@@ -6,6 +6,7 @@ mod common;
 
 mod accounts;
 mod accounts_abuse;
+mod accounts_email_change;
 mod accounts_signup;
 mod accounts_two_factor;
 mod admin;

@@ -26,6 +26,7 @@ const GLOBAL: &[&str] = &[
     "plans",
     "password_resets",
     "email_verifications",
+    "email_changes",
     "mail_outbox",
     "throttle_events",
     "two_factor_secrets",
