@@ -15,6 +15,9 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         pending_verification -> Bool,
+        first_name -> Text,
+        last_name -> Text,
+        phone -> Text,
     }
 }
 

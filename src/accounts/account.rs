@@ -39,10 +39,7 @@ fn timezones() -> Vec<&'static str> {
 }
 
 pub async fn profile(ctx: Ctx, user: CurrentUser) -> AppResult<HttpResponse> {
-    let profile = ProfileForm {
-        name: user.user.name.clone(),
-        timezone: user.user.timezone.clone(),
-    };
+    let profile = ProfileForm::of(&user.user);
     w::ok(&AccountPage {
         page: ctx.user("Your account", &user.user),
         profile,
@@ -60,28 +57,21 @@ pub async fn update_profile(
     form: web::Form<ProfileForm>,
 ) -> AppResult<HttpResponse> {
     let form = form.into_inner();
-    let mut errors = FormErrors::default();
-    if let Some(e) = name_error(&form.name) {
-        errors.add("name", e);
-    }
-    if let Some(e) = timezone_error(&form.timezone) {
-        errors.add("timezone", e);
-    }
-    if !errors.is_empty() {
-        return w::invalid(&AccountPage {
-            page: ctx.user("Your account", &user.user),
-            profile: form,
-            profile_errors: errors,
-            password_errors: FormErrors::default(),
-            timezones: timezones(),
-        });
-    }
+    let profile = match form.check() {
+        Ok(p) => p,
+        Err(errors) => {
+            return w::invalid(&AccountPage {
+                page: ctx.user("Your account", &user.user),
+                profile: form,
+                profile_errors: errors,
+                password_errors: FormErrors::default(),
+                timezones: timezones(),
+            })
+        }
+    };
     let pool = state.pool.clone();
-    let f = form.clone();
-    web::block(move || {
-        models::update_profile(&mut *pool.get()?, &user.user, &f.name, &f.timezone, &meta)
-    })
-    .await??;
+    web::block(move || models::update_profile(&mut *pool.get()?, &user.user, &profile, &meta))
+        .await??;
     Flash::success(&ctx.session, "Profile saved.");
     Ok(w::redirect("/account"))
 }
@@ -152,10 +142,7 @@ pub async fn change_password(
         }
         Err(password_errors) => w::invalid(&AccountPage {
             page: ctx.user("Your account", &user.user),
-            profile: ProfileForm {
-                name: user.user.name.clone(),
-                timezone: user.user.timezone.clone(),
-            },
+            profile: ProfileForm::of(&user.user),
             profile_errors: FormErrors::default(),
             password_errors,
             timezones: timezones(),

@@ -29,6 +29,10 @@ pub struct User {
     pub updated_at: UtcTime,
     /// Signed up but has not opened the emailed link yet: cannot sign in.
     pub pending_verification: bool,
+    pub first_name: String,
+    pub last_name: String,
+    /// E.164 (`+4930123456`), or empty.
+    pub phone: String,
 }
 
 #[derive(Debug, Insertable)]
@@ -143,25 +147,39 @@ pub fn register(
 pub fn update_profile(
     conn: &mut DbConn,
     user: &User,
-    name: &str,
-    timezone: &str,
+    p: &super::forms::Profile,
     meta: &crate::web::extract::RequestMeta,
 ) -> AppResult<()> {
     crate::db::write_tx(conn, |c| {
         diesel::update(users::table.find(user.id))
             .set((
-                users::name.eq(name.trim()),
-                users::timezone.eq(timezone),
+                users::name.eq(&p.name),
+                users::first_name.eq(&p.first_name),
+                users::last_name.eq(&p.last_name),
+                users::phone.eq(&p.phone),
+                users::timezone.eq(&p.timezone),
                 users::updated_at.eq(UtcTime::now()),
             ))
             .execute(c)?;
+        let fields = [
+            ("name", &user.name, &p.name),
+            ("first_name", &user.first_name, &p.first_name),
+            ("last_name", &user.last_name, &p.last_name),
+            ("phone", &user.phone, &p.phone),
+            ("timezone", &user.timezone, &p.timezone),
+        ];
+        let changes: serde_json::Map<String, serde_json::Value> = fields
+            .iter()
+            .filter(|(_, old, new)| old != new)
+            .map(|(k, old, new)| (k.to_string(), serde_json::json!([old, new])))
+            .collect();
         crate::audit::record(
             c,
             crate::audit::NewEvent::global("account.update")
                 .actor(user.id)
                 .resource("user", user.id)
                 .meta(meta)
-                .changes(serde_json::json!({"name": [user.name, name.trim()], "timezone": [user.timezone, timezone]})),
+                .changes(serde_json::Value::Object(changes)),
         )
     })
 }

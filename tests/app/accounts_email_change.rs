@@ -1,7 +1,8 @@
-//! Changing one's email address: only with the password confirmed in the
+//! One's own account details: first and last name and a phone in E.164;
+//! and changing the email address, only with the password confirmed in the
 //! last ten minutes; with SMTP, only once the new address's owner opens the
-//! link (the old address is told); never onto another account's address;
-//! the change signs out the other sessions and is audited.
+//! link (the old address is told); never onto another account's address.
+//! The change signs out the other sessions and is audited.
 
 use actix_web::http::StatusCode;
 
@@ -154,5 +155,47 @@ async fn with_smtp_the_new_address_confirms_by_link_and_the_old_one_is_told() {
         stale.status,
         StatusCode::NOT_FOUND,
         "a newer request voids it"
+    );
+}
+
+#[actix_web::test]
+async fn the_profile_keeps_first_and_last_name_and_a_phone_in_e164() {
+    let app = TestApp::new().await;
+    let mut ann = app.user("ann@example.com", "Ann").await;
+    let r = ann
+        .post(
+            "/account",
+            &[
+                ("name", "Ann"),
+                ("first_name", "Ann"),
+                ("last_name", "Lovelace"),
+                ("phone", "0049 30 123-4567"),
+                ("timezone", "Europe/Berlin"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let page = ann.get("/account").await;
+    assert!(page.contains("value=\"Lovelace\"") && page.contains("value=\"+49301234567\""));
+    let bad = ann
+        .post(
+            "/account",
+            &[
+                ("name", "Ann"),
+                ("first_name", "Ann"),
+                ("last_name", "L"),
+                ("phone", "030 1234567"),
+                ("timezone", "Europe/Berlin"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.contains("with its country code") && bad.contains("value=\"030 1234567\""));
+    assert_eq!(
+        app.raw_count(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM users WHERE last_name = 'Lovelace' AND phone = '+49301234567'"
+        ),
+        1,
+        "the refused form changed nothing"
     );
 }

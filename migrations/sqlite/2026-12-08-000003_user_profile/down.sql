@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN phone;
+ALTER TABLE users DROP COLUMN last_name;
+ALTER TABLE users DROP COLUMN first_name;
