@@ -351,6 +351,15 @@ pub fn webhook(
     body: &[u8],
     now: UtcTime,
 ) -> AppResult<Result<ExecutionId, HookRefusal>> {
+    // A deactivated workspace takes no calls: as unknown as a wrong id.
+    let active: Option<crate::workspaces::WorkspaceStatus> = crate::schema::tenants::table
+        .find(t)
+        .select(crate::schema::tenants::status)
+        .first(c)
+        .optional()?;
+    if active != Some(crate::workspaces::WorkspaceStatus::Active) {
+        return Err(AppError::NotFound);
+    }
     let w: Workflow = wf::table
         .filter(wf::tenant_id.eq(t))
         .filter(wf::id.eq(id))

@@ -102,6 +102,15 @@ pub fn clean_filename(raw: &str) -> String {
     }
 }
 
+/// The request's declared body length, if it says one (an upload far past
+/// the limit is refused before a byte is read).
+pub fn declared_length(req: &actix_web::HttpRequest) -> Option<u64> {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+}
+
 /// Reads a multipart form: its text fields and one `file`, which streams to a temporary file (hashed as it goes) and stops
 /// at `limit` bytes. A declared length far past the limit is refused first.
 pub async fn receive(

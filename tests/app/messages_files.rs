@@ -8,32 +8,10 @@ use crate::common::Browser;
 use crate::messages::{base, group};
 use atrium::messages::models::*;
 
-/// A multipart body: the CSRF token first, a caption, then `file`.
+/// A multipart upload with a caption, as the conversation's form sends it.
 async fn attach(b: &mut Browser, url: &str, filename: &str, data: &[u8]) -> crate::common::Resp {
-    if b.csrf.is_none() {
-        b.get(url).await;
-    }
-    let token = b.csrf.clone().expect("a CSRF token");
-    let mut body = crate::common::csrf_part("X", &token).into_bytes();
-    body.extend_from_slice(
-        b"--X\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\nhere it is\r\n",
-    );
-    body.extend_from_slice(
-        format!(
-            "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(data);
-    body.extend_from_slice(b"\r\n--X--\r\n");
-    b.send(
-        actix_web::test::TestRequest::post()
-            .uri(&format!("{url}/files"))
-            .insert_header(("content-type", "multipart/form-data; boundary=X"))
-            .set_payload(body),
-    )
-    .await
+    let to = format!("{url}/files");
+    crate::common::upload(b, url, &to, &[("caption", "here it is")], filename, data).await
 }
 
 const PNG: &[u8] =

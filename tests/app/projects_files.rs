@@ -8,34 +8,15 @@ use crate::common::projects::workspace;
 use crate::common::Browser;
 use atrium::projects::models::*;
 
-/// A multipart upload to `…/tasks/{id}/files`: the CSRF token first.
+/// A multipart upload to `…/tasks/{id}/files`, as the task page's form sends it.
 async fn attach(
     b: &mut Browser,
     task_url: &str,
     filename: &str,
     data: &[u8],
 ) -> crate::common::Resp {
-    if b.csrf.is_none() {
-        b.get(task_url).await;
-    }
-    let token = b.csrf.clone().expect("a CSRF token");
-    let mut body = crate::common::csrf_part("X", &token).into_bytes();
-    body.extend_from_slice(
-        format!(
-            "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
-             Content-Type: application/octet-stream\r\n\r\n"
-        )
-        .as_bytes(),
-    );
-    body.extend_from_slice(data);
-    body.extend_from_slice(b"\r\n--X--\r\n");
-    b.send(
-        actix_web::test::TestRequest::post()
-            .uri(&format!("{task_url}/files"))
-            .insert_header(("content-type", "multipart/form-data; boundary=X"))
-            .set_payload(body),
-    )
-    .await
+    let to = format!("{task_url}/files");
+    crate::common::upload(b, task_url, &to, &[], filename, data).await
 }
 
 const PNG: &[u8] =

@@ -301,6 +301,15 @@ async fn a_signed_webhook_starts_a_run_and_anything_else_is_refused() {
     let r = hook(&w, &globex_id, id, &secret, now, "{}").await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
     assert!(!r.contains("Deploy sign-off"));
+    // A deactivated workspace: 404.
+    w.app.raw_exec(&format!(
+        "UPDATE tenants SET status = 'inactive' WHERE id = '{tenant}'"
+    ));
+    let r = hook(&w, &tenant, id, &secret, now, "{}").await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    w.app.raw_exec(&format!(
+        "UPDATE tenants SET status = 'active' WHERE id = '{tenant}'"
+    ));
     // A paused workflow refuses with 409.
     w.app.raw_exec(&format!(
         "UPDATE projects_workflows SET status = 'paused' WHERE id = '{id}'"

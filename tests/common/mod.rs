@@ -343,6 +343,46 @@ fn unescape(s: &str) -> String {
         .replace("&gt;", ">")
 }
 
+/// POSTs a multipart form to `url` as a browser would: the CSRF token first
+/// (fetched from `page` when the browser has none yet), then the text
+/// `fields`, then `data` as the `file` part named `filename`.
+pub async fn upload(
+    b: &mut Browser,
+    page: &str,
+    url: &str,
+    fields: &[(&str, &str)],
+    filename: &str,
+    data: &[u8],
+) -> Resp {
+    if b.csrf.is_none() {
+        b.get(page).await;
+    }
+    let token = b.csrf.clone().expect("a CSRF token");
+    let mut body = csrf_part("X", &token).into_bytes();
+    for (name, value) in fields {
+        body.extend_from_slice(
+            format!("--X\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!(
+            "--X\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\n\
+             Content-Type: application/octet-stream\r\n\r\n"
+        )
+        .as_bytes(),
+    );
+    body.extend_from_slice(data);
+    body.extend_from_slice(b"\r\n--X--\r\n");
+    b.send(
+        TestRequest::post()
+            .uri(url)
+            .insert_header(("content-type", "multipart/form-data; boundary=X"))
+            .set_payload(body),
+    )
+    .await
+}
+
 /// The multipart part that carries the CSRF token: it must come first, as the
 /// hidden field at the top of every multipart form in the templates does.
 pub fn csrf_part(boundary: &str, token: &str) -> String {

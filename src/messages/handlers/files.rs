@@ -2,7 +2,6 @@
 //! and downloading one; both for the conversation's participants only.
 
 use actix_multipart::Multipart;
-use actix_web::http::header;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -37,11 +36,7 @@ pub async fn upload(
         })
     })
     .await??;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = uploads::declared_length(&req);
     let data = state.config.data_dir.clone();
     let refuse = |status: StatusCode, message: String| {
         let mut errors = FormErrors::default();

@@ -3,7 +3,7 @@
 //! run about a task.
 
 use actix_multipart::Multipart;
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
@@ -260,11 +260,7 @@ pub async fn upload(
         })
     })
     .await??;
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = uploads::declared_length(&req);
     let data = state.config.data_dir.clone();
     let refuse = |status: StatusCode, message: String| {
         let mut errors = FormErrors::default();
