@@ -34,6 +34,7 @@ diesel::table! {
         logo_path -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
     }
 }
 
@@ -49,6 +50,7 @@ diesel::table! {
         revoked_at -> Nullable<Timestamptz>,
         unread_notifications -> Integer,
         digest_due_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
     }
 }
 
@@ -78,6 +80,7 @@ diesel::table! {
         description -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        created_by -> Nullable<Uuid>,
     }
 }
 

@@ -75,7 +75,7 @@ pub fn seed_demo(pool: &Pool, data_dir: &std::path::Path) -> AppResult<String> {
     let mut tc = TenantConn::open(pool, &TenantScope::verified(ws.id))?;
     tc.write(|c, t| {
         for (user, role) in ids.iter().skip(1) {
-            queries::add_member(c, t, *user, *role)?;
+            queries::add_member(c, t, *user, *role, None)?;
         }
         if let Ok(team) = crate::workspaces::teams::create(
             c,

@@ -326,7 +326,12 @@ pub fn accept(
                 inv.workspace_name
             )));
         }
-        add_member(c, tenant, user.user.id, inv.role)?;
+        let inviter: UserId = invitations::table
+            .filter(invitations::tenant_id.eq(tenant))
+            .filter(invitations::id.eq(inv.id))
+            .select(invitations::invited_by)
+            .first(c)?;
+        add_member(c, tenant, user.user.id, inv.role, Some(inviter))?;
         let marked = diesel::update(
             invitations::table
                 .filter(invitations::tenant_id.eq(tenant))

@@ -32,6 +32,8 @@ pub struct Workspace {
     pub logo_path: Option<String>,
     pub created_at: UtcTime,
     pub updated_at: UtcTime,
+    /// Who created it (`None` for workspaces made before this was kept).
+    pub created_by: Option<UserId>,
 }
 
 impl Workspace {

@@ -124,6 +124,7 @@ pub fn create(
                     tenants::plan.eq(DEFAULT_PLAN),
                     tenants::seat_limit.eq(seats),
                     tenants::settings.eq(Json(serde_json::json!({}))),
+                    tenants::created_by.eq(Some(owner)),
                     tenants::created_at.eq(now),
                     tenants::updated_at.eq(now),
                 ))
@@ -136,7 +137,7 @@ pub fn create(
                 "That address is taken; choose another.".to_string(),
             )));
         }
-        add_member(c, tenant, owner, Role::Owner)?;
+        add_member(c, tenant, owner, Role::Owner, Some(owner))?;
         audit::record(
             c,
             NewEvent::tenant(tenant, "workspace.create")
@@ -171,6 +172,7 @@ pub fn add_member(
     tenant: TenantId,
     user: UserId,
     role: Role,
+    by: Option<UserId>,
 ) -> AppResult<MembershipId> {
     let now = UtcTime::now();
     let earlier: Option<(MembershipId, Option<UtcTime>)> = memberships::table
@@ -206,6 +208,7 @@ pub fn add_member(
             memberships::id.eq(id),
             memberships::user_id.eq(user),
             memberships::role.eq(role.as_str()),
+            memberships::created_by.eq(by),
             memberships::created_at.eq(now),
             memberships::updated_at.eq(now),
         ))

@@ -130,6 +130,7 @@ pub fn create(
                 teams::id.eq(id),
                 teams::name.eq(name.trim()),
                 teams::description.eq(description.trim()),
+                teams::created_by.eq(Some(actor)),
                 teams::created_at.eq(now),
                 teams::updated_at.eq(now),
             ))

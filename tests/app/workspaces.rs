@@ -592,3 +592,42 @@ async fn dashboard_counts_come_in_one_statement_capped_and_per_workspace() {
         "100+ xs"
     );
 }
+
+#[actix_web::test]
+async fn workspaces_memberships_and_teams_record_who_made_them() {
+    let app = TestApp::new().await;
+    let mut ann = app.user("ann@example.com", "Ann").await;
+    let slug = app.workspace(&mut ann, "Acme").await;
+    app.member(&mut ann, &slug, "bob@example.com", "member")
+        .await;
+    let r = ann
+        .post(
+            &format!("/w/{slug}/teams"),
+            &[("name", "Design"), ("description", "")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    let ann_id = app.user_id("ann@example.com");
+    let bob_id = app.user_id("bob@example.com");
+    let count = |sql: String| app.raw_count(&sql);
+    assert_eq!(
+        count(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM tenants WHERE slug = '{slug}' AND created_by = '{ann_id}'"
+        )),
+        1,
+        "the workspace names its creator"
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM memberships WHERE user_id = '{bob_id}' AND created_by = '{ann_id}'"
+        )),
+        1,
+        "bob's membership names who invited him"
+    );
+    assert_eq!(
+        count(format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS n FROM teams WHERE name = 'Design' AND created_by = '{ann_id}'"
+        )),
+        1
+    );
+}
