@@ -21,6 +21,7 @@ pub mod models;
 pub mod module;
 pub mod notify;
 pub mod project;
+pub mod project_team;
 pub mod run_control;
 pub mod runs;
 pub mod sprints;
