@@ -102,6 +102,68 @@ pub fn clean_filename(raw: &str) -> String {
     }
 }
 
+/// An upload taken whole: the form's text fields, and the file kept at its
+/// content address with the type its content shows.
+#[derive(Debug)]
+pub struct Accepted {
+    pub fields: Received,
+    pub upload: Upload,
+    pub content_type: String,
+    pub is_image: bool,
+}
+
+impl Refusal {
+    /// The status a refused upload answers with: 413 or 422.
+    pub fn status(&self) -> actix_web::http::StatusCode {
+        match self {
+            Refusal::TooLarge(_) => actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
+            Refusal::Invalid(_) => actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+        }
+    }
+
+    /// What the person reads beside the file field.
+    pub fn message(self) -> String {
+        match self {
+            Refusal::TooLarge(m) | Refusal::Invalid(m) => m,
+        }
+    }
+}
+
+/// The whole upload of one form: reads it within `limit`, requires a file,
+/// checks its type against its name, and keeps it as `blob_dir/<sha256>`
+/// (a refused file leaves nothing behind). The caller writes its row after.
+pub async fn accept(
+    req: &actix_web::HttpRequest,
+    parts: Multipart,
+    data: PathBuf,
+    limit: i64,
+    blob_dir: PathBuf,
+) -> Result<Result<Accepted, Refusal>, AppError> {
+    let mut fields = match receive(declared_length(req), parts, data, limit).await {
+        Ok(r) => r,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let Some(upload) = fields.file.take() else {
+        return Ok(Err(Refusal::Invalid("Choose a file to attach.".into())));
+    };
+    let (content_type, is_image) = match check_type(&upload) {
+        Ok(found) => found,
+        Err(message) => {
+            web::block(move || discard(&upload)).await?;
+            return Ok(Err(Refusal::Invalid(message)));
+        }
+    };
+    let upload = web::block(move || keep(&blob_dir.join(&upload.sha256), &upload).map(|_| upload))
+        .await?
+        .map_err(|e| AppError::internal(format!("upload not kept: {e}")))?;
+    Ok(Ok(Accepted {
+        fields,
+        upload,
+        content_type,
+        is_image,
+    }))
+}
+
 /// The request's declared body length, if it says one (an upload far past
 /// the limit is refused before a byte is read).
 pub fn declared_length(req: &actix_web::HttpRequest) -> Option<u64> {

@@ -7,12 +7,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::publish;
 use crate::db::TenantId;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::messages::attachments;
 use crate::messages::conversations;
 use crate::messages::models::*;
 use crate::messages::posts::{self, Attached, PostForm};
-use crate::web::uploads::{self, Refusal};
+use crate::web::uploads;
 use crate::web::{self as w, Ctx, Editor, Flash, FormErrors, Member};
 use crate::AppState;
 
@@ -36,40 +36,27 @@ pub async fn upload(
         })
     })
     .await??;
-    let declared = uploads::declared_length(&req);
     let data = state.config.data_dir.clone();
+    let dir = attachments::blob_dir(&data, editor.workspace.id);
+    let taken = match uploads::accept(&req, parts, data, limit, dir).await? {
+        Ok(taken) => taken,
+        Err(refusal) => {
+            let mut errors = FormErrors::default();
+            let status = refusal.status();
+            errors.add("file", refusal.message());
+            return super::room::render_refused(&ctx, &editor, id, errors, status).await;
+        }
+    };
+    let (caption, priority) = (
+        taken.fields.field("caption"),
+        taken.fields.field("priority"),
+    );
     let refuse = |status: StatusCode, message: String| {
         let mut errors = FormErrors::default();
         errors.add("file", message);
         super::room::render_refused(&ctx, &editor, id, errors, status)
     };
-    let received = match uploads::receive(declared, parts, data.clone(), limit).await {
-        Ok(r) => r,
-        Err(Refusal::TooLarge(m)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, m).await,
-        Err(Refusal::Invalid(m)) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, m).await,
-    };
-    let (caption, priority) = (received.field("caption"), received.field("priority"));
-    let Some(upload) = received.file else {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Choose a file to attach.".into(),
-        )
-        .await;
-    };
-    let (content_type, is_image) = match uploads::check_type(&upload) {
-        Ok(found) => found,
-        Err(message) => {
-            web::block(move || uploads::discard(&upload)).await?;
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
-        }
-    };
-    // The bytes first, under their content address; then the row.
-    let (tenant, d) = (editor.workspace.id, data.clone());
-    let upload = web::block(move || {
-        uploads::keep(&attachments::blob_path(&d, tenant, &upload.sha256), &upload).map(|_| upload)
-    })
-    .await?
-    .map_err(|e| AppError::internal(format!("attachment not kept: {e}")))?;
+    let (upload, content_type, is_image) = (taken.upload, taken.content_type, taken.is_image);
     let f = PostForm {
         body: caption,
         priority,

@@ -16,7 +16,7 @@ use crate::projects::models::*;
 use crate::projects::project as projects_model;
 use crate::projects::{task_files, tasks as task_model, views, workflows};
 use crate::web::extract::RequestMeta;
-use crate::web::uploads::{self, Refusal};
+use crate::web::uploads;
 use crate::web::{self as w, Ctx, Editor, Flash, FormErrors, Member, PageCtx};
 use crate::AppState;
 
@@ -260,8 +260,9 @@ pub async fn upload(
         })
     })
     .await??;
-    let declared = uploads::declared_length(&req);
     let data = state.config.data_dir.clone();
+    let tenant = editor.workspace.id;
+    let dir = task_files::blob_dir(&data, tenant);
     let refuse = |status: StatusCode, message: String| {
         let mut errors = FormErrors::default();
         errors.add("file", message);
@@ -276,32 +277,11 @@ pub async fn upload(
             Ok::<_, AppError>(res)
         }
     };
-    let received = match uploads::receive(declared, parts, data.clone(), limit).await {
-        Ok(r) => r,
-        Err(Refusal::TooLarge(m)) => return refuse(StatusCode::PAYLOAD_TOO_LARGE, m).await,
-        Err(Refusal::Invalid(m)) => return refuse(StatusCode::UNPROCESSABLE_ENTITY, m).await,
+    let taken = match uploads::accept(&req, parts, data, limit, dir).await? {
+        Ok(taken) => taken,
+        Err(refusal) => return refuse(refusal.status(), refusal.message()).await,
     };
-    let Some(upload) = received.file else {
-        return refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "Choose a file to attach.".into(),
-        )
-        .await;
-    };
-    let (content_type, is_image) = match uploads::check_type(&upload) {
-        Ok(found) => found,
-        Err(message) => {
-            web::block(move || uploads::discard(&upload)).await?;
-            return refuse(StatusCode::UNPROCESSABLE_ENTITY, message).await;
-        }
-    };
-    // The bytes first, under their content address; then the row.
-    let (tenant, d) = (editor.workspace.id, data);
-    let upload = web::block(move || {
-        uploads::keep(&task_files::blob_path(&d, tenant, &upload.sha256), &upload).map(|_| upload)
-    })
-    .await?
-    .map_err(|e| AppError::internal(format!("task file not kept: {e}")))?;
+    let (upload, content_type, is_image) = (taken.upload, taken.content_type, taken.is_image);
     let sha = upload.sha256.clone();
     let r = editor
         .write(move |c, t, uid| {
